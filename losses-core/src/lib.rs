@@ -1,0 +1,40 @@
+//! Loss functions for machine learning whose gradients are derived at compile time.
+//!
+//! (Crate documentation is being written.)
+
+#![deny(missing_docs)]
+
+// Generated code names this crate by its absolute path, `::losses_core`, so the
+// shipped losses below can use `#[loss]` inside the crate that defines it.
+extern crate self as losses_core;
+
+pub mod error;
+pub mod kernel;
+pub mod loss;
+pub mod real;
+pub mod reduction;
+pub mod sum;
+
+pub use error::LossError;
+pub use kernel::ElementwiseKernel;
+pub use loss::{Batch, Loss};
+pub use losses_macros::{differentiable, loss};
+pub use real::{LossFloat, Mask, Real};
+pub use reduction::Reduction;
+
+pub use num_traits;
+pub use num_traits::Float;
+
+/// Items that generated code reaches through `::losses_core::__private`; not a public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::kernel::elementwise;
+}
+
+/// Everything a user of the crate needs in scope.
+pub mod prelude {
+    pub use crate::{
+        ElementwiseKernel, Float, Loss, LossError, LossFloat, Mask, Real, Reduction,
+        differentiable, loss,
+    };
+}

@@ -1,0 +1,410 @@
+//! The number traits that generated code is written against.
+//!
+//! Code emitted by `#[loss]` never calls `f32` or `f64` methods directly. It calls
+//! [`Real`] through fully qualified paths, so one generated function serves a single
+//! scalar and, later, a SIMD vector of several samples. A value that is the same for
+//! every sample (a hyper-parameter, a literal) has the scalar type `V::Scalar`; a value
+//! that differs per sample has the type `V`. Comparisons of `V` values give a
+//! [`Mask`], and branches on masks become [`Real::select`].
+
+use core::fmt::{Debug, Display};
+use core::ops::{Add, Div, Mul, Neg, Sub};
+
+/// A per-sample truth value: `bool` for one sample, a lane mask for a vector.
+pub trait Mask: Copy + Send + Sync + 'static {
+    /// Broadcasts one truth value to every lane.
+    fn splat(value: bool) -> Self;
+    /// Lane-wise logical and.
+    fn and(self, other: Self) -> Self;
+    /// Lane-wise logical or.
+    fn or(self, other: Self) -> Self;
+    /// Lane-wise logical not.
+    fn not(self) -> Self;
+}
+
+impl Mask for bool {
+    #[inline(always)]
+    fn splat(value: bool) -> Self {
+        value
+    }
+
+    #[inline(always)]
+    fn and(self, other: Self) -> Self {
+        self & other
+    }
+
+    #[inline(always)]
+    fn or(self, other: Self) -> Self {
+        self | other
+    }
+
+    #[inline(always)]
+    fn not(self) -> Self {
+        !self
+    }
+}
+
+/// A floating-point value, or a vector of them, that generated loss code computes with.
+///
+/// The math methods follow the standard library's `f32`/`f64` methods of the same name,
+/// with two deliberate differences: [`Real::max`], [`Real::min`] and [`Real::clamp`]
+/// propagate NaN from any argument (the standard `max` and `min` drop a NaN), and
+/// [`Real::sign0`] returns 0 at ±0, unlike `signum`.
+pub trait Real:
+    Copy
+    + Send
+    + Sync
+    + 'static
+    + Add<Output = Self>
+    + Sub<Output = Self>
+    + Mul<Output = Self>
+    + Div<Output = Self>
+    + Neg<Output = Self>
+{
+    /// The element type: `f32` or `f64`.
+    type Scalar: LossFloat;
+    /// The result of a comparison.
+    type Mask: Mask;
+
+    /// Broadcasts a scalar to every lane.
+    fn splat(value: Self::Scalar) -> Self;
+    /// Converts an `f64` constant, rounding to the nearest representable value.
+    fn from_f64(value: f64) -> Self;
+    /// Picks `if_true` where `mask` holds and `if_false` elsewhere.
+    fn select(mask: Self::Mask, if_true: Self, if_false: Self) -> Self;
+
+    /// `self < other`, lane-wise.
+    fn lt(self, other: Self) -> Self::Mask;
+    /// `self <= other`, lane-wise.
+    fn le(self, other: Self) -> Self::Mask;
+    /// `self > other`, lane-wise.
+    fn gt(self, other: Self) -> Self::Mask;
+    /// `self >= other`, lane-wise.
+    fn ge(self, other: Self) -> Self::Mask;
+    /// `self == other`, lane-wise.
+    fn eq(self, other: Self) -> Self::Mask;
+    /// `self != other`, lane-wise.
+    fn ne(self, other: Self) -> Self::Mask;
+
+    /// Natural logarithm.
+    fn ln(self) -> Self;
+    /// Base-2 logarithm.
+    fn log2(self) -> Self;
+    /// Base-10 logarithm.
+    fn log10(self) -> Self;
+    /// `e^self`.
+    fn exp(self) -> Self;
+    /// `2^self`.
+    fn exp2(self) -> Self;
+    /// Square root.
+    fn sqrt(self) -> Self;
+    /// Cube root.
+    fn cbrt(self) -> Self;
+    /// `self^n` for an integer `n`.
+    fn powi(self, n: i32) -> Self;
+    /// `self^p` for a floating-point `p`.
+    fn powf(self, p: Self) -> Self;
+    /// Absolute value.
+    fn abs(self) -> Self;
+    /// The larger value; NaN if either argument is NaN.
+    fn max(self, other: Self) -> Self;
+    /// The smaller value; NaN if either argument is NaN.
+    fn min(self, other: Self) -> Self;
+    /// `self` limited to `[lo, hi]`; NaN if `self` is NaN.
+    fn clamp(self, lo: Self, hi: Self) -> Self;
+    /// Hyperbolic tangent.
+    fn tanh(self) -> Self;
+    /// Hyperbolic sine.
+    fn sinh(self) -> Self;
+    /// Hyperbolic cosine.
+    fn cosh(self) -> Self;
+    /// Sine.
+    fn sin(self) -> Self;
+    /// Cosine.
+    fn cos(self) -> Self;
+    /// `ln(1 + self)`, accurate for small `self`.
+    fn ln_1p(self) -> Self;
+    /// `e^self - 1`, accurate for small `self`.
+    fn exp_m1(self) -> Self;
+    /// The standard library's `signum`: 1 for +0, -1 for -0.
+    fn signum(self) -> Self;
+    /// The sign with 0 at ±0: -1, 0 or 1 (NaN stays NaN).
+    fn sign0(self) -> Self;
+    /// `1 / self`.
+    fn recip(self) -> Self;
+    /// `sqrt(self^2 + other^2)` without undue overflow.
+    fn hypot(self, other: Self) -> Self;
+}
+
+/// A scalar element type of loss inputs: `f32` or `f64`.
+pub trait LossFloat:
+    Real<Scalar = Self, Mask = bool>
+    + num_traits::Float
+    + Debug
+    + Display
+    + Default
+    + PartialOrd
+{
+    /// Converts to `f64` exactly.
+    fn to_f64(self) -> f64;
+    /// Converts from `f64`, rounding to the nearest representable value.
+    fn from_f64_value(value: f64) -> Self;
+    /// Converts a count, as used for divisors in reductions.
+    fn from_usize(count: usize) -> Self;
+}
+
+macro_rules! impl_scalar {
+    ($t:ty) => {
+        impl Real for $t {
+            type Scalar = $t;
+            type Mask = bool;
+
+            #[inline(always)]
+            fn splat(value: $t) -> Self {
+                value
+            }
+
+            #[inline(always)]
+            fn from_f64(value: f64) -> Self {
+                value as $t
+            }
+
+            #[inline(always)]
+            fn select(mask: bool, if_true: Self, if_false: Self) -> Self {
+                if mask { if_true } else { if_false }
+            }
+
+            #[inline(always)]
+            fn lt(self, other: Self) -> bool {
+                self < other
+            }
+
+            #[inline(always)]
+            fn le(self, other: Self) -> bool {
+                self <= other
+            }
+
+            #[inline(always)]
+            fn gt(self, other: Self) -> bool {
+                self > other
+            }
+
+            #[inline(always)]
+            fn ge(self, other: Self) -> bool {
+                self >= other
+            }
+
+            #[inline(always)]
+            fn eq(self, other: Self) -> bool {
+                self == other
+            }
+
+            #[inline(always)]
+            fn ne(self, other: Self) -> bool {
+                self != other
+            }
+
+            #[inline(always)]
+            fn ln(self) -> Self {
+                <$t>::ln(self)
+            }
+
+            #[inline(always)]
+            fn log2(self) -> Self {
+                <$t>::log2(self)
+            }
+
+            #[inline(always)]
+            fn log10(self) -> Self {
+                <$t>::log10(self)
+            }
+
+            #[inline(always)]
+            fn exp(self) -> Self {
+                <$t>::exp(self)
+            }
+
+            #[inline(always)]
+            fn exp2(self) -> Self {
+                <$t>::exp2(self)
+            }
+
+            #[inline(always)]
+            fn sqrt(self) -> Self {
+                <$t>::sqrt(self)
+            }
+
+            #[inline(always)]
+            fn cbrt(self) -> Self {
+                <$t>::cbrt(self)
+            }
+
+            #[inline(always)]
+            fn powi(self, n: i32) -> Self {
+                <$t>::powi(self, n)
+            }
+
+            #[inline(always)]
+            fn powf(self, p: Self) -> Self {
+                <$t>::powf(self, p)
+            }
+
+            #[inline(always)]
+            fn abs(self) -> Self {
+                <$t>::abs(self)
+            }
+
+            // Written as compares so that a NaN in either argument reaches the result:
+            // the first test fails for NaN, the second too, and `self + other` is NaN.
+            #[inline(always)]
+            fn max(self, other: Self) -> Self {
+                if self > other {
+                    self
+                } else if self <= other {
+                    other
+                } else {
+                    self + other
+                }
+            }
+
+            #[inline(always)]
+            fn min(self, other: Self) -> Self {
+                if self < other {
+                    self
+                } else if self >= other {
+                    other
+                } else {
+                    self + other
+                }
+            }
+
+            #[inline(always)]
+            fn clamp(self, lo: Self, hi: Self) -> Self {
+                if self < lo {
+                    lo
+                } else if self > hi {
+                    hi
+                } else {
+                    self
+                }
+            }
+
+            #[inline(always)]
+            fn tanh(self) -> Self {
+                <$t>::tanh(self)
+            }
+
+            #[inline(always)]
+            fn sinh(self) -> Self {
+                <$t>::sinh(self)
+            }
+
+            #[inline(always)]
+            fn cosh(self) -> Self {
+                <$t>::cosh(self)
+            }
+
+            #[inline(always)]
+            fn sin(self) -> Self {
+                <$t>::sin(self)
+            }
+
+            #[inline(always)]
+            fn cos(self) -> Self {
+                <$t>::cos(self)
+            }
+
+            #[inline(always)]
+            fn ln_1p(self) -> Self {
+                <$t>::ln_1p(self)
+            }
+
+            #[inline(always)]
+            fn exp_m1(self) -> Self {
+                <$t>::exp_m1(self)
+            }
+
+            #[inline(always)]
+            fn signum(self) -> Self {
+                <$t>::signum(self)
+            }
+
+            #[inline(always)]
+            fn sign0(self) -> Self {
+                if self > 0.0 {
+                    1.0
+                } else if self < 0.0 {
+                    -1.0
+                } else {
+                    // ±0 stays ±0 and NaN stays NaN.
+                    self
+                }
+            }
+
+            #[inline(always)]
+            fn recip(self) -> Self {
+                <$t>::recip(self)
+            }
+
+            #[inline(always)]
+            fn hypot(self, other: Self) -> Self {
+                <$t>::hypot(self, other)
+            }
+        }
+
+        impl LossFloat for $t {
+            #[inline(always)]
+            fn to_f64(self) -> f64 {
+                self as f64
+            }
+
+            #[inline(always)]
+            fn from_f64_value(value: f64) -> Self {
+                value as $t
+            }
+
+            #[inline(always)]
+            fn from_usize(count: usize) -> Self {
+                count as $t
+            }
+        }
+    };
+}
+
+impl_scalar!(f32);
+impl_scalar!(f64);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn max_propagates_nan_from_either_side() {
+        assert!(Real::max(f32::NAN, 1.0).is_nan());
+        assert!(Real::max(1.0f32, f32::NAN).is_nan());
+        assert_eq!(Real::max(1.0f32, 2.0), 2.0);
+    }
+
+    #[test]
+    fn min_propagates_nan_from_either_side() {
+        assert!(Real::min(f64::NAN, 1.0).is_nan());
+        assert!(Real::min(1.0f64, f64::NAN).is_nan());
+        assert_eq!(Real::min(1.0f64, 2.0), 1.0);
+    }
+
+    #[test]
+    fn clamp_keeps_nan_and_bounds() {
+        assert!(Real::clamp(f32::NAN, 0.0, 1.0).is_nan());
+        assert_eq!(Real::clamp(-1.0f32, 0.0, 1.0), 0.0);
+        assert_eq!(Real::clamp(2.0f32, 0.0, 1.0), 1.0);
+    }
+
+    #[test]
+    fn sign0_is_zero_at_zero() {
+        assert_eq!(Real::sign0(0.0f64), 0.0);
+        assert_eq!(Real::sign0(-0.0f64), 0.0);
+        assert_eq!(Real::sign0(-3.0f64), -1.0);
+        assert_eq!(Real::sign0(3.0f64), 1.0);
+        assert!(Real::sign0(f64::NAN).is_nan());
+    }
+}

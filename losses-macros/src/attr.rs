@@ -1,0 +1,94 @@
+//! Parsing of the `#[loss(...)]` arguments.
+//!
+//! ```text
+//! #[loss(defaults(delta = 1.0), require(delta >= 0.0), name = Huber)]
+//! ```
+
+use crate::ctxt::Ctxt;
+use syn::parse::Parser;
+use syn::punctuated::Punctuated;
+use syn::{Expr, Ident, Meta, MetaNameValue, Token};
+
+/// The keys `#[loss(...)]` accepts, listed in error messages.
+const KEYS: &str = "`defaults(name = value, ...)`, `require(condition, ...)` and `name = TypeName`";
+
+/// The parsed arguments of `#[loss(...)]`.
+#[derive(Default)]
+pub struct LossArgs {
+    /// Default hyper-parameter values, in the order written.
+    pub defaults: Vec<(Ident, Expr)>,
+    /// Conditions the hyper-parameters must meet, checked before every evaluation.
+    pub requirements: Vec<Expr>,
+    /// The generated type's name, when the user overrides the UpperCamelCase default.
+    pub name: Option<Ident>,
+}
+
+/// Parses the attribute's token stream, reporting unknown and repeated keys.
+pub fn parse(cx: &mut Ctxt, tokens: proc_macro2::TokenStream) -> LossArgs {
+    let mut args = LossArgs::default();
+    let metas = match Punctuated::<Meta, Token![,]>::parse_terminated.parse2(tokens) {
+        Ok(metas) => metas,
+        Err(error) => {
+            cx.push(error);
+            return args;
+        }
+    };
+
+    let mut seen: Vec<String> = Vec::new();
+    for meta in metas {
+        let key = meta.path().get_ident().map(|ident| ident.to_string());
+        let Some(key) = key else {
+            cx.error_spanned(meta.path(), format!("unknown `#[loss]` argument; supported: {KEYS}"));
+            continue;
+        };
+        if seen.contains(&key) {
+            cx.error_spanned(meta.path(), format!("`{key}` is given twice in `#[loss(...)]`"));
+            continue;
+        }
+        seen.push(key.clone());
+        parse_key(cx, &mut args, &key, meta);
+    }
+    args
+}
+
+fn parse_key(cx: &mut Ctxt, args: &mut LossArgs, key: &str, meta: Meta) {
+    match (key, meta) {
+        ("defaults", Meta::List(list)) => {
+            let parser = Punctuated::<MetaNameValue, Token![,]>::parse_terminated;
+            match list.parse_args_with(parser) {
+                Ok(pairs) => args.defaults = pairs.into_iter().filter_map(|pair| default_pair(cx, pair)).collect(),
+                Err(error) => cx.push(error),
+            }
+        }
+        ("require", Meta::List(list)) => {
+            match list.parse_args_with(Punctuated::<Expr, Token![,]>::parse_terminated) {
+                Ok(conditions) => args.requirements = conditions.into_iter().collect(),
+                Err(error) => cx.push(error),
+            }
+        }
+        ("name", Meta::NameValue(pair)) => match &pair.value {
+            Expr::Path(path) if path.path.get_ident().is_some() => {
+                args.name = path.path.get_ident().cloned();
+            }
+            other => cx.error_spanned(other, "`name` takes a type name, as in `name = Huber`"),
+        },
+        ("defaults" | "require", other) => {
+            cx.error_spanned(other, format!("`{key}` takes a parenthesised list, as in `{key}(...)`"));
+        }
+        ("name", other) => cx.error_spanned(other, "`name` takes a type name, as in `name = Huber`"),
+        (_, other) => cx.error_spanned(
+            other.path(),
+            format!("unknown `#[loss]` argument `{key}`; supported: {KEYS}"),
+        ),
+    }
+}
+
+fn default_pair(cx: &mut Ctxt, pair: MetaNameValue) -> Option<(Ident, Expr)> {
+    match pair.path.get_ident() {
+        Some(ident) => Some((ident.clone(), pair.value)),
+        None => {
+            cx.error_spanned(&pair.path, "a default names one hyper-parameter, as in `delta = 1.0`");
+            None
+        }
+    }
+}

@@ -1,0 +1,581 @@
+//! Emission of the forward and the reverse (adjoint) functions from the IR.
+//!
+//! Generated code is generic over one type parameter `__V: ::losses_core::Real`: a
+//! per-sample value has type `__V` and a value shared by all samples has type
+//! `<__V as Real>::Scalar`. Every call goes through the trait by its full path, so an
+//! inherent `f32` method of the same name can never be picked instead.
+//!
+//! The reverse function recomputes the forward values, then walks the statements
+//! backwards and adds each node's contributions to its operands' adjoints:
+//! - contributions leave a per-sample branch arm only through a select on the arm's
+//!   guard, so an infinity or NaN computed in the arm not taken never reaches the
+//!   gradient;
+//! - a uniform `if` is reversed as an `if` on the same condition that recomputes the
+//!   arm's values and then reverses the arm, adding into the enclosing adjoints.
+
+use crate::docs::Text;
+use crate::ir::{Binary, Branch, Block, Cmp, Function, Id, Node, Op, Stmt, Ty, Unary};
+use crate::rules::{self, Ex};
+use crate::signature::{ParamTy, Role, Signature};
+use proc_macro2::{Ident, Literal, Span, TokenStream};
+use quote::{format_ident, quote};
+
+/// Which representation an operand is wanted in.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Want {
+    /// The shared scalar type.
+    Scalar,
+    /// The per-sample type `__V`.
+    Vector,
+}
+
+/// Emits code and docs for one lowered function.
+pub struct Emitter<'a> {
+    pub f: &'a Function,
+    pub sig: &'a Signature,
+    pub text: Text<'a>,
+}
+
+/// The generated forward and reverse functions, without their signatures.
+pub struct Emitted {
+    pub forward_body: TokenStream,
+    pub reverse_body: TokenStream,
+    /// The derivation written out for the generated docs.
+    pub doc: String,
+}
+
+fn real() -> TokenStream {
+    quote!(::losses_core::Real)
+}
+
+fn v_ty() -> TokenStream {
+    quote!(__V)
+}
+
+fn s_ty() -> TokenStream {
+    quote!(<__V as ::losses_core::Real>::Scalar)
+}
+
+fn mask_ty() -> TokenStream {
+    quote!(<__V as ::losses_core::Real>::Mask)
+}
+
+fn value_ident(id: Id) -> Ident {
+    format_ident!("__v{}", id)
+}
+
+fn float_literal(value: f64) -> Literal {
+    Literal::f64_suffixed(value)
+}
+
+fn zero() -> TokenStream {
+    let real = real();
+    quote!(<__V as #real>::from_f64(0.0_f64))
+}
+
+/// The path of a helper's generated function: the last segment `name` becomes
+/// `__name_forward` or `__name_reverse`.
+pub fn helper_path(path: &syn::Path, suffix: &str) -> syn::Path {
+    let mut path = path.clone();
+    if let Some(last) = path.segments.last_mut() {
+        last.ident = format_ident!("__{}_{}", last.ident, suffix, span = last.ident.span());
+    }
+    path
+}
+
+impl<'a> Emitter<'a> {
+    pub fn new(f: &'a Function, sig: &'a Signature) -> Self {
+        Emitter { f, sig, text: Text::new(f, sig) }
+    }
+
+    fn node(&self, id: Id) -> &Node {
+        &self.f.nodes[id]
+    }
+
+    /// Operand `id` in the wanted representation, broadcast when it is uniform.
+    fn value(&self, id: Id, want: Want) -> TokenStream {
+        let ident = value_ident(id);
+        let node = self.node(id);
+        if want == Want::Scalar || node.varying {
+            return quote!(#ident);
+        }
+        let real = real();
+        match node.ty {
+            Ty::Float => quote!(<__V as #real>::splat(#ident)),
+            Ty::Bool => quote!(<<__V as #real>::Mask as ::losses_core::Mask>::splat(#ident)),
+        }
+    }
+
+    /// Emits the function's forward statements and returns the body and the doc text.
+    pub fn emit(mut self) -> Emitted {
+        let result = self.value(self.f.result, Want::Vector);
+        let forward_statements = self.forward_block(&self.f.body);
+        let forward_body = quote! {
+            #forward_statements
+            #result
+        };
+
+        let mut reverse = Reverse { em: &self, adjoints: vec![Slot::Empty; self.f.nodes.len()], lines: Vec::new(), depth: 1 };
+        let reverse_code = reverse.run();
+        let reverse_lines = std::mem::take(&mut reverse.lines);
+        let reverse_body = quote! {
+            #forward_statements
+            #reverse_code
+        };
+
+        let doc = self.text.render(&reverse_lines);
+        self.text = Text::new(self.f, self.sig);
+        Emitted { forward_body, reverse_body, doc }
+    }
+
+    fn forward_block(&self, block: &Block) -> TokenStream {
+        let mut code = TokenStream::new();
+        for stmt in &block.stmts {
+            match stmt {
+                Stmt::Let(id) => code.extend(self.forward_node(*id)),
+                Stmt::If(branch) => code.extend(self.forward_branch(branch)),
+            }
+        }
+        code
+    }
+
+    fn forward_branch(&self, branch: &Branch) -> TokenStream {
+        let want = if self.node(branch.phi).varying { Want::Vector } else { Want::Scalar };
+        let ty = if want == Want::Vector { v_ty() } else { s_ty() };
+        let (cond, phi) = (value_ident(branch.cond), value_ident(branch.phi));
+        let then_code = self.forward_block(&branch.then_block);
+        let else_code = self.forward_block(&branch.else_block);
+        let then_value = self.value(phi_arms(self.node(branch.phi)).0, want);
+        let else_value = self.value(phi_arms(self.node(branch.phi)).1, want);
+        quote! {
+            let #phi: #ty = if #cond {
+                #then_code
+                #then_value
+            } else {
+                #else_code
+                #else_value
+            };
+        }
+    }
+
+    fn forward_node(&self, id: Id) -> TokenStream {
+        let node = self.node(id);
+        let ident = value_ident(id);
+        let want = if node.varying { Want::Vector } else { Want::Scalar };
+        let ty = match (node.ty, want) {
+            (Ty::Float, Want::Vector) => v_ty(),
+            (Ty::Float, Want::Scalar) => s_ty(),
+            (Ty::Bool, Want::Vector) => mask_ty(),
+            (Ty::Bool, Want::Scalar) => quote!(bool),
+        };
+        let expr = self.op_tokens(&node.op, want);
+        quote!(let #ident: #ty = #expr;)
+    }
+
+    fn op_tokens(&self, op: &Op, want: Want) -> TokenStream {
+        let real = real();
+        let ty = if want == Want::Vector { v_ty() } else { s_ty() };
+        let arg = |id: &Id| self.value(*id, want);
+        match op {
+            Op::Param(index) => {
+                let ident = &self.sig.params[*index].ident;
+                quote!(#ident)
+            }
+            Op::Const(value, _) => {
+                let literal = float_literal(*value);
+                let s = s_ty();
+                quote!(<#s as #real>::from_f64(#literal))
+            }
+            Op::Bool(value) => quote!(#value),
+            Op::Unary(Unary::Neg, a) => {
+                let a = arg(a);
+                quote!(-#a)
+            }
+            Op::Unary(unary, a) => {
+                let name = Ident::new(unary_method(*unary), Span::call_site());
+                let a = arg(a);
+                quote!(<#ty as #real>::#name(#a))
+            }
+            Op::Binary(binary, a, b) => binary_tokens(*binary, &ty, arg(a), arg(b)),
+            Op::Powi(a, n) => {
+                let a = arg(a);
+                quote!(<#ty as #real>::powi(#a, #n))
+            }
+            Op::Clamp(x, lo, hi) => {
+                let (x, lo, hi) = (arg(x), arg(lo), arg(hi));
+                quote!(<#ty as #real>::clamp(#x, #lo, #hi))
+            }
+            Op::Cmp(cmp, a, b) => {
+                let name = Ident::new(cmp_method(*cmp), Span::call_site());
+                let (a, b) = (arg(a), arg(b));
+                quote!(<#ty as #real>::#name(#a, #b))
+            }
+            Op::And(a, b) | Op::Or(a, b) => self.logic_tokens(op, want, *a, *b),
+            Op::Not(a) => {
+                let a = arg(a);
+                match want {
+                    Want::Vector => quote!(::losses_core::Mask::not(#a)),
+                    Want::Scalar => quote!(!#a),
+                }
+            }
+            Op::Select(mask, a, b) => {
+                let (mask, a, b) = (arg(mask), arg(a), arg(b));
+                quote!(<__V as #real>::select(#mask, #a, #b))
+            }
+            Op::Call(path, args) => {
+                let path = helper_path(path, "forward");
+                let args = args.iter().map(arg);
+                quote!(#path(#(#args),*))
+            }
+            Op::Phi(..) => quote!(compile_error!("internal: a branch value outside its branch")),
+        }
+    }
+
+    fn logic_tokens(&self, op: &Op, want: Want, a: Id, b: Id) -> TokenStream {
+        let (a, b) = (self.value(a, want), self.value(b, want));
+        let and = matches!(op, Op::And(..));
+        match (want, and) {
+            (Want::Vector, true) => quote!(::losses_core::Mask::and(#a, #b)),
+            (Want::Vector, false) => quote!(::losses_core::Mask::or(#a, #b)),
+            (Want::Scalar, true) => quote!(#a && #b),
+            (Want::Scalar, false) => quote!(#a || #b),
+        }
+    }
+
+    /// An adjoint expression in the per-sample type. `node` is the node whose rule
+    /// produced it, for helper adjoints.
+    fn ex_tokens(&self, ex: &Ex, adjoint: &TokenStream, node: Id) -> TokenStream {
+        let real = real();
+        let sub = |inner: &Ex| self.ex_tokens(inner, adjoint, node);
+        match ex {
+            Ex::Val(id) => self.value(*id, Want::Vector),
+            Ex::Adj => adjoint.clone(),
+            Ex::Lit(value) => {
+                let literal = float_literal(*value);
+                quote!(<__V as #real>::from_f64(#literal))
+            }
+            Ex::Neg(a) => {
+                let a = sub(a);
+                quote!((-#a))
+            }
+            Ex::Add(a, b) => {
+                let (a, b) = (sub(a), sub(b));
+                quote!((#a + #b))
+            }
+            Ex::Sub(a, b) => {
+                let (a, b) = (sub(a), sub(b));
+                quote!((#a - #b))
+            }
+            Ex::Mul(a, b) => {
+                let (a, b) = (sub(a), sub(b));
+                quote!((#a * #b))
+            }
+            Ex::Div(a, b) => {
+                let (a, b) = (sub(a), sub(b));
+                quote!((#a / #b))
+            }
+            Ex::Method(name, args) => {
+                let name = Ident::new(name, Span::call_site());
+                let args = args.iter().map(sub);
+                quote!(<__V as #real>::#name(#(#args),*))
+            }
+            Ex::Powi(base, n) => {
+                let base = sub(base);
+                quote!(<__V as #real>::powi(#base, #n))
+            }
+            Ex::Select(mask, a, b) => {
+                let (mask, a, b) = (sub(mask), sub(a), sub(b));
+                quote!(<__V as #real>::select(#mask, #a, #b))
+            }
+            Ex::Cmp(cmp, a, b) => {
+                let name = Ident::new(cmp_method(*cmp), Span::call_site());
+                let (a, b) = (sub(a), sub(b));
+                quote!(<__V as #real>::#name(#a, #b))
+            }
+            Ex::And(a, b) => {
+                let (a, b) = (sub(a), sub(b));
+                quote!(::losses_core::Mask::and(#a, #b))
+            }
+            Ex::HelperAdjoint(k) => {
+                let ident = format_ident!("__c{}_{}", node, k);
+                quote!(#ident)
+            }
+        }
+    }
+}
+
+fn phi_arms(node: &Node) -> (Id, Id) {
+    match node.op {
+        Op::Phi(then_value, else_value) => (then_value, else_value),
+        _ => unreachable!("a branch always records an Op::Phi node"),
+    }
+}
+
+fn binary_tokens(binary: Binary, ty: &TokenStream, a: TokenStream, b: TokenStream) -> TokenStream {
+    let real = real();
+    match binary {
+        Binary::Add => quote!(#a + #b),
+        Binary::Sub => quote!(#a - #b),
+        Binary::Mul => quote!(#a * #b),
+        Binary::Div => quote!(#a / #b),
+        Binary::Powf => quote!(<#ty as #real>::powf(#a, #b)),
+        Binary::Max => quote!(<#ty as #real>::max(#a, #b)),
+        Binary::Min => quote!(<#ty as #real>::min(#a, #b)),
+        Binary::Hypot => quote!(<#ty as #real>::hypot(#a, #b)),
+    }
+}
+
+/// The `Real` method implementing a unary operation.
+pub fn unary_method(unary: Unary) -> &'static str {
+    match unary {
+        Unary::Neg => "neg",
+        Unary::Ln => "ln",
+        Unary::Log2 => "log2",
+        Unary::Log10 => "log10",
+        Unary::Exp => "exp",
+        Unary::Exp2 => "exp2",
+        Unary::Sqrt => "sqrt",
+        Unary::Cbrt => "cbrt",
+        Unary::Abs => "abs",
+        Unary::Tanh => "tanh",
+        Unary::Sinh => "sinh",
+        Unary::Cosh => "cosh",
+        Unary::Sin => "sin",
+        Unary::Cos => "cos",
+        Unary::Ln1p => "ln_1p",
+        Unary::ExpM1 => "exp_m1",
+        Unary::Signum => "signum",
+        Unary::Recip => "recip",
+    }
+}
+
+/// The `Real` method implementing a comparison.
+pub fn cmp_method(cmp: Cmp) -> &'static str {
+    match cmp {
+        Cmp::Lt => "lt",
+        Cmp::Le => "le",
+        Cmp::Gt => "gt",
+        Cmp::Ge => "ge",
+        Cmp::Eq => "eq",
+        Cmp::Ne => "ne",
+    }
+}
+
+/// Where a node's adjoint lives during the reverse sweep.
+#[derive(Clone)]
+enum Slot {
+    /// No contribution yet: the adjoint is zero.
+    Empty,
+    /// An immutable binding; a new contribution shadows it with a new `let`.
+    Let(Ident),
+    /// A mutable binding declared before a uniform branch, added to in place.
+    Mut(Ident),
+}
+
+/// The reverse sweep: adjoint code and its text for the docs.
+struct Reverse<'e, 'a> {
+    em: &'e Emitter<'a>,
+    adjoints: Vec<Slot>,
+    lines: Vec<String>,
+    depth: usize,
+}
+
+impl Reverse<'_, '_> {
+    /// Seeds the result's adjoint, reverses the body and returns the result tuple.
+    fn run(&mut self) -> TokenStream {
+        let f = self.em.f;
+        let mut code = TokenStream::new();
+        if f.nodes[f.result].active {
+            self.adjoints[f.result] = Slot::Let(format_ident!("__seed"));
+            self.lines.push(format!("d_{} = 1", self.em.text.name(f.result)));
+        }
+        code.extend(self.block(&f.body));
+
+        let value = self.em.value(f.result, Want::Vector);
+        let gradients = self.gradient_params().map(|id| match &self.adjoints[id] {
+            Slot::Let(ident) | Slot::Mut(ident) => quote!(#ident),
+            Slot::Empty => zero(),
+        });
+        quote! {
+            #code
+            (#value, #(#gradients),*)
+        }
+    }
+
+    /// The parameter nodes whose adjoints the reverse function returns: `y_pred` for
+    /// a loss, every float argument for a helper.
+    fn gradient_params(&self) -> impl Iterator<Item = Id> + '_ {
+        self.em
+            .sig
+            .params
+            .iter()
+            .enumerate()
+            .filter(|(_, param)| param.ty == ParamTy::Float && matches!(param.role, Role::YPred | Role::HelperArg))
+            .map(|(index, _)| index)
+    }
+
+    fn block(&mut self, block: &Block) -> TokenStream {
+        let mut code = TokenStream::new();
+        for stmt in block.stmts.iter().rev() {
+            match stmt {
+                Stmt::Let(id) => code.extend(self.node(*id)),
+                Stmt::If(branch) => code.extend(self.branch(branch)),
+            }
+        }
+        code
+    }
+
+    fn adjoint_tokens(&self, id: Id) -> Option<TokenStream> {
+        match &self.adjoints[id] {
+            Slot::Let(ident) | Slot::Mut(ident) => Some(quote!(#ident)),
+            Slot::Empty => None,
+        }
+    }
+
+    fn node(&mut self, id: Id) -> TokenStream {
+        let node = &self.em.f.nodes[id];
+        if !node.active {
+            return TokenStream::new();
+        }
+        let Some(adjoint) = self.adjoint_tokens(id) else {
+            return TokenStream::new();
+        };
+        let mut code = TokenStream::new();
+        let contributions = match &node.op {
+            Op::Call(path, args) => {
+                code.extend(self.helper_call(id, path, args, &adjoint));
+                self.helper_contributions(args)
+            }
+            op => rules::vjp(op, id),
+        };
+        for (operand, ex) in contributions {
+            if !self.em.f.nodes[operand].active {
+                continue;
+            }
+            let ex = self.masked(id, operand, ex);
+            let tokens = self.em.ex_tokens(&ex, &adjoint, id);
+            let text = self.em.text.ex(&ex, id);
+            code.extend(self.accumulate(operand, tokens, text));
+        }
+        code
+    }
+
+    /// Wraps a contribution that leaves a per-sample branch arm in a select on the
+    /// arm's guard.
+    fn masked(&self, from: Id, to: Id, ex: Ex) -> Ex {
+        let (source, target) = (&self.em.f.nodes[from], &self.em.f.nodes[to]);
+        match source.guard {
+            Some(guard) if source.depth > target.depth => {
+                Ex::Select(Box::new(Ex::Val(guard)), Box::new(ex), Box::new(Ex::Lit(0.0)))
+            }
+            _ => ex,
+        }
+    }
+
+    /// Calls a helper's reverse function; its float arguments' adjoints come back as
+    /// `__c{id}_{k}`.
+    fn helper_call(&self, id: Id, path: &syn::Path, args: &[Id], adjoint: &TokenStream) -> TokenStream {
+        let path = helper_path(path, "reverse");
+        let arg_tokens = args.iter().map(|arg| self.em.value(*arg, Want::Vector));
+        let outputs = args
+            .iter()
+            .filter(|arg| self.em.f.nodes[**arg].ty == Ty::Float)
+            .enumerate()
+            .map(|(k, _)| format_ident!("__c{}_{}", id, k));
+        quote! {
+            let (_, #(#outputs),*) = #path(#(#arg_tokens,)* #adjoint);
+        }
+    }
+
+    fn helper_contributions(&self, args: &[Id]) -> Vec<(Id, Ex)> {
+        args.iter()
+            .filter(|arg| self.em.f.nodes[**arg].ty == Ty::Float)
+            .enumerate()
+            .map(|(k, arg)| (*arg, Ex::HelperAdjoint(k)))
+            .collect()
+    }
+
+    fn accumulate(&mut self, target: Id, contribution: TokenStream, text: String) -> TokenStream {
+        let name = self.em.text.name(target);
+        self.lines.push(format!("{}d_{name} += {text}", "    ".repeat(self.depth - 1)));
+        match self.adjoints[target].clone() {
+            Slot::Empty => {
+                let ident = format_ident!("__d{}", target);
+                self.adjoints[target] = Slot::Let(ident.clone());
+                quote!(let #ident: __V = #contribution;)
+            }
+            Slot::Let(ident) => quote!(let #ident: __V = #ident + #contribution;),
+            Slot::Mut(ident) => quote!(#ident = #ident + #contribution;),
+        }
+    }
+
+    /// Reverses a uniform branch: recompute the taken arm, then reverse it.
+    fn branch(&mut self, branch: &Branch) -> TokenStream {
+        let Some(adjoint) = self.adjoint_tokens(branch.phi) else {
+            return TokenStream::new();
+        };
+        let (then_value, else_value) = phi_arms(&self.em.f.nodes[branch.phi]);
+        let mut code = self.declare_targets(branch, then_value, else_value);
+
+        let cond_name = self.em.text.name(branch.cond);
+        self.lines.push(format!("{}if {cond_name} {{", "    ".repeat(self.depth - 1)));
+        let then_code = self.arm(&branch.then_block, then_value, &adjoint, branch.phi);
+        self.lines.push(format!("{}}} else {{", "    ".repeat(self.depth - 1)));
+        let else_code = self.arm(&branch.else_block, else_value, &adjoint, branch.phi);
+        self.lines.push(format!("{}}}", "    ".repeat(self.depth - 1)));
+
+        let cond = value_ident(branch.cond);
+        code.extend(quote! {
+            if #cond {
+                #then_code
+            } else {
+                #else_code
+            }
+        });
+        code
+    }
+
+    /// Declares, as mutable, the adjoints of the outer nodes an arm adds to.
+    fn declare_targets(&mut self, branch: &Branch, then_value: Id, else_value: Id) -> TokenStream {
+        let mut inside = Vec::new();
+        branch.then_block.defined(&mut inside);
+        branch.else_block.defined(&mut inside);
+        let nodes = &self.em.f.nodes;
+        let mut targets: Vec<Id> = inside.iter().flat_map(|id| nodes[*id].op.operands()).collect();
+        targets.extend([then_value, else_value]);
+        targets.retain(|id| nodes[*id].active && !inside.contains(id));
+        targets.sort_unstable();
+        targets.dedup();
+
+        let mut code = TokenStream::new();
+        for target in targets {
+            let ident = format_ident!("__d{}", target);
+            match &self.adjoints[target] {
+                Slot::Empty => {
+                    let zero = zero();
+                    code.extend(quote!(let mut #ident: __V = #zero;));
+                }
+                Slot::Let(current) => code.extend(quote!(let mut #ident: __V = #current;)),
+                Slot::Mut(_) => continue,
+            }
+            self.adjoints[target] = Slot::Mut(ident);
+        }
+        code
+    }
+
+    fn arm(&mut self, block: &Block, value: Id, adjoint: &TokenStream, phi: Id) -> TokenStream {
+        let saved = self.adjoints.clone();
+        self.depth += 1;
+        let forward = self.em.forward_block(block);
+        let phi_text = format!("d_{}", self.em.text.name(phi));
+        let seed = self.accumulate(value, adjoint.clone(), phi_text);
+        let reverse = self.block(block);
+        self.depth -= 1;
+        self.adjoints = saved;
+        quote! {
+            #forward
+            #seed
+            #reverse
+        }
+    }
+}

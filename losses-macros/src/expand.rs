@@ -1,0 +1,63 @@
+//! The `#[loss]` pipeline on one screen: parse, check, lower, differentiate, emit, and
+//! fall back to stub items on error.
+
+use crate::ctxt::Ctxt;
+use crate::emit::Emitter;
+use crate::item::{self, LossModel};
+use crate::signature::{self, FloatTy, Kind};
+use crate::{attr, fallback, literal, lower};
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::ItemFn;
+
+/// Expands `#[loss(args)]` on `input`.
+pub fn loss(args: TokenStream, input: TokenStream) -> TokenStream {
+    let mut item: ItemFn = match syn::parse2(input) {
+        Ok(item) => item,
+        Err(error) => return error.to_compile_error(),
+    };
+    let mut cx = Ctxt::default();
+    let args = attr::parse(&mut cx, args);
+    let name = item::type_name(&item, &args);
+    let sig = signature::analyze(&mut cx, &item, Kind::Loss);
+    let function = sig.as_ref().and_then(|sig| lower::lower(&mut cx, sig, &item));
+
+    let generated = match &sig {
+        Some(sig) => {
+            let model = LossModel { item: &item, sig, args: &args, name: name.clone() };
+            let default_impl = model.default_impl(&mut cx);
+            match &function {
+                Some(function) if cx.is_empty() => {
+                    let emitted = Emitter::new(function, sig).emit();
+                    let doc = format!(" # Gradient\n\n The reverse pass the macro derived, with d_loss the seed:\n\n ```text\n{}```", indent(&emitted.doc));
+                    let declared = model.struct_and_constructor(Some(&doc));
+                    let kernels = model.kernel_impls(&emitted);
+                    quote!(#declared #default_impl #kernels)
+                }
+                _ => {
+                    let stub = fallback::loss_items(&model);
+                    quote!(#stub #default_impl)
+                }
+            }
+        }
+        None => fallback::bare_struct(&name),
+    };
+
+    if let Some(signature::Signature { float: FloatTy::Generic(ident), .. }) = &sig {
+        literal::rewrite(&mut item.block, ident);
+    }
+    let errors = cx.into_compile_errors();
+    // The loss type replaces most uses of the function, so an unused original is
+    // not worth a warning.
+    quote! {
+        #[allow(dead_code)]
+        #item
+        #generated
+        #errors
+    }
+}
+
+/// Prefixes every line with one space, as `///` comments render them.
+fn indent(text: &str) -> String {
+    text.lines().map(|line| format!(" {line}\n")).collect()
+}

@@ -1,0 +1,75 @@
+//! Expansion of `#[differentiable]`: the helper itself plus its forward and reverse
+//! functions, `__name_forward` and `__name_reverse`, which `#[loss]` bodies call.
+
+use crate::ctxt::Ctxt;
+use crate::emit::Emitter;
+use crate::item::kernel_bound;
+use crate::signature::{self, FloatTy, Kind, ParamTy, Signature};
+use crate::{fallback, literal, lower};
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use syn::ItemFn;
+
+/// Expands a `#[differentiable]` function.
+pub fn expand(args: TokenStream, mut item: ItemFn) -> TokenStream {
+    let mut cx = Ctxt::default();
+    if !args.is_empty() {
+        cx.error_spanned(&args, "`#[differentiable]` takes no arguments");
+    }
+    let sig = signature::analyze(&mut cx, &item, Kind::Helper);
+    let function = sig.as_ref().and_then(|sig| lower::lower(&mut cx, sig, &item));
+
+    let companions = match (&sig, &function) {
+        (Some(sig), Some(function)) if cx.is_empty() => {
+            let emitted = Emitter::new(function, sig).emit();
+            companions(&item, sig, &emitted.forward_body, &emitted.reverse_body)
+        }
+        (Some(sig), _) => fallback::helper_stubs(&item, sig),
+        (None, _) => TokenStream::new(),
+    };
+    if let Some(Signature { float: FloatTy::Generic(ident), .. }) = &sig {
+        literal::rewrite(&mut item.block, ident);
+    }
+    let errors = cx.into_compile_errors();
+    quote! {
+        #item
+        #companions
+        #errors
+    }
+}
+
+/// The helper's forward and reverse functions around the given bodies.
+pub fn companions(item: &ItemFn, sig: &Signature, forward: &TokenStream, reverse: &TokenStream) -> TokenStream {
+    let vis = &item.vis;
+    let name = &item.sig.ident;
+    let forward_name = format_ident!("__{}_forward", name);
+    let reverse_name = format_ident!("__{}_reverse", name);
+    let bound = kernel_bound(sig);
+    let params: Vec<TokenStream> = sig
+        .params
+        .iter()
+        .map(|param| {
+            let ident = &param.ident;
+            match param.ty {
+                ParamTy::Float => quote!(#ident: __V),
+                ParamTy::Bool => quote!(#ident: bool),
+            }
+        })
+        .collect();
+    let outputs = sig.params.iter().filter(|param| param.ty == ParamTy::Float).map(|_| quote!(__V));
+    quote! {
+        #[doc(hidden)]
+        #[inline(always)]
+        #[allow(unused_variables, unused_mut, clippy::all)]
+        #vis fn #forward_name<__V: #bound>(#(#params),*) -> __V {
+            #forward
+        }
+
+        #[doc(hidden)]
+        #[inline(always)]
+        #[allow(unused_variables, unused_mut, clippy::all)]
+        #vis fn #reverse_name<__V: #bound>(#(#params,)* __seed: __V) -> (__V, #(#outputs),*) {
+            #reverse
+        }
+    }
+}

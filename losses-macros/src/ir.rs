@@ -1,0 +1,169 @@
+//! The intermediate representation: a typed scalar SSA graph with structured branches.
+//!
+//! Every value is a [`Node`] in one arena, referred to by its index. Statements list the
+//! nodes of a block in evaluation order. A branch whose condition is the same for every
+//! sample (it depends only on hyper-parameters and literals) stays a real `if`
+//! ([`Branch`]); a branch on per-sample data has already been lowered to
+//! [`Op::Select`], with both arms evaluated and their nodes marked by a guard.
+
+/// Index of a node in [`Function::nodes`].
+pub type Id = usize;
+
+/// One-argument float operations.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Unary {
+    Neg,
+    Ln,
+    Log2,
+    Log10,
+    Exp,
+    Exp2,
+    Sqrt,
+    Cbrt,
+    Abs,
+    Tanh,
+    Sinh,
+    Cosh,
+    Sin,
+    Cos,
+    Ln1p,
+    ExpM1,
+    Signum,
+    Recip,
+}
+
+/// Two-argument float operations.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Binary {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Powf,
+    Max,
+    Min,
+    Hypot,
+}
+
+/// Float comparisons.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Cmp {
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Eq,
+    Ne,
+}
+
+/// What a node computes.
+#[derive(Clone, Debug)]
+pub enum Op {
+    /// The function parameter with this index in the signature.
+    Param(usize),
+    /// A float literal, with its source text for the generated docs.
+    Const(f64, String),
+    /// A `bool` literal.
+    Bool(bool),
+    Unary(Unary, Id),
+    Binary(Binary, Id, Id),
+    /// `x.powi(n)` with a literal integer exponent.
+    Powi(Id, i32),
+    /// `x.clamp(lo, hi)`.
+    Clamp(Id, Id, Id),
+    Cmp(Cmp, Id, Id),
+    And(Id, Id),
+    Or(Id, Id),
+    Not(Id),
+    /// `select(mask, if_true, if_false)`: a per-sample `if` after lowering.
+    Select(Id, Id, Id),
+    /// A call to a `#[differentiable]` helper.
+    Call(syn::Path, Vec<Id>),
+    /// The value of a uniform [`Branch`]: its `then` or its `else` value.
+    Phi(Id, Id),
+}
+
+/// A node's value type.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Ty {
+    Float,
+    Bool,
+}
+
+/// One SSA value.
+#[derive(Clone, Debug)]
+pub struct Node {
+    pub op: Op,
+    pub ty: Ty,
+    /// Differs between samples; a uniform node is computed once in the scalar type.
+    pub varying: bool,
+    /// Depends on a differentiated input, so it gets an adjoint.
+    pub active: bool,
+    /// The conjunction of per-sample branch conditions under which this value is used.
+    pub guard: Option<Id>,
+    /// How many per-sample branches enclose the node.
+    pub depth: usize,
+    /// The `let` name the user gave the value, for the generated docs.
+    pub name: Option<String>,
+}
+
+/// A statement of a block.
+#[derive(Clone, Debug)]
+pub enum Stmt {
+    Let(Id),
+    If(Branch),
+}
+
+/// An `if` whose condition is the same for every sample.
+#[derive(Clone, Debug)]
+pub struct Branch {
+    pub cond: Id,
+    pub then_block: Block,
+    pub else_block: Block,
+    /// The [`Op::Phi`] node that holds the branch's value.
+    pub phi: Id,
+}
+
+/// Statements in evaluation order.
+#[derive(Clone, Debug, Default)]
+pub struct Block {
+    pub stmts: Vec<Stmt>,
+}
+
+impl Block {
+    /// Collects the nodes this block defines, nested branches included.
+    pub fn defined(&self, out: &mut Vec<Id>) {
+        for stmt in &self.stmts {
+            match stmt {
+                Stmt::Let(id) => out.push(*id),
+                Stmt::If(branch) => {
+                    branch.then_block.defined(out);
+                    branch.else_block.defined(out);
+                    out.push(branch.phi);
+                }
+            }
+        }
+    }
+}
+
+/// A lowered function body.
+pub struct Function {
+    pub nodes: Vec<Node>,
+    pub body: Block,
+    pub result: Id,
+}
+
+impl Op {
+    /// The nodes this operation reads.
+    pub fn operands(&self) -> Vec<Id> {
+        match self {
+            Op::Param(_) | Op::Const(..) | Op::Bool(_) => Vec::new(),
+            Op::Unary(_, a) | Op::Powi(a, _) | Op::Not(a) => vec![*a],
+            Op::Binary(_, a, b) | Op::Cmp(_, a, b) | Op::And(a, b) | Op::Or(a, b) | Op::Phi(a, b) => {
+                vec![*a, *b]
+            }
+            Op::Clamp(a, b, c) | Op::Select(a, b, c) => vec![*a, *b, *c],
+            Op::Call(_, args) => args.clone(),
+        }
+    }
+}

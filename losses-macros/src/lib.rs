@@ -1,0 +1,54 @@
+//! The `#[loss]` and `#[differentiable]` attributes of `losses-core`.
+//!
+//! Depend on `losses-core`, which re-exports both and documents them in full. The macro
+//! is a small compiler whose phases are this crate's modules:
+//!
+//! | phase | module |
+//! |---|---|
+//! | attribute arguments | [`attr`] |
+//! | error collection | [`ctxt`] |
+//! | signature model and checks | [`signature`] |
+//! | supported methods and constants | [`methods`] |
+//! | lowering the body to the IR, with grammar checks | [`lower`], [`ir`] |
+//! | derivative rules | [`rules`] |
+//! | forward and reverse emission | [`emit`] |
+//! | the derivation as rustdoc text | [`docs`] |
+//! | generated items | [`item`], [`helper`] |
+//! | items emitted on error | [`fallback`] |
+
+#![forbid(unsafe_code)]
+
+mod attr;
+mod ctxt;
+mod docs;
+mod emit;
+mod fallback;
+mod helper;
+mod ir;
+mod item;
+mod literal;
+mod lower;
+mod methods;
+mod rules;
+mod signature;
+
+use proc_macro::TokenStream;
+
+/// Derives a batched loss type with a compile-time gradient from a scalar function.
+/// See `losses_core::loss` for the full documentation.
+#[proc_macro_attribute]
+pub fn loss(args: TokenStream, input: TokenStream) -> TokenStream {
+    expand::loss(args.into(), input.into()).into()
+}
+
+/// Makes a scalar helper function callable from `#[loss]` bodies.
+/// See `losses_core::differentiable` for the full documentation.
+#[proc_macro_attribute]
+pub fn differentiable(args: TokenStream, input: TokenStream) -> TokenStream {
+    match syn::parse2::<syn::ItemFn>(input.into()) {
+        Ok(item) => helper::expand(args.into(), item).into(),
+        Err(error) => error.to_compile_error().into(),
+    }
+}
+
+mod expand;

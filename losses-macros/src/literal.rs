@@ -1,0 +1,37 @@
+//! Rewriting of float literals in a generic function, so the original stays callable.
+//!
+//! `num_traits::Float` has no literal syntax: `0.5 * x` does not compile for `x: T`. The
+//! macro accepts such literals and rewrites each one in the emitted original function to
+//! a conversion, `<T as NumCast>::from(0.5_f64)`. The conversion cannot fail for `f32`
+//! and `f64`; for another `Float` type a failed conversion gives NaN rather than a panic.
+
+use proc_macro2::Ident;
+use syn::visit_mut::VisitMut;
+use syn::{Expr, ExprLit, Lit};
+
+/// Rewrites the float literals of `block` into conversions to `float`.
+pub fn rewrite(block: &mut syn::Block, float: &Ident) {
+    Rewriter { float }.visit_block_mut(block);
+}
+
+struct Rewriter<'a> {
+    float: &'a Ident,
+}
+
+impl VisitMut for Rewriter<'_> {
+    fn visit_expr_mut(&mut self, expr: &mut Expr) {
+        if let Expr::Lit(ExprLit { lit: Lit::Float(float), .. }) = expr {
+            if float.suffix().is_empty() {
+                let span = float.span();
+                let digits = proc_macro2::Literal::f64_suffixed(float.base10_parse::<f64>().unwrap_or(f64::NAN));
+                let ty = self.float;
+                *expr = syn::parse_quote_spanned! {span=>
+                    <#ty as ::losses_core::num_traits::NumCast>::from(#digits)
+                        .unwrap_or_else(<#ty as ::losses_core::num_traits::Float>::nan)
+                };
+                return;
+            }
+        }
+        syn::visit_mut::visit_expr_mut(self, expr);
+    }
+}

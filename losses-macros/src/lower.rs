@@ -1,0 +1,559 @@
+//! Lowering of the function body from `syn` syntax to the IR, with the grammar checks.
+//!
+//! Every construct outside the supported grammar is reported on its own tokens, and
+//! lowering goes on after an error so that one compile shows all of them. A per-sample
+//! `if` becomes [`Op::Select`] and its arms are guarded; a uniform `if` becomes a
+//! [`Branch`].
+
+use crate::ctxt::Ctxt;
+use crate::ir::{Binary, Block, Branch, Cmp, Function, Id, Node, Op, Stmt, Ty, Unary};
+use crate::methods::{self, Method};
+use crate::signature::{FloatTy, ParamTy, Role, Signature, type_ident};
+use quote::ToTokens;
+use syn::{BinOp, Expr, ExprIf, ItemFn, Lit, Pat, UnOp};
+
+/// Lowers the body of `item`; `None` when any error was reported.
+pub fn lower(cx: &mut Ctxt, sig: &Signature, item: &ItemFn) -> Option<Function> {
+    let mut lowerer = Lowerer {
+        cx,
+        sig,
+        fn_name: item.sig.ident.to_string(),
+        nodes: Vec::new(),
+        blocks: vec![Block::default()],
+        scopes: vec![Vec::new()],
+        guards: Vec::new(),
+        failed: false,
+    };
+    lowerer.bind_params();
+    let result = lowerer.fn_body(&item.block);
+
+    let body = lowerer.blocks.pop().unwrap_or_default();
+    match result {
+        Some(result) if !lowerer.failed => Some(Function { nodes: lowerer.nodes, body, result }),
+        _ => None,
+    }
+}
+
+struct Lowerer<'a> {
+    cx: &'a mut Ctxt,
+    sig: &'a Signature,
+    fn_name: String,
+    nodes: Vec<Node>,
+    /// Blocks being filled; the last one is current.
+    blocks: Vec<Block>,
+    /// `let` scopes, innermost last; `None` marks a name whose value failed to lower,
+    /// so that its uses do not report follow-on errors.
+    scopes: Vec<Vec<(String, Option<Id>)>>,
+    /// Guard masks of the enclosing per-sample branches, innermost last.
+    guards: Vec<Id>,
+    failed: bool,
+}
+
+impl Lowerer<'_> {
+    fn error(&mut self, tokens: impl ToTokens, message: impl std::fmt::Display) -> Option<Id> {
+        self.cx.error_spanned(tokens, message);
+        self.failed = true;
+        None
+    }
+
+    fn bind_params(&mut self) {
+        for (index, param) in self.sig.params.iter().enumerate() {
+            let varying = param.ty == ParamTy::Float && param.role != Role::Hyper;
+            let active = param.ty == ParamTy::Float && matches!(param.role, Role::YPred | Role::HelperArg);
+            let ty = match param.ty {
+                ParamTy::Float => Ty::Float,
+                ParamTy::Bool => Ty::Bool,
+            };
+            let node = Node {
+                op: Op::Param(index),
+                ty,
+                varying,
+                active,
+                guard: None,
+                depth: 0,
+                name: Some(param.ident.to_string()),
+            };
+            let id = self.push_node(node);
+            self.bind(param.ident.to_string(), Some(id));
+        }
+    }
+
+    fn push_node(&mut self, node: Node) -> Id {
+        let id = self.nodes.len();
+        self.nodes.push(node);
+        if let Some(block) = self.blocks.last_mut() {
+            block.stmts.push(Stmt::Let(id));
+        }
+        id
+    }
+
+    /// Adds a node computing `op`, deriving its flags from its operands.
+    fn push(&mut self, op: Op, ty: Ty) -> Id {
+        let operands = op.operands();
+        let varying = operands.iter().any(|&id| self.nodes[id].varying);
+        let active = ty == Ty::Float && self.carries_gradient(&op);
+        let node = Node {
+            op,
+            ty,
+            varying,
+            active,
+            guard: self.guards.last().copied(),
+            depth: self.guards.len(),
+            name: None,
+        };
+        self.push_node(node)
+    }
+
+    /// Whether a float operation passes a gradient from one of its operands. Masks
+    /// never do, so a `select` is active only through its two values.
+    fn carries_gradient(&self, op: &Op) -> bool {
+        let is_active = |id: &Id| self.nodes[*id].active;
+        match op {
+            Op::Select(_, a, b) => is_active(a) || is_active(b),
+            Op::Unary(Unary::Signum, _) => false,
+            other => other.operands().iter().any(is_active),
+        }
+    }
+
+    fn bind(&mut self, name: String, id: Option<Id>) {
+        if let Some(scope) = self.scopes.last_mut() {
+            scope.push((name, id));
+        }
+    }
+
+    /// Finds a name in the innermost scope that binds it; `Err` when none does.
+    fn lookup(&self, name: &str) -> Result<Option<Id>, ()> {
+        for scope in self.scopes.iter().rev() {
+            if let Some((_, id)) = scope.iter().rev().find(|(bound, _)| bound == name) {
+                return Ok(*id);
+            }
+        }
+        Err(())
+    }
+
+    // ----- blocks and statements -------------------------------------------------
+
+    fn fn_body(&mut self, block: &syn::Block) -> Option<Id> {
+        let Some((last, init)) = block.stmts.split_last() else {
+            return self.error(block, "the body is empty: end it with the loss value, as in `(y_pred - y_true).powi(2)`");
+        };
+        // A `return value;` as the last statement is the same as a tail expression.
+        if let syn::Stmt::Expr(Expr::Return(ret), _) = last {
+            self.statements(init);
+            return match &ret.expr {
+                Some(value) => self.expr(value),
+                None => self.error(ret, "`return` needs the loss value"),
+            };
+        }
+        self.block_in_scope(block)
+    }
+
+    fn block_in_scope(&mut self, block: &syn::Block) -> Option<Id> {
+        self.scopes.push(Vec::new());
+        let value = match block.stmts.split_last() {
+            Some((syn::Stmt::Expr(tail, None), init)) => {
+                self.statements(init);
+                self.expr(tail)
+            }
+            Some((_, _)) => {
+                self.statements(&block.stmts);
+                self.error(
+                    block.stmts.last(),
+                    "a block must end with its value as a tail expression, without a semicolon",
+                )
+            }
+            None => self.error(block, "an empty block has no value: end it with an expression"),
+        };
+        self.scopes.pop();
+        value
+    }
+
+    fn statements(&mut self, stmts: &[syn::Stmt]) {
+        for stmt in stmts {
+            match stmt {
+                syn::Stmt::Local(local) => self.local(local),
+                syn::Stmt::Expr(Expr::Return(ret), _) => {
+                    self.error(ret, "early `return` is not supported: end the body with the loss value as its tail expression");
+                }
+                syn::Stmt::Expr(expr, _) => {
+                    if self.unsupported(expr).is_none() {
+                        self.error(expr, "a statement without `let` has no effect in a loss: bind the value with `let` or make it the tail expression");
+                    }
+                }
+                syn::Stmt::Item(item) => {
+                    self.error(item, "items (`fn`, `struct`, `use`, ...) inside a loss body are not supported: define them outside the function");
+                }
+                syn::Stmt::Macro(mac) => {
+                    let name = mac.mac.path.to_token_stream().to_string();
+                    self.error(&mac.mac, format!("macros are not supported in a loss body (found `{name}!`): the macro cannot see through them to differentiate"));
+                }
+            }
+        }
+    }
+
+    fn local(&mut self, local: &syn::Local) {
+        let (ident, annotated) = match &local.pat {
+            Pat::Ident(pat) => (pat, None),
+            Pat::Type(typed) => match &*typed.pat {
+                Pat::Ident(pat) => (pat, Some(&*typed.ty)),
+                other => {
+                    self.error(other, "a `let` binds one plain name, as in `let d = y_pred - y_true;`");
+                    return;
+                }
+            },
+            other => {
+                self.error(other, "a `let` binds one plain name, as in `let d = y_pred - y_true;`; tuples and other patterns are not supported");
+                return;
+            }
+        };
+        let name = ident.ident.to_string();
+        if let Some(token) = &ident.mutability {
+            self.error(token, "`let mut` is not supported: values cannot be reassigned, so bind a new name (shadowing is fine)");
+        }
+        if let Some(ty) = annotated {
+            self.check_annotation(ty);
+        }
+        let Some(init) = &local.init else {
+            self.error(local, "a `let` needs a value, as in `let d = y_pred - y_true;`");
+            self.bind(name, None);
+            return;
+        };
+        if let Some((else_token, _)) = &init.diverge {
+            self.error(else_token, "`let ... else` is not supported in a loss body");
+        }
+
+        let value = self.expr(&init.expr);
+        if let Some(id) = value {
+            let node = &mut self.nodes[id];
+            if node.name.is_none() && !matches!(node.op, Op::Param(_)) {
+                node.name = Some(name.clone());
+            }
+        }
+        self.bind(name, value);
+    }
+
+    fn check_annotation(&mut self, ty: &syn::Type) {
+        let float = match &self.sig.float {
+            FloatTy::Generic(ident) | FloatTy::Concrete(ident) => ident.clone(),
+        };
+        let ok = type_ident(ty).is_some_and(|ident| *ident == float || ident == "bool");
+        if !ok {
+            self.error(ty, format!("a `let` in a loss holds `{float}` or `bool`"));
+        }
+    }
+
+    // ----- expressions -----------------------------------------------------------
+
+    fn expr(&mut self, expr: &Expr) -> Option<Id> {
+        match expr {
+            Expr::Lit(lit) => self.literal(&lit.lit),
+            Expr::Path(path) => self.path(path),
+            Expr::Paren(paren) => self.expr(&paren.expr),
+            Expr::Group(group) => self.expr(&group.expr),
+            Expr::Unary(unary) => self.unary(unary),
+            Expr::Binary(binary) => self.binary(binary),
+            Expr::MethodCall(call) => self.method_call(call),
+            Expr::Call(call) => self.call(call),
+            Expr::If(expr_if) => self.if_expr(expr_if),
+            Expr::Block(block) if block.label.is_none() => self.block_in_scope(&block.block),
+            other => {
+                if self.unsupported(other).is_none() {
+                    self.error(other, "this expression is not supported in a loss body; supported: literals, names, `+ - * /`, comparisons, `&& || !`, `if`/`else`, the float methods and `#[differentiable]` helper calls");
+                }
+                None
+            }
+        }
+    }
+
+    /// Reports a construct the grammar leaves out, with the alternative; `None` after
+    /// reporting, `Some` when `expr` is not one of them.
+    fn unsupported(&mut self, expr: &Expr) -> Option<()> {
+        let message = match expr {
+            Expr::While(_) => "`while` loops are not supported: a loss is straight-line code over one element",
+            Expr::Loop(_) => "`loop` is not supported: a loss is straight-line code over one element",
+            Expr::ForLoop(_) => "`for` loops are not supported in an elementwise loss: write the formula for one element",
+            Expr::Break(_) => "`break` is not supported: there are no loops in an elementwise loss",
+            Expr::Continue(_) => "`continue` is not supported: there are no loops in an elementwise loss",
+            Expr::Return(_) => "early `return` is not supported: end the body with the loss value as its tail expression",
+            Expr::Match(_) => "`match` is not supported: use `if` / `else if` / `else`",
+            Expr::Closure(_) => "closures are not supported: write a separate function marked `#[differentiable]`",
+            Expr::Macro(_) => "macros are not supported in a loss body: the macro cannot see through them to differentiate",
+            Expr::Try(_) => "the `?` operator is not supported: a loss computes a plain float",
+            Expr::Assign(_) => "assignment is not supported: values cannot be reassigned, so bind a new name with `let`",
+            Expr::Unsafe(_) => "`unsafe` blocks are not supported in a loss body",
+            Expr::Async(_) | Expr::Await(_) => "`async` code is not supported in a loss body",
+            Expr::Cast(_) => "`as` casts are not supported: the function works in one float type; write literals such as `2.0`",
+            Expr::Index(_) => "indexing is not supported: elementwise loss parameters are single floats",
+            Expr::Field(_) => "field access is not supported: pass the value as a hyper-parameter",
+            Expr::Tuple(_) | Expr::Array(_) | Expr::Repeat(_) => "tuples and arrays are not supported: a loss returns one float",
+            Expr::Reference(_) => "references are not supported: floats are passed by value",
+            Expr::Range(_) => "ranges are not supported in an elementwise loss",
+            Expr::Struct(_) => "struct expressions are not supported in a loss body",
+            Expr::Let(_) => "`if let` is not supported: compare values with `<`, `>`, `==` and friends",
+            _ => return Some(()),
+        };
+        self.error(expr, message);
+        None
+    }
+
+    fn literal(&mut self, lit: &Lit) -> Option<Id> {
+        match lit {
+            Lit::Float(float) => match float.base10_parse::<f64>() {
+                Ok(value) => Some(self.push(Op::Const(value, float.base10_digits().to_string()), Ty::Float)),
+                Err(error) => {
+                    self.cx.push(error);
+                    self.failed = true;
+                    None
+                }
+            },
+            Lit::Int(int) => self.error(
+                int,
+                format!(
+                    "integer literal `{int}` in a float expression: write `{}.0`",
+                    int.base10_digits()
+                ),
+            ),
+            Lit::Bool(boolean) => Some(self.push(Op::Bool(boolean.value), Ty::Bool)),
+            other => self.error(other, "only float and `bool` literals are supported in a loss body"),
+        }
+    }
+
+    fn path(&mut self, path: &syn::ExprPath) -> Option<Id> {
+        if let Some(ident) = path.path.get_ident() {
+            return match self.lookup(&ident.to_string()) {
+                Ok(id) => id,
+                Err(()) => self.error(ident, format!("cannot find `{ident}` in this loss: only parameters and earlier `let` names are in scope")),
+            };
+        }
+        if let Some((value, text)) = methods::constant(&path.path) {
+            return Some(self.push(Op::Const(value, text), Ty::Float));
+        }
+        self.error(path, "unsupported path: a loss body can name its parameters, its `let` bindings and constants such as `std::f64::consts::PI`")
+    }
+
+    fn unary(&mut self, unary: &syn::ExprUnary) -> Option<Id> {
+        match unary.op {
+            UnOp::Neg(_) => {
+                let operand = self.float(&unary.expr)?;
+                Some(self.push(Op::Unary(Unary::Neg, operand), Ty::Float))
+            }
+            UnOp::Not(_) => {
+                let operand = self.boolean(&unary.expr)?;
+                Some(self.push(Op::Not(operand), Ty::Bool))
+            }
+            _ => self.error(unary, "dereferencing is not supported: floats are passed by value"),
+        }
+    }
+
+    fn binary(&mut self, binary: &syn::ExprBinary) -> Option<Id> {
+        let arithmetic = match binary.op {
+            BinOp::Add(_) => Some(Binary::Add),
+            BinOp::Sub(_) => Some(Binary::Sub),
+            BinOp::Mul(_) => Some(Binary::Mul),
+            BinOp::Div(_) => Some(Binary::Div),
+            _ => None,
+        };
+        if let Some(op) = arithmetic {
+            let (left, right) = (self.float(&binary.left), self.float(&binary.right));
+            return Some(self.push(Op::Binary(op, left?, right?), Ty::Float));
+        }
+
+        let comparison = match binary.op {
+            BinOp::Lt(_) => Some(Cmp::Lt),
+            BinOp::Le(_) => Some(Cmp::Le),
+            BinOp::Gt(_) => Some(Cmp::Gt),
+            BinOp::Ge(_) => Some(Cmp::Ge),
+            BinOp::Eq(_) => Some(Cmp::Eq),
+            BinOp::Ne(_) => Some(Cmp::Ne),
+            _ => None,
+        };
+        if let Some(op) = comparison {
+            let (left, right) = (self.float(&binary.left), self.float(&binary.right));
+            return Some(self.push(Op::Cmp(op, left?, right?), Ty::Bool));
+        }
+
+        match binary.op {
+            BinOp::And(_) | BinOp::Or(_) => {
+                let (left, right) = (self.boolean(&binary.left), self.boolean(&binary.right));
+                let (left, right) = (left?, right?);
+                let op = if matches!(binary.op, BinOp::And(_)) { Op::And(left, right) } else { Op::Or(left, right) };
+                Some(self.push(op, Ty::Bool))
+            }
+            BinOp::Rem(token) => self.error(token, "`%` is not supported: the remainder is not differentiable at its jumps; write the formula without it"),
+            BinOp::AddAssign(_) | BinOp::SubAssign(_) | BinOp::MulAssign(_) | BinOp::DivAssign(_) | BinOp::RemAssign(_) => {
+                self.error(binary, "compound assignment is not supported: values cannot be reassigned, so bind a new name with `let`")
+            }
+            _ => self.error(binary, "bitwise and shift operators are not supported: use `&&`, `||` and `!` on conditions"),
+        }
+    }
+
+    /// Lowers an expression that must be a float.
+    fn float(&mut self, expr: &Expr) -> Option<Id> {
+        let id = self.expr(expr)?;
+        if self.nodes[id].ty == Ty::Float {
+            return Some(id);
+        }
+        self.error(expr, "expected a float value here, found a `bool`")
+    }
+
+    /// Lowers an expression that must be a condition.
+    fn boolean(&mut self, expr: &Expr) -> Option<Id> {
+        let id = self.expr(expr)?;
+        if self.nodes[id].ty == Ty::Bool {
+            return Some(id);
+        }
+        self.error(expr, "expected a condition (`bool`) here, found a float: compare it, as in `x > 0.0`")
+    }
+
+    fn method_call(&mut self, call: &syn::ExprMethodCall) -> Option<Id> {
+        let name = call.method.to_string();
+        let Some(method) = methods::lookup(&name) else {
+            let hint = match methods::nearest(&name) {
+                Some(near) => format!("; did you mean `{near}`?"),
+                None => String::new(),
+            };
+            return self.error(
+                &call.method,
+                format!("`{name}` is not a supported float method{hint}\nsupported: {}", methods::supported_list()),
+            );
+        };
+        if let Some(turbofish) = &call.turbofish {
+            self.error(turbofish, "type arguments on a method call are not supported");
+        }
+
+        let receiver = self.float(&call.receiver);
+        let arity = method.arity();
+        if call.args.len() != arity {
+            let plural = if arity == 1 { "" } else { "s" };
+            return self.error(call, format!("`{name}` takes {arity} argument{plural}"));
+        }
+        let receiver = receiver?;
+        match method {
+            Method::Unary(op) => Some(self.push(Op::Unary(op, receiver), Ty::Float)),
+            Method::Binary(op) => {
+                let other = self.float(&call.args[0])?;
+                Some(self.push(Op::Binary(op, receiver, other), Ty::Float))
+            }
+            Method::Powi => {
+                let exponent = self.integer_literal(&call.args[0])?;
+                Some(self.push(Op::Powi(receiver, exponent), Ty::Float))
+            }
+            Method::Clamp => {
+                let (lo, hi) = (self.float(&call.args[0]), self.float(&call.args[1]));
+                Some(self.push(Op::Clamp(receiver, lo?, hi?), Ty::Float))
+            }
+        }
+    }
+
+    fn integer_literal(&mut self, expr: &Expr) -> Option<i32> {
+        let (negative, inner) = match expr {
+            Expr::Unary(syn::ExprUnary { op: UnOp::Neg(_), expr, .. }) => (true, &**expr),
+            other => (false, other),
+        };
+        if let Expr::Lit(syn::ExprLit { lit: Lit::Int(int), .. }) = inner {
+            if let Ok(value) = int.base10_parse::<i32>() {
+                return Some(if negative { -value } else { value });
+            }
+        }
+        self.error(expr, "`powi` takes an integer literal, as in `x.powi(2)`; for other exponents use `powf`");
+        None
+    }
+
+    fn call(&mut self, call: &syn::ExprCall) -> Option<Id> {
+        let Expr::Path(func) = &*call.func else {
+            return self.error(&call.func, "only calls of `#[differentiable]` functions by name are supported");
+        };
+        if func.path.is_ident(&self.fn_name) {
+            return self.error(func, "recursion is not supported: a loss cannot call itself");
+        }
+        if let Some(hint) = methods::function_form_hint(&func.path) {
+            return self.error(func, hint);
+        }
+        let mut args = Vec::new();
+        for arg in &call.args {
+            args.push(self.expr(arg));
+        }
+        let args: Option<Vec<Id>> = args.into_iter().collect();
+        let args = args?;
+        Some(self.push(Op::Call(func.path.clone(), args), Ty::Float))
+    }
+
+    // ----- branches --------------------------------------------------------------
+
+    fn if_expr(&mut self, expr_if: &ExprIf) -> Option<Id> {
+        let cond = self.boolean(&expr_if.cond);
+        let Some((_, else_expr)) = &expr_if.else_branch else {
+            return self.error(expr_if, "an `if` in a loss is a value and needs an `else` branch");
+        };
+        let cond = cond?;
+        if self.nodes[cond].varying {
+            self.per_sample_if(cond, &expr_if.then_branch, else_expr)
+        } else {
+            self.uniform_if(cond, &expr_if.then_branch, else_expr)
+        }
+    }
+
+    /// Lowers an `if` on per-sample data to a select: both arms run, each under its
+    /// guard, so that the reverse pass can mask what leaves the arm not taken.
+    fn per_sample_if(&mut self, cond: Id, then_branch: &syn::Block, else_expr: &Expr) -> Option<Id> {
+        let then_guard = self.guard_with(cond);
+        self.guards.push(then_guard);
+        let then_value = self.arm_value(then_branch, |this| this.block_in_scope(then_branch));
+        self.guards.pop();
+
+        let not_cond = self.push(Op::Not(cond), Ty::Bool);
+        let else_guard = self.guard_with(not_cond);
+        self.guards.push(else_guard);
+        let else_value = self.arm_value(else_expr, |this| this.expr(else_expr));
+        self.guards.pop();
+
+        Some(self.push(Op::Select(cond, then_value?, else_value?), Ty::Float))
+    }
+
+    /// Lowers an `if` on a condition shared by all samples to a real branch.
+    fn uniform_if(&mut self, cond: Id, then_branch: &syn::Block, else_expr: &Expr) -> Option<Id> {
+        self.blocks.push(Block::default());
+        let then_value = self.arm_value(then_branch, |this| this.block_in_scope(then_branch));
+        let then_block = self.blocks.pop().unwrap_or_default();
+
+        self.blocks.push(Block::default());
+        let else_value = self.arm_value(else_expr, |this| this.expr(else_expr));
+        let else_block = self.blocks.pop().unwrap_or_default();
+
+        let (then_value, else_value) = (then_value?, else_value?);
+        let (then_node, else_node) = (&self.nodes[then_value], &self.nodes[else_value]);
+        let phi = Node {
+            op: Op::Phi(then_value, else_value),
+            ty: Ty::Float,
+            varying: then_node.varying || else_node.varying,
+            active: then_node.active || else_node.active,
+            guard: self.guards.last().copied(),
+            depth: self.guards.len(),
+            name: None,
+        };
+        let id = self.nodes.len();
+        self.nodes.push(phi);
+        let branch = Branch { cond, then_block, else_block, phi: id };
+        if let Some(block) = self.blocks.last_mut() {
+            block.stmts.push(Stmt::If(branch));
+        }
+        Some(id)
+    }
+
+    /// Lowers one arm and checks that it yields a float.
+    fn arm_value(&mut self, arm: impl ToTokens, lower: impl FnOnce(&mut Self) -> Option<Id>) -> Option<Id> {
+        let id = lower(self)?;
+        if self.nodes[id].ty == Ty::Float {
+            return Some(id);
+        }
+        self.error(arm, "an `if` that yields a `bool` is not supported: combine conditions with `&&`, `||` and `!`")
+    }
+
+    /// The guard of an arm: its condition, and-ed with the enclosing guard if any.
+    fn guard_with(&mut self, cond: Id) -> Id {
+        match self.guards.last().copied() {
+            Some(outer) => self.push(Op::And(outer, cond), Ty::Bool),
+            None => cond,
+        }
+    }
+}

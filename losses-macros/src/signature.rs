@@ -1,0 +1,273 @@
+//! The model of a `#[loss]` or `#[differentiable]` function's signature.
+//!
+//! A loss takes `y_true` and `y_pred` of the float type and any number of
+//! hyper-parameters of the float type or `bool`, and returns the float type. The float
+//! type is `f32`, `f64`, or one generic parameter bounded by `num_traits::Float`.
+
+use crate::ctxt::Ctxt;
+use syn::{FnArg, GenericParam, Ident, ItemFn, Pat, ReturnType, Type, TypeParamBound};
+
+/// The float type a function is written in.
+#[derive(Clone)]
+pub enum FloatTy {
+    /// A generic parameter such as `T: Float`.
+    Generic(Ident),
+    /// A concrete `f32` or `f64`, named by its ident.
+    Concrete(Ident),
+}
+
+impl FloatTy {
+    /// Whether `ty` names this float type.
+    fn matches(&self, ty: &Type) -> bool {
+        let ident = match self {
+            FloatTy::Generic(ident) | FloatTy::Concrete(ident) => ident,
+        };
+        type_ident(ty).is_some_and(|found| found == ident)
+    }
+}
+
+/// A parameter's value type.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum ParamTy {
+    Float,
+    Bool,
+}
+
+/// What a parameter means to the generated loss.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// The target, one per sample element; not differentiated.
+    YTrue,
+    /// The prediction; the gradient is taken with respect to it.
+    YPred,
+    /// A hyper-parameter, the same for every sample.
+    Hyper,
+    /// An argument of a `#[differentiable]` helper: differentiated when it is a float.
+    HelperArg,
+}
+
+/// One parameter of the user's function.
+#[derive(Clone)]
+pub struct Param {
+    pub ident: Ident,
+    pub ty: ParamTy,
+    pub role: Role,
+}
+
+/// What the macros need to know of the function's signature.
+pub struct Signature {
+    pub float: FloatTy,
+    pub params: Vec<Param>,
+}
+
+/// Which attribute is being expanded: the two accept different parameter lists.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Loss,
+    Helper,
+}
+
+/// Checks the signature and builds its model; `None` when it cannot be used at all.
+pub fn analyze(cx: &mut Ctxt, item: &ItemFn, kind: Kind) -> Option<Signature> {
+    check_qualifiers(cx, item);
+    let float = float_type(cx, item)?;
+    check_return(cx, item, &float);
+
+    let params: Vec<Param> = item
+        .sig
+        .inputs
+        .iter()
+        .filter_map(|input| param(cx, input, &float, kind))
+        .collect();
+    if kind == Kind::Loss {
+        require_param(cx, item, &params, Role::YTrue, "y_true");
+        require_param(cx, item, &params, Role::YPred, "y_pred");
+    }
+    Some(Signature { float, params })
+}
+
+fn check_qualifiers(cx: &mut Ctxt, item: &ItemFn) {
+    let sig = &item.sig;
+    let what = "a loss is an ordinary `fn`, so remove it";
+    if let Some(token) = &sig.asyncness {
+        cx.error_spanned(token, format!("`async fn` is not supported: {what}"));
+    }
+    if let Some(token) = &sig.constness {
+        cx.error_spanned(token, format!("`const fn` is not supported: {what}"));
+    }
+    if let Some(token) = &sig.unsafety {
+        cx.error_spanned(token, format!("`unsafe fn` is not supported: {what}"));
+    }
+    if let Some(abi) = &sig.abi {
+        cx.error_spanned(abi, format!("an `extern` ABI is not supported: {what}"));
+    }
+    if let Some(variadic) = &sig.variadic {
+        cx.error_spanned(variadic, "variadic parameters are not supported");
+    }
+}
+
+/// Finds the float type: the one generic parameter, or else the type of the first
+/// float parameter.
+fn float_type(cx: &mut Ctxt, item: &ItemFn) -> Option<FloatTy> {
+    let generics = &item.sig.generics;
+    let mut found: Option<FloatTy> = None;
+    for param in &generics.params {
+        match param {
+            GenericParam::Type(type_param) if found.is_none() => {
+                found = Some(FloatTy::Generic(type_param.ident.clone()));
+                check_float_bound(cx, item, type_param);
+            }
+            GenericParam::Type(type_param) => cx.error_spanned(
+                type_param,
+                "only one generic parameter is supported: the float type, as in `fn f<T: Float>(..)`",
+            ),
+            GenericParam::Lifetime(lifetime) => cx.error_spanned(
+                lifetime,
+                "lifetime parameters are not supported: a loss takes floats and bools by value",
+            ),
+            GenericParam::Const(constant) => cx.error_spanned(
+                constant,
+                "const generic parameters are not supported: make it a hyper-parameter",
+            ),
+        }
+    }
+    if found.is_some() {
+        return found;
+    }
+
+    let first_float = item.sig.inputs.iter().find_map(|input| match input {
+        FnArg::Typed(typed) => type_ident(&typed.ty).filter(|ident| *ident == "f32" || *ident == "f64"),
+        FnArg::Receiver(_) => None,
+    });
+    match first_float {
+        Some(ident) => Some(FloatTy::Concrete(ident.clone())),
+        None => {
+            cx.error_spanned(
+                &item.sig,
+                "cannot tell the float type: write the parameters as `f32`, `f64`, or a generic `T: Float`",
+            );
+            None
+        }
+    }
+}
+
+/// Requires a `Float` bound on the generic parameter, in its list or a `where` clause.
+fn check_float_bound(cx: &mut Ctxt, item: &ItemFn, type_param: &syn::TypeParam) {
+    let is_float = |bound: &TypeParamBound| match bound {
+        TypeParamBound::Trait(trait_bound) => trait_bound
+            .path
+            .segments
+            .last()
+            .is_some_and(|segment| segment.ident == "Float"),
+        _ => false,
+    };
+    let mut bounded = type_param.bounds.iter().any(is_float);
+    if let Some(where_clause) = &item.sig.generics.where_clause {
+        for predicate in &where_clause.predicates {
+            if let syn::WherePredicate::Type(predicate) = predicate {
+                let same = type_ident(&predicate.bounded_ty).is_some_and(|ident| *ident == type_param.ident);
+                bounded |= same && predicate.bounds.iter().any(is_float);
+            }
+        }
+    }
+    if !bounded {
+        cx.error_spanned(
+            type_param,
+            format!(
+                "the generic parameter needs the bound `num_traits::Float`, as in `{}: Float`",
+                type_param.ident
+            ),
+        );
+    }
+}
+
+fn check_return(cx: &mut Ctxt, item: &ItemFn, float: &FloatTy) {
+    match &item.sig.output {
+        ReturnType::Type(_, ty) if float.matches(ty) => {}
+        ReturnType::Type(_, ty) => cx.error_spanned(
+            ty,
+            "a loss returns its float type (`f32`, `f64` or the generic `T`), one value per element",
+        ),
+        ReturnType::Default => cx.error_spanned(
+            &item.sig,
+            "missing return type: a loss returns its float type, as in `-> f32`",
+        ),
+    }
+}
+
+fn param(cx: &mut Ctxt, input: &FnArg, float: &FloatTy, kind: Kind) -> Option<Param> {
+    let typed = match input {
+        FnArg::Typed(typed) => typed,
+        FnArg::Receiver(receiver) => {
+            cx.error_spanned(receiver, "`self` is not supported: write a free function");
+            return None;
+        }
+    };
+    let ident = match &*typed.pat {
+        Pat::Ident(pat) if pat.by_ref.is_none() && pat.mutability.is_none() && pat.subpat.is_none() => {
+            pat.ident.clone()
+        }
+        Pat::Ident(pat) if pat.mutability.is_some() => {
+            cx.error_spanned(pat, "parameters cannot be `mut`: bind a new name with `let` instead");
+            return None;
+        }
+        other => {
+            cx.error_spanned(other, "a parameter must be a plain name, as in `delta: f32`");
+            return None;
+        }
+    };
+
+    let ty = if float.matches(&typed.ty) {
+        ParamTy::Float
+    } else if type_ident(&typed.ty).is_some_and(|found| found == "bool") {
+        ParamTy::Bool
+    } else {
+        cx.error_spanned(&typed.ty, unsupported_type_message(&typed.ty, float));
+        return None;
+    };
+
+    let role = match (kind, ident.to_string().as_str()) {
+        (Kind::Helper, _) => Role::HelperArg,
+        (Kind::Loss, "y_true") => Role::YTrue,
+        (Kind::Loss, "y_pred") => Role::YPred,
+        (Kind::Loss, _) => Role::Hyper,
+    };
+    if matches!(role, Role::YTrue | Role::YPred) && ty != ParamTy::Float {
+        cx.error_spanned(&typed.ty, format!("`{ident}` must have the float type"));
+    }
+    Some(Param { ident, ty, role })
+}
+
+fn unsupported_type_message(ty: &Type, float: &FloatTy) -> String {
+    let float_name = match float {
+        FloatTy::Generic(ident) | FloatTy::Concrete(ident) => ident.to_string(),
+    };
+    match ty {
+        Type::Reference(reference) if reference.mutability.is_some() => {
+            "`&mut` parameters are not supported: a loss reads its inputs and returns a value".to_string()
+        }
+        Type::Reference(_) | Type::Slice(_) => format!(
+            "slice and reference parameters are not supported by elementwise losses; take `{float_name}` or `bool` by value"
+        ),
+        _ => format!("unsupported parameter type: use the float type `{float_name}` or `bool`"),
+    }
+}
+
+fn require_param(cx: &mut Ctxt, item: &ItemFn, params: &[Param], role: Role, name: &str) {
+    if !params.iter().any(|param| param.role == role) {
+        cx.error_spanned(
+            &item.sig.ident,
+            format!("a loss needs a parameter named `{name}`, as in `fn mse(y_true: f32, y_pred: f32) -> f32`"),
+        );
+    }
+}
+
+/// The single identifier a type consists of, such as `f32` or `T`.
+pub fn type_ident(ty: &Type) -> Option<&Ident> {
+    match ty {
+        Type::Path(path) if path.qself.is_none() => path.path.get_ident(),
+        Type::Paren(paren) => type_ident(&paren.elem),
+        Type::Group(group) => type_ident(&group.elem),
+        _ => None,
+    }
+}
