@@ -38,11 +38,17 @@ pub fn parse(cx: &mut Ctxt, tokens: proc_macro2::TokenStream) -> LossArgs {
     for meta in metas {
         let key = meta.path().get_ident().map(|ident| ident.to_string());
         let Some(key) = key else {
-            cx.error_spanned(meta.path(), format!("unknown `#[loss]` argument; supported: {KEYS}"));
+            cx.error_spanned(
+                meta.path(),
+                format!("unknown `#[loss]` argument; supported: {KEYS}"),
+            );
             continue;
         };
         if seen.contains(&key) {
-            cx.error_spanned(meta.path(), format!("`{key}` is given twice in `#[loss(...)]`"));
+            cx.error_spanned(
+                meta.path(),
+                format!("`{key}` is given twice in `#[loss(...)]`"),
+            );
             continue;
         }
         seen.push(key.clone());
@@ -56,7 +62,12 @@ fn parse_key(cx: &mut Ctxt, args: &mut LossArgs, key: &str, meta: Meta) {
         ("defaults", Meta::List(list)) => {
             let parser = Punctuated::<MetaNameValue, Token![,]>::parse_terminated;
             match list.parse_args_with(parser) {
-                Ok(pairs) => args.defaults = pairs.into_iter().filter_map(|pair| default_pair(cx, pair)).collect(),
+                Ok(pairs) => {
+                    args.defaults = pairs
+                        .into_iter()
+                        .filter_map(|pair| default_pair(cx, pair))
+                        .collect()
+                }
                 Err(error) => cx.push(error),
             }
         }
@@ -73,9 +84,14 @@ fn parse_key(cx: &mut Ctxt, args: &mut LossArgs, key: &str, meta: Meta) {
             other => cx.error_spanned(other, "`name` takes a type name, as in `name = Huber`"),
         },
         ("defaults" | "require", other) => {
-            cx.error_spanned(other, format!("`{key}` takes a parenthesised list, as in `{key}(...)`"));
+            cx.error_spanned(
+                other,
+                format!("`{key}` takes a parenthesised list, as in `{key}(...)`"),
+            );
         }
-        ("name", other) => cx.error_spanned(other, "`name` takes a type name, as in `name = Huber`"),
+        ("name", other) => {
+            cx.error_spanned(other, "`name` takes a type name, as in `name = Huber`")
+        }
         (_, other) => cx.error_spanned(
             other.path(),
             format!("unknown `#[loss]` argument `{key}`; supported: {KEYS}"),
@@ -87,7 +103,10 @@ fn default_pair(cx: &mut Ctxt, pair: MetaNameValue) -> Option<(Ident, Expr)> {
     match pair.path.get_ident() {
         Some(ident) => Some((ident.clone(), pair.value)),
         None => {
-            cx.error_spanned(&pair.path, "a default names one hyper-parameter, as in `delta = 1.0`");
+            cx.error_spanned(
+                &pair.path,
+                "a default names one hyper-parameter, as in `delta = 1.0`",
+            );
             None
         }
     }

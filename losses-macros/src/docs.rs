@@ -60,15 +60,30 @@ impl<'a> Text<'a> {
             Op::Unary(unary, a) => format!("{}({})", unary_method(*unary), self.name(*a)),
             Op::Binary(binary, a, b) => match binary_symbol(*binary) {
                 Some(symbol) => format!("{} {symbol} {}", operand(a), operand(b)),
-                None => format!("{}({}, {})", binary_name(*binary), self.name(*a), self.name(*b)),
+                None => format!(
+                    "{}({}, {})",
+                    binary_name(*binary),
+                    self.name(*a),
+                    self.name(*b)
+                ),
             },
             Op::Powi(a, n) => format!("powi({}, {n})", self.name(*a)),
-            Op::Clamp(x, lo, hi) => format!("clamp({}, {}, {})", self.name(*x), self.name(*lo), self.name(*hi)),
+            Op::Clamp(x, lo, hi) => format!(
+                "clamp({}, {}, {})",
+                self.name(*x),
+                self.name(*lo),
+                self.name(*hi)
+            ),
             Op::Cmp(cmp, a, b) => format!("{} {} {}", operand(a), cmp_symbol(*cmp), operand(b)),
             Op::And(a, b) => format!("{} && {}", operand(a), operand(b)),
             Op::Or(a, b) => format!("{} || {}", operand(a), operand(b)),
             Op::Not(a) => format!("!{}", operand(a)),
-            Op::Select(mask, a, b) => format!("select({}, {}, {})", self.name(*mask), self.name(*a), self.name(*b)),
+            Op::Select(mask, a, b) => format!(
+                "select({}, {}, {})",
+                self.name(*mask),
+                self.name(*a),
+                self.name(*b)
+            ),
             Op::Call(path, args) => {
                 let args: Vec<String> = args.iter().map(|arg| self.name(*arg)).collect();
                 format!("{}({})", path_text(path), args.join(", "))
@@ -81,7 +96,10 @@ impl<'a> Text<'a> {
     fn operand(&self, id: Id) -> String {
         let text = self.name(id);
         let compound = self.names[id].is_none()
-            && matches!(self.f.nodes[id].op, Op::Binary(..) | Op::Cmp(..) | Op::And(..) | Op::Or(..) | Op::Unary(Unary::Neg, _));
+            && matches!(
+                self.f.nodes[id].op,
+                Op::Binary(..) | Op::Cmp(..) | Op::And(..) | Op::Or(..) | Op::Unary(Unary::Neg, _)
+            );
         if compound { format!("({text})") } else { text }
     }
 
@@ -103,12 +121,19 @@ impl<'a> Text<'a> {
             }
             Ex::Powi(base, n) => format!("powi({}, {n})", self.ex(base, node)),
             Ex::Select(mask, a, b) => {
-                format!("select({}, {}, {})", self.ex(mask, node), self.ex(a, node), self.ex(b, node))
+                format!(
+                    "select({}, {}, {})",
+                    self.ex(mask, node),
+                    self.ex(a, node),
+                    self.ex(b, node)
+                )
             }
             Ex::Cmp(cmp, a, b) => format!("{} {} {}", sub(a), cmp_symbol(*cmp), sub(b)),
             Ex::And(a, b) => format!("{} && {}", sub(a), sub(b)),
             Ex::HelperAdjoint(k) => match &self.f.nodes[node].op {
-                Op::Call(path, _) => format!("d_{} * ∂{}/∂arg{}", self.name(node), path_text(path), k + 1),
+                Op::Call(path, _) => {
+                    format!("d_{} * ∂{}/∂arg{}", self.name(node), path_text(path), k + 1)
+                }
                 _ => String::from("?"),
             },
         }
@@ -116,7 +141,16 @@ impl<'a> Text<'a> {
 
     fn ex_operand(&self, ex: &Ex, node: Id) -> String {
         let text = self.ex(ex, node);
-        let compound = matches!(ex, Ex::Add(..) | Ex::Sub(..) | Ex::Mul(..) | Ex::Div(..) | Ex::Neg(_) | Ex::Cmp(..) | Ex::And(..));
+        let compound = matches!(
+            ex,
+            Ex::Add(..)
+                | Ex::Sub(..)
+                | Ex::Mul(..)
+                | Ex::Div(..)
+                | Ex::Neg(_)
+                | Ex::Cmp(..)
+                | Ex::And(..)
+        );
         if compound { format!("({text})") } else { text }
     }
 
@@ -139,9 +173,14 @@ impl<'a> Text<'a> {
         for stmt in &block.stmts {
             match stmt {
                 Stmt::Let(id) => {
-                    let shown = self.names[*id].is_some() && !matches!(self.f.nodes[*id].op, Op::Param(_));
+                    let shown =
+                        self.names[*id].is_some() && !matches!(self.f.nodes[*id].op, Op::Param(_));
                     if shown {
-                        out.push_str(&format!("{indent}{} = {}\n", self.name(*id), self.inline(*id)));
+                        out.push_str(&format!(
+                            "{indent}{} = {}\n",
+                            self.name(*id),
+                            self.inline(*id)
+                        ));
                     }
                 }
                 Stmt::If(branch) => {
@@ -151,10 +190,18 @@ impl<'a> Text<'a> {
                     };
                     out.push_str(&format!("{indent}if {} {{\n", self.name(branch.cond)));
                     self.forward_lines(&branch.then_block, depth + 1, out);
-                    out.push_str(&format!("{indent}    {} = {}\n", self.name(branch.phi), self.name(then_value)));
+                    out.push_str(&format!(
+                        "{indent}    {} = {}\n",
+                        self.name(branch.phi),
+                        self.name(then_value)
+                    ));
                     out.push_str(&format!("{indent}}} else {{\n"));
                     self.forward_lines(&branch.else_block, depth + 1, out);
-                    out.push_str(&format!("{indent}    {} = {}\n", self.name(branch.phi), self.name(else_value)));
+                    out.push_str(&format!(
+                        "{indent}    {} = {}\n",
+                        self.name(branch.phi),
+                        self.name(else_value)
+                    ));
                     out.push_str(&format!("{indent}}}\n"));
                 }
             }

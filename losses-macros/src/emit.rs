@@ -14,7 +14,7 @@
 //!   arm's values and then reverses the arm, adding into the enclosing adjoints.
 
 use crate::docs::Text;
-use crate::ir::{Binary, Branch, Block, Cmp, Function, Id, Node, Op, Stmt, Ty, Unary};
+use crate::ir::{Binary, Block, Branch, Cmp, Function, Id, Node, Op, Stmt, Ty, Unary};
 use crate::rules::{self, Ex};
 use crate::signature::{ParamTy, Role, Signature};
 use proc_macro2::{Ident, Literal, Span, TokenStream};
@@ -73,19 +73,28 @@ fn zero() -> TokenStream {
     quote!(<__V as #real>::from_f64(0.0_f64))
 }
 
-/// The path of a helper's generated function: the last segment `name` becomes
-/// `__name_forward` or `__name_reverse`.
-pub fn helper_path(path: &syn::Path, suffix: &str) -> syn::Path {
+/// The path of a helper's generated function: `path::to::name` becomes
+/// `path::to::name::forward` or `::reverse`, an associated function of the hidden type
+/// that `#[differentiable]` declares under the helper's own name. Importing the helper
+/// imports that type too, since a `use` brings in both namespaces.
+pub fn helper_path(path: &syn::Path, function: &str) -> syn::Path {
     let mut path = path.clone();
-    if let Some(last) = path.segments.last_mut() {
-        last.ident = format_ident!("__{}_{}", last.ident, suffix, span = last.ident.span());
-    }
+    let span = path
+        .segments
+        .last()
+        .map_or_else(Span::call_site, |last| last.ident.span());
+    path.segments
+        .push(syn::PathSegment::from(Ident::new(function, span)));
     path
 }
 
 impl<'a> Emitter<'a> {
     pub fn new(f: &'a Function, sig: &'a Signature) -> Self {
-        Emitter { f, sig, text: Text::new(f, sig) }
+        Emitter {
+            f,
+            sig,
+            text: Text::new(f, sig),
+        }
     }
 
     fn node(&self, id: Id) -> &Node {
@@ -115,7 +124,12 @@ impl<'a> Emitter<'a> {
             #result
         };
 
-        let mut reverse = Reverse { em: &self, adjoints: vec![Slot::Empty; self.f.nodes.len()], lines: Vec::new(), depth: 1 };
+        let mut reverse = Reverse {
+            em: &self,
+            adjoints: vec![Slot::Empty; self.f.nodes.len()],
+            lines: Vec::new(),
+            depth: 1,
+        };
         let reverse_code = reverse.run();
         let reverse_lines = std::mem::take(&mut reverse.lines);
         let reverse_body = quote! {
@@ -125,7 +139,11 @@ impl<'a> Emitter<'a> {
 
         let doc = self.text.render(&reverse_lines);
         self.text = Text::new(self.f, self.sig);
-        Emitted { forward_body, reverse_body, doc }
+        Emitted {
+            forward_body,
+            reverse_body,
+            doc,
+        }
     }
 
     fn forward_block(&self, block: &Block) -> TokenStream {
@@ -140,7 +158,11 @@ impl<'a> Emitter<'a> {
     }
 
     fn forward_branch(&self, branch: &Branch) -> TokenStream {
-        let want = if self.node(branch.phi).varying { Want::Vector } else { Want::Scalar };
+        let want = if self.node(branch.phi).varying {
+            Want::Vector
+        } else {
+            Want::Scalar
+        };
         let ty = if want == Want::Vector { v_ty() } else { s_ty() };
         let (cond, phi) = (value_ident(branch.cond), value_ident(branch.phi));
         let then_code = self.forward_block(&branch.then_block);
@@ -161,7 +183,11 @@ impl<'a> Emitter<'a> {
     fn forward_node(&self, id: Id) -> TokenStream {
         let node = self.node(id);
         let ident = value_ident(id);
-        let want = if node.varying { Want::Vector } else { Want::Scalar };
+        let want = if node.varying {
+            Want::Vector
+        } else {
+            Want::Scalar
+        };
         let ty = match (node.ty, want) {
             (Ty::Float, Want::Vector) => v_ty(),
             (Ty::Float, Want::Scalar) => s_ty(),
@@ -227,7 +253,9 @@ impl<'a> Emitter<'a> {
                 let args = args.iter().map(arg);
                 quote!(#path(#(#args),*))
             }
-            Op::Phi(..) => quote!(compile_error!("internal: a branch value outside its branch")),
+            Op::Phi(..) => quote!(compile_error!(
+                "internal: a branch value outside its branch"
+            )),
         }
     }
 
@@ -387,7 +415,8 @@ impl Reverse<'_, '_> {
         let mut code = TokenStream::new();
         if f.nodes[f.result].active {
             self.adjoints[f.result] = Slot::Let(format_ident!("__seed"));
-            self.lines.push(format!("d_{} = 1", self.em.text.name(f.result)));
+            self.lines
+                .push(format!("d_{} = 1", self.em.text.name(f.result)));
         }
         code.extend(self.block(&f.body));
 
@@ -410,7 +439,9 @@ impl Reverse<'_, '_> {
             .params
             .iter()
             .enumerate()
-            .filter(|(_, param)| param.ty == ParamTy::Float && matches!(param.role, Role::YPred | Role::HelperArg))
+            .filter(|(_, param)| {
+                param.ty == ParamTy::Float && matches!(param.role, Role::YPred | Role::HelperArg)
+            })
             .map(|(index, _)| index)
     }
 
@@ -465,16 +496,24 @@ impl Reverse<'_, '_> {
     fn masked(&self, from: Id, to: Id, ex: Ex) -> Ex {
         let (source, target) = (&self.em.f.nodes[from], &self.em.f.nodes[to]);
         match source.guard {
-            Some(guard) if source.depth > target.depth => {
-                Ex::Select(Box::new(Ex::Val(guard)), Box::new(ex), Box::new(Ex::Lit(0.0)))
-            }
+            Some(guard) if source.depth > target.depth => Ex::Select(
+                Box::new(Ex::Val(guard)),
+                Box::new(ex),
+                Box::new(Ex::Lit(0.0)),
+            ),
             _ => ex,
         }
     }
 
     /// Calls a helper's reverse function; its float arguments' adjoints come back as
     /// `__c{id}_{k}`.
-    fn helper_call(&self, id: Id, path: &syn::Path, args: &[Id], adjoint: &TokenStream) -> TokenStream {
+    fn helper_call(
+        &self,
+        id: Id,
+        path: &syn::Path,
+        args: &[Id],
+        adjoint: &TokenStream,
+    ) -> TokenStream {
         let path = helper_path(path, "reverse");
         let arg_tokens = args.iter().map(|arg| self.em.value(*arg, Want::Vector));
         let outputs = args
@@ -497,7 +536,10 @@ impl Reverse<'_, '_> {
 
     fn accumulate(&mut self, target: Id, contribution: TokenStream, text: String) -> TokenStream {
         let name = self.em.text.name(target);
-        self.lines.push(format!("{}d_{name} += {text}", "    ".repeat(self.depth - 1)));
+        self.lines.push(format!(
+            "{}d_{name} += {text}",
+            "    ".repeat(self.depth - 1)
+        ));
         match self.adjoints[target].clone() {
             Slot::Empty => {
                 let ident = format_ident!("__d{}", target);
@@ -518,11 +560,16 @@ impl Reverse<'_, '_> {
         let mut code = self.declare_targets(branch, then_value, else_value);
 
         let cond_name = self.em.text.name(branch.cond);
-        self.lines.push(format!("{}if {cond_name} {{", "    ".repeat(self.depth - 1)));
+        self.lines.push(format!(
+            "{}if {cond_name} {{",
+            "    ".repeat(self.depth - 1)
+        ));
         let then_code = self.arm(&branch.then_block, then_value, &adjoint, branch.phi);
-        self.lines.push(format!("{}}} else {{", "    ".repeat(self.depth - 1)));
+        self.lines
+            .push(format!("{}}} else {{", "    ".repeat(self.depth - 1)));
         let else_code = self.arm(&branch.else_block, else_value, &adjoint, branch.phi);
-        self.lines.push(format!("{}}}", "    ".repeat(self.depth - 1)));
+        self.lines
+            .push(format!("{}}}", "    ".repeat(self.depth - 1)));
 
         let cond = value_ident(branch.cond);
         code.extend(quote! {
@@ -541,7 +588,10 @@ impl Reverse<'_, '_> {
         branch.then_block.defined(&mut inside);
         branch.else_block.defined(&mut inside);
         let nodes = &self.em.f.nodes;
-        let mut targets: Vec<Id> = inside.iter().flat_map(|id| nodes[*id].op.operands()).collect();
+        let mut targets: Vec<Id> = inside
+            .iter()
+            .flat_map(|id| nodes[*id].op.operands())
+            .collect();
         targets.extend([then_value, else_value]);
         targets.retain(|id| nodes[*id].active && !inside.contains(id));
         targets.sort_unstable();

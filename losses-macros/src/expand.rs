@@ -20,16 +20,26 @@ pub fn loss(args: TokenStream, input: TokenStream) -> TokenStream {
     let args = attr::parse(&mut cx, args);
     let name = item::type_name(&item, &args);
     let sig = signature::analyze(&mut cx, &item, Kind::Loss);
-    let function = sig.as_ref().and_then(|sig| lower::lower(&mut cx, sig, &item));
+    let function = sig
+        .as_ref()
+        .and_then(|sig| lower::lower(&mut cx, sig, &item));
 
     let generated = match &sig {
         Some(sig) => {
-            let model = LossModel { item: &item, sig, args: &args, name: name.clone() };
+            let model = LossModel {
+                item: &item,
+                sig,
+                args: &args,
+                name: name.clone(),
+            };
             let default_impl = model.default_impl(&mut cx);
             match &function {
                 Some(function) if cx.is_empty() => {
                     let emitted = Emitter::new(function, sig).emit();
-                    let doc = format!(" # Gradient\n\n The reverse pass the macro derived, with d_loss the seed:\n\n ```text\n{}```", indent(&emitted.doc));
+                    let doc = format!(
+                        " # Gradient\n\n The forward and reverse passes the macro derived; `d_x` is the adjoint ∂loss/∂x, seeded with 1 at the loss:\n\n ```text\n{}```",
+                        indent(&emitted.doc)
+                    );
                     let declared = model.struct_and_constructor(Some(&doc));
                     let kernels = model.kernel_impls(&emitted);
                     quote!(#declared #default_impl #kernels)
@@ -43,7 +53,11 @@ pub fn loss(args: TokenStream, input: TokenStream) -> TokenStream {
         None => fallback::bare_struct(&name),
     };
 
-    if let Some(signature::Signature { float: FloatTy::Generic(ident), .. }) = &sig {
+    if let Some(signature::Signature {
+        float: FloatTy::Generic(ident),
+        ..
+    }) = &sig
+    {
         literal::rewrite(&mut item.block, ident);
     }
     let errors = cx.into_compile_errors();
@@ -60,4 +74,57 @@ pub fn loss(args: TokenStream, input: TokenStream) -> TokenStream {
 /// Prefixes every line with one space, as `///` comments render them.
 fn indent(text: &str) -> String {
     text.lines().map(|line| format!(" {line}\n")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The rustdoc text of the expansion, with escaped newlines restored.
+    fn expanded_doc(input: TokenStream) -> String {
+        loss(TokenStream::new(), input)
+            .to_string()
+            .replace("\\n", "\n")
+    }
+
+    #[test]
+    fn gradient_doc_names_user_bindings() {
+        let doc = expanded_doc(quote! {
+            fn clipped_ln(y_true: f32, y_pred: f32) -> f32 {
+                let p = y_pred.clamp(1e-7, 1.0);
+                -y_true * p.ln()
+            }
+        });
+        assert!(doc.contains("p = clamp(y_pred, 1e-7, 1.0)"), "{doc}");
+        assert!(doc.contains("d_p += d_t1 / p"), "{doc}");
+        assert!(
+            doc.contains("d_y_pred += select((y_pred >= 1e-7) && (y_pred <= 1.0), d_p, 0.0)"),
+            "{doc}"
+        );
+    }
+
+    #[test]
+    fn gradient_doc_masks_per_sample_arms() {
+        let doc = expanded_doc(quote! {
+            fn guarded(y_true: f64, y_pred: f64) -> f64 {
+                if y_pred > 0.0 { y_pred.sqrt() } else { y_true }
+            }
+        });
+        assert!(
+            doc.contains("d_y_pred += select((y_pred > 0.0), select(y_pred == 0.0, 0.0,"),
+            "{doc}"
+        );
+    }
+
+    #[test]
+    fn gradient_doc_keeps_uniform_branches() {
+        let doc = expanded_doc(quote! {
+            fn scaled(y_true: f64, y_pred: f64, double: bool) -> f64 {
+                let e = y_pred - y_true;
+                if double { 2.0 * e } else { e }
+            }
+        });
+        assert!(doc.contains("if double {"), "{doc}");
+        assert!(doc.contains("} else {"), "{doc}");
+    }
 }

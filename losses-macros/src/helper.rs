@@ -7,7 +7,7 @@ use crate::item::kernel_bound;
 use crate::signature::{self, FloatTy, Kind, ParamTy, Signature};
 use crate::{fallback, literal, lower};
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
+use quote::quote;
 use syn::ItemFn;
 
 /// Expands a `#[differentiable]` function.
@@ -17,7 +17,9 @@ pub fn expand(args: TokenStream, mut item: ItemFn) -> TokenStream {
         cx.error_spanned(&args, "`#[differentiable]` takes no arguments");
     }
     let sig = signature::analyze(&mut cx, &item, Kind::Helper);
-    let function = sig.as_ref().and_then(|sig| lower::lower(&mut cx, sig, &item));
+    let function = sig
+        .as_ref()
+        .and_then(|sig| lower::lower(&mut cx, sig, &item));
 
     let companions = match (&sig, &function) {
         (Some(sig), Some(function)) if cx.is_empty() => {
@@ -27,7 +29,11 @@ pub fn expand(args: TokenStream, mut item: ItemFn) -> TokenStream {
         (Some(sig), _) => fallback::helper_stubs(&item, sig),
         (None, _) => TokenStream::new(),
     };
-    if let Some(Signature { float: FloatTy::Generic(ident), .. }) = &sig {
+    if let Some(Signature {
+        float: FloatTy::Generic(ident),
+        ..
+    }) = &sig
+    {
         literal::rewrite(&mut item.block, ident);
     }
     let errors = cx.into_compile_errors();
@@ -38,12 +44,17 @@ pub fn expand(args: TokenStream, mut item: ItemFn) -> TokenStream {
     }
 }
 
-/// The helper's forward and reverse functions around the given bodies.
-pub fn companions(item: &ItemFn, sig: &Signature, forward: &TokenStream, reverse: &TokenStream) -> TokenStream {
+/// The helper's forward and reverse functions around the given bodies, as associated
+/// functions of an uninhabited type named like the helper. A type lives in the type
+/// namespace, so it does not clash with the function, and `use` imports both together.
+pub fn companions(
+    item: &ItemFn,
+    sig: &Signature,
+    forward: &TokenStream,
+    reverse: &TokenStream,
+) -> TokenStream {
     let vis = &item.vis;
     let name = &item.sig.ident;
-    let forward_name = format_ident!("__{}_forward", name);
-    let reverse_name = format_ident!("__{}_reverse", name);
     let bound = kernel_bound(sig);
     let params: Vec<TokenStream> = sig
         .params
@@ -56,20 +67,31 @@ pub fn companions(item: &ItemFn, sig: &Signature, forward: &TokenStream, reverse
             }
         })
         .collect();
-    let outputs = sig.params.iter().filter(|param| param.ty == ParamTy::Float).map(|_| quote!(__V));
+    let outputs = sig
+        .params
+        .iter()
+        .filter(|param| param.ty == ParamTy::Float)
+        .map(|_| quote!(__V));
     quote! {
         #[doc(hidden)]
-        #[inline(always)]
-        #[allow(unused_variables, unused_mut, clippy::all)]
-        #vis fn #forward_name<__V: #bound>(#(#params),*) -> __V {
-            #forward
-        }
+        #[allow(non_camel_case_types)]
+        #vis enum #name {}
 
-        #[doc(hidden)]
-        #[inline(always)]
-        #[allow(unused_variables, unused_mut, clippy::all)]
-        #vis fn #reverse_name<__V: #bound>(#(#params,)* __seed: __V) -> (__V, #(#outputs),*) {
-            #reverse
+        #[automatically_derived]
+        impl #name {
+            #[doc(hidden)]
+            #[inline(always)]
+            #[allow(unused_variables, unused_mut, clippy::all)]
+            pub fn forward<__V: #bound>(#(#params),*) -> __V {
+                #forward
+            }
+
+            #[doc(hidden)]
+            #[inline(always)]
+            #[allow(unused_variables, unused_mut, clippy::all)]
+            pub fn reverse<__V: #bound>(#(#params,)* __seed: __V) -> (__V, #(#outputs),*) {
+                #reverse
+            }
         }
     }
 }

@@ -159,7 +159,11 @@ impl Op {
         match self {
             Op::Param(_) | Op::Const(..) | Op::Bool(_) => Vec::new(),
             Op::Unary(_, a) | Op::Powi(a, _) | Op::Not(a) => vec![*a],
-            Op::Binary(_, a, b) | Op::Cmp(_, a, b) | Op::And(a, b) | Op::Or(a, b) | Op::Phi(a, b) => {
+            Op::Binary(_, a, b)
+            | Op::Cmp(_, a, b)
+            | Op::And(a, b)
+            | Op::Or(a, b)
+            | Op::Phi(a, b) => {
                 vec![*a, *b]
             }
             Op::Clamp(a, b, c) | Op::Select(a, b, c) => vec![*a, *b, *c],

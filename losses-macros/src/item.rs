@@ -42,7 +42,10 @@ pub fn type_name(item: &ItemFn, args: &LossArgs) -> Ident {
 
 impl LossModel<'_> {
     fn hypers(&self) -> impl Iterator<Item = &Param> {
-        self.sig.params.iter().filter(|param| param.role == Role::Hyper)
+        self.sig
+            .params
+            .iter()
+            .filter(|param| param.role == Role::Hyper)
     }
 
     /// The type of a hyper-parameter field: the declared type, or `f64` for a
@@ -112,7 +115,10 @@ impl LossModel<'_> {
         let hypers: Vec<&Param> = self.hypers().collect();
         for (ident, _) in defaults {
             if !hypers.iter().any(|param| param.ident == *ident) {
-                cx.error_spanned(ident, format!("`{ident}` is not a hyper-parameter of this loss"));
+                cx.error_spanned(
+                    ident,
+                    format!("`{ident}` is not a hyper-parameter of this loss"),
+                );
             }
         }
         if defaults.is_empty() && !hypers.is_empty() {
@@ -150,7 +156,12 @@ impl LossModel<'_> {
             FloatTy::Generic(_) => (quote!(<__T: ::losses_core::LossFloat>), quote!(__T)),
             FloatTy::Concrete(ident) => (TokenStream::new(), quote!(#ident)),
         };
-        let call_args: Vec<TokenStream> = self.sig.params.iter().map(|param| self.call_arg(param)).collect();
+        let call_args: Vec<TokenStream> = self
+            .sig
+            .params
+            .iter()
+            .map(|param| self.call_arg(param))
+            .collect();
         let validate = self.validate_body();
         let name_text = name.to_string();
         quote! {
@@ -240,7 +251,12 @@ impl LossModel<'_> {
         let requirements = &self.args.requirements;
         let bindings = self
             .hypers()
-            .filter(|param| param.ty == ParamTy::Float || requirements.iter().any(|condition| mentions(condition, &param.ident)))
+            .filter(|param| {
+                param.ty == ParamTy::Float
+                    || requirements
+                        .iter()
+                        .any(|condition| mentions(condition, &param.ident))
+            })
             .map(|param| {
                 let ident = &param.ident;
                 quote!(let #ident = self.#ident;)
@@ -299,7 +315,9 @@ pub fn kernel_params(sig: &Signature) -> Vec<TokenStream> {
             let ident = &param.ident;
             match (param.ty, param.role) {
                 (ParamTy::Bool, _) => quote!(#ident: bool),
-                (ParamTy::Float, Role::Hyper) => quote!(#ident: <__V as ::losses_core::Real>::Scalar),
+                (ParamTy::Float, Role::Hyper) => {
+                    quote!(#ident: <__V as ::losses_core::Real>::Scalar)
+                }
                 (ParamTy::Float, _) => quote!(#ident: __V),
             }
         })
@@ -308,17 +326,26 @@ pub fn kernel_params(sig: &Signature) -> Vec<TokenStream> {
 
 /// The `///` doc attributes of the user's function.
 pub fn doc_attrs(attrs: &[Attribute]) -> Vec<&Attribute> {
-    attrs.iter().filter(|attr| attr.path().is_ident("doc")).collect()
+    attrs
+        .iter()
+        .filter(|attr| attr.path().is_ident("doc"))
+        .collect()
 }
 
 fn mentions(condition: &Expr, ident: &Ident) -> bool {
-    condition.to_token_stream().into_iter().any(|tree| contains_ident(tree, ident))
+    condition
+        .to_token_stream()
+        .into_iter()
+        .any(|tree| contains_ident(tree, ident))
 }
 
 fn contains_ident(tree: proc_macro2::TokenTree, ident: &Ident) -> bool {
     match tree {
         proc_macro2::TokenTree::Ident(found) => found == *ident,
-        proc_macro2::TokenTree::Group(group) => group.stream().into_iter().any(|inner| contains_ident(inner, ident)),
+        proc_macro2::TokenTree::Group(group) => group
+            .stream()
+            .into_iter()
+            .any(|inner| contains_ident(inner, ident)),
         _ => false,
     }
 }
@@ -326,7 +353,11 @@ fn contains_ident(tree: proc_macro2::TokenTree, ident: &Ident) -> bool {
 /// Checks a default's literal against its parameter's type.
 fn default_value(cx: &mut Ctxt, param: &Param, value: &Expr) -> TokenStream {
     let (negative, inner) = match value {
-        Expr::Unary(syn::ExprUnary { op: syn::UnOp::Neg(_), expr, .. }) => (true, &**expr),
+        Expr::Unary(syn::ExprUnary {
+            op: syn::UnOp::Neg(_),
+            expr,
+            ..
+        }) => (true, &**expr),
         other => (false, other),
     };
     let lit = match inner {
@@ -343,7 +374,10 @@ fn default_value(cx: &mut Ctxt, param: &Param, value: &Expr) -> TokenStream {
             ParamTy::Float => "a float literal such as `1.0`",
             ParamTy::Bool => "`true` or `false`",
         };
-        cx.error_spanned(value, format!("the default of `{}` must be {expected}", param.ident));
+        cx.error_spanned(
+            value,
+            format!("the default of `{}` must be {expected}", param.ident),
+        );
     }
     value.to_token_stream()
 }

@@ -20,10 +20,16 @@ struct Rewriter<'a> {
 
 impl VisitMut for Rewriter<'_> {
     fn visit_expr_mut(&mut self, expr: &mut Expr) {
-        if let Expr::Lit(ExprLit { lit: Lit::Float(float), .. }) = expr {
+        if let Expr::Lit(ExprLit {
+            lit: Lit::Float(float),
+            ..
+        }) = expr
+        {
             if float.suffix().is_empty() {
                 let span = float.span();
-                let digits = proc_macro2::Literal::f64_suffixed(float.base10_parse::<f64>().unwrap_or(f64::NAN));
+                let digits = proc_macro2::Literal::f64_suffixed(
+                    float.base10_parse::<f64>().unwrap_or(f64::NAN),
+                );
                 let ty = self.float;
                 *expr = syn::parse_quote_spanned! {span=>
                     <#ty as ::losses_core::num_traits::NumCast>::from(#digits)

@@ -29,7 +29,11 @@ pub fn lower(cx: &mut Ctxt, sig: &Signature, item: &ItemFn) -> Option<Function> 
 
     let body = lowerer.blocks.pop().unwrap_or_default();
     match result {
-        Some(result) if !lowerer.failed => Some(Function { nodes: lowerer.nodes, body, result }),
+        Some(result) if !lowerer.failed => Some(Function {
+            nodes: lowerer.nodes,
+            body,
+            result,
+        }),
         _ => None,
     }
 }
@@ -59,7 +63,8 @@ impl Lowerer<'_> {
     fn bind_params(&mut self) {
         for (index, param) in self.sig.params.iter().enumerate() {
             let varying = param.ty == ParamTy::Float && param.role != Role::Hyper;
-            let active = param.ty == ParamTy::Float && matches!(param.role, Role::YPred | Role::HelperArg);
+            let active =
+                param.ty == ParamTy::Float && matches!(param.role, Role::YPred | Role::HelperArg);
             let ty = match param.ty {
                 ParamTy::Float => Ty::Float,
                 ParamTy::Bool => Ty::Bool,
@@ -135,7 +140,10 @@ impl Lowerer<'_> {
 
     fn fn_body(&mut self, block: &syn::Block) -> Option<Id> {
         let Some((last, init)) = block.stmts.split_last() else {
-            return self.error(block, "the body is empty: end it with the loss value, as in `(y_pred - y_true).powi(2)`");
+            return self.error(
+                block,
+                "the body is empty: end it with the loss value, as in `(y_pred - y_true).powi(2)`",
+            );
         };
         // A `return value;` as the last statement is the same as a tail expression.
         if let syn::Stmt::Expr(Expr::Return(ret), _) = last {
@@ -162,7 +170,10 @@ impl Lowerer<'_> {
                     "a block must end with its value as a tail expression, without a semicolon",
                 )
             }
-            None => self.error(block, "an empty block has no value: end it with an expression"),
+            None => self.error(
+                block,
+                "an empty block has no value: end it with an expression",
+            ),
         };
         self.scopes.pop();
         value
@@ -197,7 +208,10 @@ impl Lowerer<'_> {
             Pat::Type(typed) => match &*typed.pat {
                 Pat::Ident(pat) => (pat, Some(&*typed.ty)),
                 other => {
-                    self.error(other, "a `let` binds one plain name, as in `let d = y_pred - y_true;`");
+                    self.error(
+                        other,
+                        "a `let` binds one plain name, as in `let d = y_pred - y_true;`",
+                    );
                     return;
                 }
             },
@@ -214,7 +228,10 @@ impl Lowerer<'_> {
             self.check_annotation(ty);
         }
         let Some(init) = &local.init else {
-            self.error(local, "a `let` needs a value, as in `let d = y_pred - y_true;`");
+            self.error(
+                local,
+                "a `let` needs a value, as in `let d = y_pred - y_true;`",
+            );
             self.bind(name, None);
             return;
         };
@@ -269,27 +286,51 @@ impl Lowerer<'_> {
     /// reporting, `Some` when `expr` is not one of them.
     fn unsupported(&mut self, expr: &Expr) -> Option<()> {
         let message = match expr {
-            Expr::While(_) => "`while` loops are not supported: a loss is straight-line code over one element",
-            Expr::Loop(_) => "`loop` is not supported: a loss is straight-line code over one element",
-            Expr::ForLoop(_) => "`for` loops are not supported in an elementwise loss: write the formula for one element",
+            Expr::While(_) => {
+                "`while` loops are not supported: a loss is straight-line code over one element"
+            }
+            Expr::Loop(_) => {
+                "`loop` is not supported: a loss is straight-line code over one element"
+            }
+            Expr::ForLoop(_) => {
+                "`for` loops are not supported in an elementwise loss: write the formula for one element"
+            }
             Expr::Break(_) => "`break` is not supported: there are no loops in an elementwise loss",
-            Expr::Continue(_) => "`continue` is not supported: there are no loops in an elementwise loss",
-            Expr::Return(_) => "early `return` is not supported: end the body with the loss value as its tail expression",
+            Expr::Continue(_) => {
+                "`continue` is not supported: there are no loops in an elementwise loss"
+            }
+            Expr::Return(_) => {
+                "early `return` is not supported: end the body with the loss value as its tail expression"
+            }
             Expr::Match(_) => "`match` is not supported: use `if` / `else if` / `else`",
-            Expr::Closure(_) => "closures are not supported: write a separate function marked `#[differentiable]`",
-            Expr::Macro(_) => "macros are not supported in a loss body: the macro cannot see through them to differentiate",
+            Expr::Closure(_) => {
+                "closures are not supported: write a separate function marked `#[differentiable]`"
+            }
+            Expr::Macro(_) => {
+                "macros are not supported in a loss body: the macro cannot see through them to differentiate"
+            }
             Expr::Try(_) => "the `?` operator is not supported: a loss computes a plain float",
-            Expr::Assign(_) => "assignment is not supported: values cannot be reassigned, so bind a new name with `let`",
+            Expr::Assign(_) => {
+                "assignment is not supported: values cannot be reassigned, so bind a new name with `let`"
+            }
             Expr::Unsafe(_) => "`unsafe` blocks are not supported in a loss body",
             Expr::Async(_) | Expr::Await(_) => "`async` code is not supported in a loss body",
-            Expr::Cast(_) => "`as` casts are not supported: the function works in one float type; write literals such as `2.0`",
-            Expr::Index(_) => "indexing is not supported: elementwise loss parameters are single floats",
+            Expr::Cast(_) => {
+                "`as` casts are not supported: the function works in one float type; write literals such as `2.0`"
+            }
+            Expr::Index(_) => {
+                "indexing is not supported: elementwise loss parameters are single floats"
+            }
             Expr::Field(_) => "field access is not supported: pass the value as a hyper-parameter",
-            Expr::Tuple(_) | Expr::Array(_) | Expr::Repeat(_) => "tuples and arrays are not supported: a loss returns one float",
+            Expr::Tuple(_) | Expr::Array(_) | Expr::Repeat(_) => {
+                "tuples and arrays are not supported: a loss returns one float"
+            }
             Expr::Reference(_) => "references are not supported: floats are passed by value",
             Expr::Range(_) => "ranges are not supported in an elementwise loss",
             Expr::Struct(_) => "struct expressions are not supported in a loss body",
-            Expr::Let(_) => "`if let` is not supported: compare values with `<`, `>`, `==` and friends",
+            Expr::Let(_) => {
+                "`if let` is not supported: compare values with `<`, `>`, `==` and friends"
+            }
             _ => return Some(()),
         };
         self.error(expr, message);
@@ -299,7 +340,10 @@ impl Lowerer<'_> {
     fn literal(&mut self, lit: &Lit) -> Option<Id> {
         match lit {
             Lit::Float(float) => match float.base10_parse::<f64>() {
-                Ok(value) => Some(self.push(Op::Const(value, float.base10_digits().to_string()), Ty::Float)),
+                Ok(value) => Some(self.push(
+                    Op::Const(value, float.base10_digits().to_string()),
+                    Ty::Float,
+                )),
                 Err(error) => {
                     self.cx.push(error);
                     self.failed = true;
@@ -314,7 +358,10 @@ impl Lowerer<'_> {
                 ),
             ),
             Lit::Bool(boolean) => Some(self.push(Op::Bool(boolean.value), Ty::Bool)),
-            other => self.error(other, "only float and `bool` literals are supported in a loss body"),
+            other => self.error(
+                other,
+                "only float and `bool` literals are supported in a loss body",
+            ),
         }
     }
 
@@ -341,7 +388,10 @@ impl Lowerer<'_> {
                 let operand = self.boolean(&unary.expr)?;
                 Some(self.push(Op::Not(operand), Ty::Bool))
             }
-            _ => self.error(unary, "dereferencing is not supported: floats are passed by value"),
+            _ => self.error(
+                unary,
+                "dereferencing is not supported: floats are passed by value",
+            ),
         }
     }
 
@@ -402,7 +452,10 @@ impl Lowerer<'_> {
         if self.nodes[id].ty == Ty::Bool {
             return Some(id);
         }
-        self.error(expr, "expected a condition (`bool`) here, found a float: compare it, as in `x > 0.0`")
+        self.error(
+            expr,
+            "expected a condition (`bool`) here, found a float: compare it, as in `x > 0.0`",
+        )
     }
 
     fn method_call(&mut self, call: &syn::ExprMethodCall) -> Option<Id> {
@@ -414,11 +467,17 @@ impl Lowerer<'_> {
             };
             return self.error(
                 &call.method,
-                format!("`{name}` is not a supported float method{hint}\nsupported: {}", methods::supported_list()),
+                format!(
+                    "`{name}` is not a supported float method{hint}\nsupported: {}",
+                    methods::supported_list()
+                ),
             );
         };
         if let Some(turbofish) = &call.turbofish {
-            self.error(turbofish, "type arguments on a method call are not supported");
+            self.error(
+                turbofish,
+                "type arguments on a method call are not supported",
+            );
         }
 
         let receiver = self.float(&call.receiver);
@@ -447,24 +506,40 @@ impl Lowerer<'_> {
 
     fn integer_literal(&mut self, expr: &Expr) -> Option<i32> {
         let (negative, inner) = match expr {
-            Expr::Unary(syn::ExprUnary { op: UnOp::Neg(_), expr, .. }) => (true, &**expr),
+            Expr::Unary(syn::ExprUnary {
+                op: UnOp::Neg(_),
+                expr,
+                ..
+            }) => (true, &**expr),
             other => (false, other),
         };
-        if let Expr::Lit(syn::ExprLit { lit: Lit::Int(int), .. }) = inner {
+        if let Expr::Lit(syn::ExprLit {
+            lit: Lit::Int(int), ..
+        }) = inner
+        {
             if let Ok(value) = int.base10_parse::<i32>() {
                 return Some(if negative { -value } else { value });
             }
         }
-        self.error(expr, "`powi` takes an integer literal, as in `x.powi(2)`; for other exponents use `powf`");
+        self.error(
+            expr,
+            "`powi` takes an integer literal, as in `x.powi(2)`; for other exponents use `powf`",
+        );
         None
     }
 
     fn call(&mut self, call: &syn::ExprCall) -> Option<Id> {
         let Expr::Path(func) = &*call.func else {
-            return self.error(&call.func, "only calls of `#[differentiable]` functions by name are supported");
+            return self.error(
+                &call.func,
+                "only calls of `#[differentiable]` functions by name are supported",
+            );
         };
         if func.path.is_ident(&self.fn_name) {
-            return self.error(func, "recursion is not supported: a loss cannot call itself");
+            return self.error(
+                func,
+                "recursion is not supported: a loss cannot call itself",
+            );
         }
         if let Some(hint) = methods::function_form_hint(&func.path) {
             return self.error(func, hint);
@@ -483,7 +558,10 @@ impl Lowerer<'_> {
     fn if_expr(&mut self, expr_if: &ExprIf) -> Option<Id> {
         let cond = self.boolean(&expr_if.cond);
         let Some((_, else_expr)) = &expr_if.else_branch else {
-            return self.error(expr_if, "an `if` in a loss is a value and needs an `else` branch");
+            return self.error(
+                expr_if,
+                "an `if` in a loss is a value and needs an `else` branch",
+            );
         };
         let cond = cond?;
         if self.nodes[cond].varying {
@@ -495,7 +573,12 @@ impl Lowerer<'_> {
 
     /// Lowers an `if` on per-sample data to a select: both arms run, each under its
     /// guard, so that the reverse pass can mask what leaves the arm not taken.
-    fn per_sample_if(&mut self, cond: Id, then_branch: &syn::Block, else_expr: &Expr) -> Option<Id> {
+    fn per_sample_if(
+        &mut self,
+        cond: Id,
+        then_branch: &syn::Block,
+        else_expr: &Expr,
+    ) -> Option<Id> {
         let then_guard = self.guard_with(cond);
         self.guards.push(then_guard);
         let then_value = self.arm_value(then_branch, |this| this.block_in_scope(then_branch));
@@ -533,7 +616,12 @@ impl Lowerer<'_> {
         };
         let id = self.nodes.len();
         self.nodes.push(phi);
-        let branch = Branch { cond, then_block, else_block, phi: id };
+        let branch = Branch {
+            cond,
+            then_block,
+            else_block,
+            phi: id,
+        };
         if let Some(block) = self.blocks.last_mut() {
             block.stmts.push(Stmt::If(branch));
         }
@@ -541,7 +629,11 @@ impl Lowerer<'_> {
     }
 
     /// Lowers one arm and checks that it yields a float.
-    fn arm_value(&mut self, arm: impl ToTokens, lower: impl FnOnce(&mut Self) -> Option<Id>) -> Option<Id> {
+    fn arm_value(
+        &mut self,
+        arm: impl ToTokens,
+        lower: impl FnOnce(&mut Self) -> Option<Id>,
+    ) -> Option<Id> {
         let id = lower(self)?;
         if self.nodes[id].ty == Ty::Float {
             return Some(id);

@@ -67,7 +67,10 @@ const CONSTANTS: &[(&str, f64)] = &[
 
 /// Finds a supported method by name.
 pub fn lookup(name: &str) -> Option<Method> {
-    METHODS.iter().find(|(known, _)| *known == name).map(|(_, method)| *method)
+    METHODS
+        .iter()
+        .find(|(known, _)| *known == name)
+        .map(|(_, method)| *method)
 }
 
 /// The supported method names, comma-separated, for error messages.
@@ -88,7 +91,11 @@ pub fn nearest(name: &str) -> Option<&'static str> {
 
 /// A constant named by a `...::consts::NAME` path, with its source text.
 pub fn constant(path: &syn::Path) -> Option<(f64, String)> {
-    let segments: Vec<String> = path.segments.iter().map(|segment| segment.ident.to_string()).collect();
+    let segments: Vec<String> = path
+        .segments
+        .iter()
+        .map(|segment| segment.ident.to_string())
+        .collect();
     let (last, init) = segments.split_last()?;
     if init.last().map(String::as_str) != Some("consts") {
         return None;

@@ -105,12 +105,27 @@ pub fn vjp(op: &Op, y: Id) -> Vec<(Id, Ex)> {
             0 => Vec::new(),
             1 => vec![(*a, g())],
             2 => vec![(*a, mul(g(), mul(lit(2.0), val(*a))))],
-            n => vec![(*a, mul(g(), mul(lit(f64::from(*n)), Ex::Powi(Box::new(val(*a)), n - 1))))],
+            n => vec![(
+                *a,
+                mul(
+                    g(),
+                    mul(lit(f64::from(*n)), Ex::Powi(Box::new(val(*a)), n - 1)),
+                ),
+            )],
         },
         // d/dx clamp(x, lo, hi) = 1 on [lo, hi], bounds included; below lo the
         // gradient goes to lo and above hi to hi.
         Op::Clamp(x, lo, hi) => vec![
-            (*x, gate(and(cmp(Cmp::Ge, val(*x), val(*lo)), cmp(Cmp::Le, val(*x), val(*hi))), g())),
+            (
+                *x,
+                gate(
+                    and(
+                        cmp(Cmp::Ge, val(*x), val(*lo)),
+                        cmp(Cmp::Le, val(*x), val(*hi)),
+                    ),
+                    g(),
+                ),
+            ),
             (*lo, gate(cmp(Cmp::Lt, val(*x), val(*lo)), g())),
             (*hi, gate(cmp(Cmp::Gt, val(*x), val(*hi)), g())),
         ],
@@ -119,12 +134,21 @@ pub fn vjp(op: &Op, y: Id) -> Vec<(Id, Ex)> {
             (*a, select(val(*mask), g(), lit(0.0))),
             (*b, select(val(*mask), lit(0.0), g())),
         ],
-        Op::Call(_, args) => args.iter().enumerate().map(|(k, arg)| (*arg, Ex::HelperAdjoint(k))).collect(),
+        Op::Call(_, args) => args
+            .iter()
+            .enumerate()
+            .map(|(k, arg)| (*arg, Ex::HelperAdjoint(k)))
+            .collect(),
         // Leaves, masks and branch values: nothing here (a uniform branch is
         // differentiated arm by arm by the emitter).
-        Op::Param(_) | Op::Const(..) | Op::Bool(_) | Op::Cmp(..) | Op::And(..) | Op::Or(..) | Op::Not(_) | Op::Phi(..) => {
-            Vec::new()
-        }
+        Op::Param(_)
+        | Op::Const(..)
+        | Op::Bool(_)
+        | Op::Cmp(..)
+        | Op::And(..)
+        | Op::Or(..)
+        | Op::Not(_)
+        | Op::Phi(..) => Vec::new(),
     }
 }
 
@@ -145,9 +169,17 @@ fn unary_rule(op: Unary, a: Id, y: Id) -> Ex {
         // d/dx 2^x = 2^x ln 2
         Unary::Exp2 => mul(g(), mul(out(), lit(LN_2))),
         // d/dx sqrt x = 1/(2 sqrt x), taken as 0 at x = 0.
-        Unary::Sqrt => select(cmp(Cmp::Eq, x(), lit(0.0)), lit(0.0), div(mul(g(), lit(0.5)), out())),
+        Unary::Sqrt => select(
+            cmp(Cmp::Eq, x(), lit(0.0)),
+            lit(0.0),
+            div(mul(g(), lit(0.5)), out()),
+        ),
         // d/dx cbrt x = cbrt(x)/(3x), taken as 0 at x = 0.
-        Unary::Cbrt => select(cmp(Cmp::Eq, x(), lit(0.0)), lit(0.0), div(mul(g(), out()), mul(lit(3.0), x()))),
+        Unary::Cbrt => select(
+            cmp(Cmp::Eq, x(), lit(0.0)),
+            lit(0.0),
+            div(mul(g(), out()), mul(lit(3.0), x())),
+        ),
         // d/dx |x| = sign(x), with sign(0) = 0.
         Unary::Abs => mul(g(), method("sign0", vec![x()])),
         // d/dx tanh x = 1 - tanh² x
@@ -181,14 +213,20 @@ fn binary_rule(op: Binary, a: Id, b: Id, y: Id) -> Vec<(Id, Ex)> {
         // d(ab) = b da + a db
         Binary::Mul => vec![(a, mul(g(), val(b))), (b, mul(g(), val(a)))],
         // d(a/b) = da/b - (a/b) db/b
-        Binary::Div => vec![(a, div(g(), val(b))), (b, neg(div(mul(g(), out()), val(b))))],
+        Binary::Div => vec![
+            (a, div(g(), val(b))),
+            (b, neg(div(mul(g(), out()), val(b)))),
+        ],
         // d/da a^p = p a^(p-1), set to [p == 1] at a = 0; d/dp a^p = a^p ln a, set to 0
         // where a <= 0 (there ln a is undefined and the value is 0 or NaN anyway).
         Binary::Powf => {
             let at_zero = select(cmp(Cmp::Eq, val(b), lit(1.0)), lit(1.0), lit(0.0));
             let slope = mul(val(b), method("powf", vec![val(a), sub(val(b), lit(1.0))]));
             let base = mul(g(), select(cmp(Cmp::Eq, val(a), lit(0.0)), at_zero, slope));
-            let exponent = gate(cmp(Cmp::Gt, val(a), lit(0.0)), mul(g(), mul(out(), method("ln", vec![val(a)]))));
+            let exponent = gate(
+                cmp(Cmp::Gt, val(a), lit(0.0)),
+                mul(g(), mul(out(), method("ln", vec![val(a)]))),
+            );
             vec![(a, base), (b, exponent)]
         }
         // The larger argument takes g; a tie gives each half.
@@ -196,7 +234,13 @@ fn binary_rule(op: Binary, a: Id, b: Id, y: Id) -> Vec<(Id, Ex)> {
         Binary::Min => tie_split(a, b, Cmp::Lt),
         // d hypot(a, b) = (a da + b db)/hypot(a, b), taken as 0 at (0, 0).
         Binary::Hypot => {
-            let share = |x: Id| select(cmp(Cmp::Eq, out(), lit(0.0)), lit(0.0), div(mul(g(), val(x)), out()));
+            let share = |x: Id| {
+                select(
+                    cmp(Cmp::Eq, out(), lit(0.0)),
+                    lit(0.0),
+                    div(mul(g(), val(x)), out()),
+                )
+            };
             vec![(a, share(a)), (b, share(b))]
         }
     }
@@ -205,7 +249,11 @@ fn binary_rule(op: Binary, a: Id, b: Id, y: Id) -> Vec<(Id, Ex)> {
 /// The rule of `max` (`wins` = Gt) and `min` (`wins` = Lt).
 fn tie_split(a: Id, b: Id, wins: Cmp) -> Vec<(Id, Ex)> {
     let share = |x: Id, other: Id| {
-        let half = select(cmp(Cmp::Eq, val(x), val(other)), mul(Ex::Adj, lit(0.5)), lit(0.0));
+        let half = select(
+            cmp(Cmp::Eq, val(x), val(other)),
+            mul(Ex::Adj, lit(0.5)),
+            lit(0.0),
+        );
         select(cmp(wins, val(x), val(other)), Ex::Adj, half)
     };
     vec![(a, share(a, b)), (b, share(b, a))]

@@ -136,7 +136,9 @@ fn float_type(cx: &mut Ctxt, item: &ItemFn) -> Option<FloatTy> {
     }
 
     let first_float = item.sig.inputs.iter().find_map(|input| match input {
-        FnArg::Typed(typed) => type_ident(&typed.ty).filter(|ident| *ident == "f32" || *ident == "f64"),
+        FnArg::Typed(typed) => {
+            type_ident(&typed.ty).filter(|ident| *ident == "f32" || *ident == "f64")
+        }
         FnArg::Receiver(_) => None,
     });
     match first_float {
@@ -165,7 +167,8 @@ fn check_float_bound(cx: &mut Ctxt, item: &ItemFn, type_param: &syn::TypeParam) 
     if let Some(where_clause) = &item.sig.generics.where_clause {
         for predicate in &where_clause.predicates {
             if let syn::WherePredicate::Type(predicate) = predicate {
-                let same = type_ident(&predicate.bounded_ty).is_some_and(|ident| *ident == type_param.ident);
+                let same = type_ident(&predicate.bounded_ty)
+                    .is_some_and(|ident| *ident == type_param.ident);
                 bounded |= same && predicate.bounds.iter().any(is_float);
             }
         }
@@ -204,15 +207,23 @@ fn param(cx: &mut Ctxt, input: &FnArg, float: &FloatTy, kind: Kind) -> Option<Pa
         }
     };
     let ident = match &*typed.pat {
-        Pat::Ident(pat) if pat.by_ref.is_none() && pat.mutability.is_none() && pat.subpat.is_none() => {
+        Pat::Ident(pat)
+            if pat.by_ref.is_none() && pat.mutability.is_none() && pat.subpat.is_none() =>
+        {
             pat.ident.clone()
         }
         Pat::Ident(pat) if pat.mutability.is_some() => {
-            cx.error_spanned(pat, "parameters cannot be `mut`: bind a new name with `let` instead");
+            cx.error_spanned(
+                pat,
+                "parameters cannot be `mut`: bind a new name with `let` instead",
+            );
             return None;
         }
         other => {
-            cx.error_spanned(other, "a parameter must be a plain name, as in `delta: f32`");
+            cx.error_spanned(
+                other,
+                "a parameter must be a plain name, as in `delta: f32`",
+            );
             return None;
         }
     };
@@ -244,7 +255,8 @@ fn unsupported_type_message(ty: &Type, float: &FloatTy) -> String {
     };
     match ty {
         Type::Reference(reference) if reference.mutability.is_some() => {
-            "`&mut` parameters are not supported: a loss reads its inputs and returns a value".to_string()
+            "`&mut` parameters are not supported: a loss reads its inputs and returns a value"
+                .to_string()
         }
         Type::Reference(_) | Type::Slice(_) => format!(
             "slice and reference parameters are not supported by elementwise losses; take `{float_name}` or `bool` by value"
