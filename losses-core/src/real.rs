@@ -138,12 +138,7 @@ pub trait Real:
 
 /// A scalar element type of loss inputs: `f32` or `f64`.
 pub trait LossFloat:
-    Real<Scalar = Self, Mask = bool>
-    + num_traits::Float
-    + Debug
-    + Display
-    + Default
-    + PartialOrd
+    Real<Scalar = Self, Mask = bool> + num_traits::Float + Debug + Display + Default + PartialOrd
 {
     /// Converts to `f64` exactly.
     fn to_f64(self) -> f64;

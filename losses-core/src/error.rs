@@ -1,0 +1,228 @@
+//! The error type of every fallible loss evaluation.
+
+use core::fmt;
+
+use crate::loss::accepted_sample_weight_shapes;
+
+/// An invalid input to a loss evaluation or an invalid loss configuration.
+///
+/// Shapes are given as the lengths of the array's axes, in axis order.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum LossError {
+    /// `y_true` and `y_pred` have different shapes.
+    ShapeMismatch {
+        /// Shape of `y_true`.
+        y_true: Vec<usize>,
+        /// Shape of `y_pred`.
+        y_pred: Vec<usize>,
+    },
+    /// The inputs have no elements, so the loss is undefined.
+    EmptyInput {
+        /// Shape of both `y_true` and `y_pred`.
+        shape: Vec<usize>,
+    },
+    /// The sample weights have a shape that matches none of the accepted shapes.
+    SampleWeightShape {
+        /// Shape of `sample_weight`.
+        sample_weight: Vec<usize>,
+        /// Shape of the per-sample loss: the shape of `y_pred` without its feature axis.
+        expected: Vec<usize>,
+    },
+    /// The gradient output of a `*_into` method does not have the shape of `y_pred`.
+    GradientShape {
+        /// Shape of the gradient output.
+        grad: Vec<usize>,
+        /// Shape of `y_pred`.
+        expected: Vec<usize>,
+    },
+    /// A hyper-parameter of the loss is outside its domain.
+    InvalidHyperParameter {
+        /// Name of the loss type, such as `"Huber"`.
+        loss: &'static str,
+        /// The violated condition, shown after "requires", such as ``"`delta >= 0.0`"``.
+        requirement: String,
+        /// The hyper-parameter values involved, such as `"delta = -1"`.
+        values: String,
+    },
+    /// A scalar value or its gradient was requested from a loss whose reduction is
+    /// [`Reduction::None`](crate::Reduction::None).
+    NoScalarValue,
+}
+
+impl LossError {
+    /// Creates [`LossError::InvalidHyperParameter`].
+    ///
+    /// `requirement` is the condition that failed, shown after "requires", with code in
+    /// backticks: ``"`delta >= 0.0`"``. `values` lists the offending values as
+    /// `name = value` pairs: `"delta = -1"`.
+    pub fn invalid_hyper_parameter(
+        loss: &'static str,
+        requirement: impl Into<String>,
+        values: impl Into<String>,
+    ) -> Self {
+        Self::InvalidHyperParameter {
+            loss,
+            requirement: requirement.into(),
+            values: values.into(),
+        }
+    }
+}
+
+impl fmt::Display for LossError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::ShapeMismatch { y_true, y_pred } => write!(
+                f,
+                "y_true has shape {y_true:?} but y_pred has shape {y_pred:?}; they must be equal"
+            ),
+            Self::EmptyInput { shape } => write!(
+                f,
+                "y_true and y_pred have shape {shape:?}, which has no elements; \
+                 a loss needs at least one element"
+            ),
+            Self::SampleWeightShape {
+                sample_weight,
+                expected,
+            } => write!(
+                f,
+                "sample_weight has shape {sample_weight:?} but the per-sample loss has shape \
+                 {expected:?}; sample_weight must have shape {}",
+                ShapeList(&accepted_sample_weight_shapes(expected))
+            ),
+            Self::GradientShape { grad, expected } => write!(
+                f,
+                "the gradient output has shape {grad:?} but y_pred has shape {expected:?}; \
+                 they must be equal"
+            ),
+            Self::InvalidHyperParameter {
+                loss,
+                requirement,
+                values,
+            } => write!(
+                f,
+                "invalid hyper-parameter for {loss}: requires {requirement}, got {values}"
+            ),
+            Self::NoScalarValue => f.write_str(
+                "the reduction is `Reduction::None`, so the loss has no scalar value; \
+                 call `per_sample` instead, or choose another reduction",
+            ),
+        }
+    }
+}
+
+impl std::error::Error for LossError {}
+
+/// Formats shapes as "[2, 3]", "[2, 3] or [6]", "[2, 3], [6] or [2]".
+struct ShapeList<'a>(&'a [Vec<usize>]);
+
+impl fmt::Display for ShapeList<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let count = self.0.len();
+        for (index, shape) in self.0.iter().enumerate() {
+            if index + 1 == count && index > 0 {
+                f.write_str(" or ")?;
+            } else if index > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{shape:?}")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shape_mismatch_names_both_shapes() {
+        let error = LossError::ShapeMismatch {
+            y_true: vec![3, 4],
+            y_pred: vec![3, 5],
+        };
+        assert_eq!(
+            error.to_string(),
+            "y_true has shape [3, 4] but y_pred has shape [3, 5]; they must be equal"
+        );
+    }
+
+    #[test]
+    fn empty_input_names_shape() {
+        let error = LossError::EmptyInput { shape: vec![0, 3] };
+        assert_eq!(
+            error.to_string(),
+            "y_true and y_pred have shape [0, 3], which has no elements; \
+             a loss needs at least one element"
+        );
+    }
+
+    #[test]
+    fn sample_weight_shape_lists_accepted_shapes() {
+        let error = LossError::SampleWeightShape {
+            sample_weight: vec![5],
+            expected: vec![3, 4],
+        };
+        assert_eq!(
+            error.to_string(),
+            "sample_weight has shape [5] but the per-sample loss has shape [3, 4]; \
+             sample_weight must have shape [3, 4], [12] or [3]"
+        );
+    }
+
+    #[test]
+    fn sample_weight_shape_for_one_sample_axis() {
+        let error = LossError::SampleWeightShape {
+            sample_weight: vec![2, 3],
+            expected: vec![4],
+        };
+        assert_eq!(
+            error.to_string(),
+            "sample_weight has shape [2, 3] but the per-sample loss has shape [4]; \
+             sample_weight must have shape [4]"
+        );
+    }
+
+    #[test]
+    fn sample_weight_shape_for_scalar_input() {
+        let error = LossError::SampleWeightShape {
+            sample_weight: vec![2],
+            expected: vec![],
+        };
+        assert_eq!(
+            error.to_string(),
+            "sample_weight has shape [2] but the per-sample loss has shape []; \
+             sample_weight must have shape [] or [1]"
+        );
+    }
+
+    #[test]
+    fn gradient_shape_names_both_shapes() {
+        let error = LossError::GradientShape {
+            grad: vec![2],
+            expected: vec![3],
+        };
+        assert_eq!(
+            error.to_string(),
+            "the gradient output has shape [2] but y_pred has shape [3]; they must be equal"
+        );
+    }
+
+    #[test]
+    fn invalid_hyper_parameter_names_loss_and_values() {
+        let error = LossError::invalid_hyper_parameter("Huber", "`delta >= 0.0`", "delta = -1");
+        assert_eq!(
+            error.to_string(),
+            "invalid hyper-parameter for Huber: requires `delta >= 0.0`, got delta = -1"
+        );
+    }
+
+    #[test]
+    fn no_scalar_value_suggests_per_sample() {
+        assert_eq!(
+            LossError::NoScalarValue.to_string(),
+            "the reduction is `Reduction::None`, so the loss has no scalar value; \
+             call `per_sample` instead, or choose another reduction"
+        );
+    }
+}

@@ -1,0 +1,216 @@
+//! Batch drivers that evaluate an [`ElementwiseKernel`] as a [`Loss`](crate::Loss).
+//!
+//! Each driver runs these checks in this order and returns the first failure:
+//!
+//! 1. the hyper-parameters, by [`ElementwiseKernel::validate`];
+//! 2. the reduction, which must not be [`Reduction::None`] when a scalar is requested;
+//! 3. the input shapes, which must be equal and have at least one element;
+//! 4. the sample-weight shape;
+//! 5. the gradient shape.
+//!
+//! The conventions for samples, features and weights are those documented on
+//! [`Loss`](crate::Loss).
+//!
+//! The loss of sample `i` with features `j = 1..F` is `lᵢ = (1/F) Σⱼ forward(tᵢⱼ, pᵢⱼ)`.
+//! The value is `Σᵢ wᵢ lᵢ / D`, where the divisor `D` is the sample count `N`, 1 or
+//! `Σᵢ wᵢ` as [`Reduction`] defines, so the gradient entry for element `ij` is
+//! `wᵢ / (D F) × d forward(tᵢⱼ, pᵢⱼ) / d pᵢⱼ`. One call to
+//! [`ElementwiseKernel::reverse`] per element, with that factor as its seed, gives both
+//! the element's loss and its gradient entry.
+//!
+//! Inputs in standard (row-major, contiguous) layout are read in place. Inputs in any
+//! other layout are first copied into row-major order, so that the result is the same
+//! bit for bit.
+
+use ndarray::{ArrayD, ArrayViewMutD, IxDyn};
+
+use super::ElementwiseKernel;
+use super::layout::CheckedBatch;
+use crate::sum::sum_map;
+use crate::{Batch, LossError, LossFloat, Reduction};
+
+/// Evaluates the reduced loss of `batch`. Never calls [`ElementwiseKernel::reverse`].
+///
+/// # Errors
+///
+/// Returns [`LossError`] for an invalid hyper-parameter, [`Reduction::None`], unequal or
+/// empty inputs, or a sample-weight shape that is not accepted.
+pub fn value<T: LossFloat, K: ElementwiseKernel<T>>(
+    kernel: &K,
+    batch: Batch<'_, T>,
+) -> Result<T, LossError> {
+    let reduction = check_scalar_reduction(kernel)?;
+    let batch = CheckedBatch::new(batch)?;
+    let Some(divisor) = divisor(reduction, &batch) else {
+        return Ok(T::zero());
+    };
+
+    let weighted_sum = sum_map(batch.sample_count, |sample| {
+        batch.weight(sample) * sample_loss(kernel, &batch, sample)
+    });
+    Ok(weighted_sum / divisor)
+}
+
+/// Evaluates the reduced loss of `batch` and writes its gradient with respect to
+/// `y_pred` into `grad`, in one pass over the elements.
+///
+/// `grad` must have the shape of `y_pred` and may have any memory layout. Every
+/// element is overwritten.
+///
+/// # Errors
+///
+/// Returns [`LossError`] for an invalid hyper-parameter, [`Reduction::None`], unequal or
+/// empty inputs, a sample-weight shape that is not accepted, or a `grad` whose shape
+/// differs from `y_pred`'s. `grad` is left unchanged on error.
+pub fn value_and_grad_into<T: LossFloat, K: ElementwiseKernel<T>>(
+    kernel: &K,
+    batch: Batch<'_, T>,
+    mut grad: ArrayViewMutD<'_, T>,
+) -> Result<T, LossError> {
+    let reduction = check_scalar_reduction(kernel)?;
+    let batch = CheckedBatch::new(batch)?;
+    if grad.shape() != batch.shape.as_slice() {
+        return Err(LossError::GradientShape {
+            grad: grad.shape().to_vec(),
+            expected: batch.shape.clone(),
+        });
+    }
+    let Some(divisor) = divisor(reduction, &batch) else {
+        grad.fill(T::zero());
+        return Ok(T::zero());
+    };
+
+    let weighted_sum = write_row_major(grad, |grad| {
+        weighted_sum_and_grad(kernel, &batch, divisor, grad)
+    });
+    Ok(weighted_sum / divisor)
+}
+
+/// Evaluates the per-sample losses of `batch`, times its sample weights if any,
+/// whatever the kernel's reduction.
+///
+/// # Errors
+///
+/// Returns [`LossError`] for an invalid hyper-parameter, unequal or empty inputs, or a
+/// sample-weight shape that is not accepted.
+pub fn per_sample<T: LossFloat, K: ElementwiseKernel<T>>(
+    kernel: &K,
+    batch: Batch<'_, T>,
+) -> Result<ArrayD<T>, LossError> {
+    kernel.validate()?;
+    let batch = CheckedBatch::new(batch)?;
+
+    // A fresh array is in standard layout, so `iter_mut` visits samples in row-major
+    // order, which is the order of the sample indices.
+    let mut losses = ArrayD::zeros(IxDyn(&batch.sample_shape));
+    for (sample, loss) in losses.iter_mut().enumerate() {
+        *loss = batch.weight(sample) * sample_loss(kernel, &batch, sample);
+    }
+    Ok(losses)
+}
+
+/// Validates the hyper-parameters and returns the reduction, unless it is
+/// [`Reduction::None`], which has no scalar value.
+fn check_scalar_reduction<T: LossFloat, K: ElementwiseKernel<T>>(
+    kernel: &K,
+) -> Result<Reduction, LossError> {
+    kernel.validate()?;
+    match kernel.reduction() {
+        Reduction::None => Err(LossError::NoScalarValue),
+        reduction => Ok(reduction),
+    }
+}
+
+/// Returns the divisor of the weighted sum of per-sample losses, or `None` when the
+/// reduction is [`Reduction::Mean`] and the weights sum to 0, where value and gradient
+/// are 0.
+fn divisor<T: LossFloat>(reduction: Reduction, batch: &CheckedBatch<'_, T>) -> Option<T> {
+    let weight_sum = match reduction {
+        Reduction::Sum => return Some(T::one()),
+        Reduction::Mean => batch.weight_sum(),
+        // `Reduction::None` was rejected before any divisor is needed.
+        Reduction::SumOverBatchSize | Reduction::None => T::from_usize(batch.sample_count),
+    };
+    if weight_sum == T::zero() {
+        None
+    } else {
+        Some(weight_sum)
+    }
+}
+
+/// Returns `lᵢ = (1/F) Σⱼ forward(tᵢⱼ, pᵢⱼ)` for sample `i = sample`.
+fn sample_loss<T: LossFloat, K: ElementwiseKernel<T>>(
+    kernel: &K,
+    batch: &CheckedBatch<'_, T>,
+    sample: usize,
+) -> T {
+    let (y_true, y_pred) = batch.sample(sample);
+
+    // A sum of one term is that term bit for bit, and division by 1 is exact, so the
+    // shortcut for one feature gives the result of the general code, faster.
+    if let ([y_true], [y_pred]) = (y_true, y_pred) {
+        return kernel.forward(*y_true, *y_pred);
+    }
+    let sum = sum_map(y_pred.len(), |j| kernel.forward(y_true[j], y_pred[j]));
+    sum / T::from_usize(y_pred.len())
+}
+
+/// Returns [`sample_loss`] for the sample whose elements are `y_true` and `y_pred`, and
+/// writes `seed × d forward / d y_pred` into `grad`, with the same additions.
+fn sample_loss_and_grad<T: LossFloat, K: ElementwiseKernel<T>>(
+    kernel: &K,
+    (y_true, y_pred): (&[T], &[T]),
+    seed: T,
+    grad: &mut [T],
+) -> T {
+    if let ([y_true], [y_pred], [partial]) = (y_true, y_pred, &mut *grad) {
+        let (loss, seeded_partial) = kernel.reverse(*y_true, *y_pred, seed);
+        *partial = seeded_partial;
+        return loss;
+    }
+    let sum = sum_map(y_pred.len(), |j| {
+        let (loss, seeded_partial) = kernel.reverse(y_true[j], y_pred[j], seed);
+        grad[j] = seeded_partial;
+        loss
+    });
+    sum / T::from_usize(y_pred.len())
+}
+
+/// Returns `Σᵢ wᵢ lᵢ` and writes `d(Σᵢ wᵢ lᵢ / divisor) / d y_pred` into the row-major
+/// `grad`.
+///
+/// The additions are those of [`value`], so when `reverse` returns the same element
+/// losses as `forward`, the two values are bit-identical.
+fn weighted_sum_and_grad<T: LossFloat, K: ElementwiseKernel<T>>(
+    kernel: &K,
+    batch: &CheckedBatch<'_, T>,
+    divisor: T,
+    grad: &mut [T],
+) -> T {
+    let seed_per_weight = T::one() / (divisor * T::from_usize(batch.feature_count));
+
+    sum_map(batch.sample_count, |sample| {
+        let weight = batch.weight(sample);
+        let seed = weight * seed_per_weight;
+        let sample_grad = &mut grad[batch.sample_range(sample)];
+        weight * sample_loss_and_grad(kernel, batch.sample(sample), seed, sample_grad)
+    })
+}
+
+/// Runs `compute` on a row-major slice of `grad`'s elements: `grad`'s own memory when it
+/// is in standard layout, or else a buffer that is copied into `grad` afterwards.
+fn write_row_major<T: LossFloat>(
+    mut grad: ArrayViewMutD<'_, T>,
+    compute: impl FnOnce(&mut [T]) -> T,
+) -> T {
+    if let Some(slice) = grad.as_slice_mut() {
+        return compute(slice);
+    }
+
+    let mut buffer = vec![T::zero(); grad.len()];
+    let result = compute(&mut buffer);
+    for (element, value) in grad.iter_mut().zip(buffer) {
+        *element = value;
+    }
+    result
+}
