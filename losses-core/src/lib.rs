@@ -18,7 +18,10 @@ pub mod sum;
 pub use error::LossError;
 pub use kernel::ElementwiseKernel;
 pub use loss::{Batch, Loss};
-pub use losses_macros::{differentiable, loss};
+#[doc = include_str!("../docs/differentiable.md")]
+pub use losses_macros::differentiable;
+#[doc = include_str!("../docs/loss.md")]
+pub use losses_macros::loss;
 pub use real::{LossFloat, Mask, Real};
 pub use reduction::Reduction;
 
@@ -29,6 +32,7 @@ pub use num_traits::Float;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::kernel::elementwise;
+    pub use ndarray::{ArrayD, ArrayViewMutD};
 }
 
 /// Everything a user of the crate needs in scope.

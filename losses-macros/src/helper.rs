@@ -81,14 +81,14 @@ pub fn companions(
         impl #name {
             #[doc(hidden)]
             #[inline(always)]
-            #[allow(unused_variables, unused_mut, clippy::all)]
+            #[allow(unused_variables, unused_mut)]
             pub fn forward<__V: #bound>(#(#params),*) -> __V {
                 #forward
             }
 
             #[doc(hidden)]
             #[inline(always)]
-            #[allow(unused_variables, unused_mut, clippy::all)]
+            #[allow(unused_variables, unused_mut)]
             pub fn reverse<__V: #bound>(#(#params,)* __seed: __V) -> (__V, #(#outputs),*) {
                 #reverse
             }

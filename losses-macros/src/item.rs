@@ -169,14 +169,14 @@ impl LossModel<'_> {
             impl #name {
                 #[doc(hidden)]
                 #[inline(always)]
-                #[allow(unused_variables, unused_mut, clippy::all)]
+                #[allow(unused_variables, unused_mut)]
                 pub fn __forward<__V: #bound>(#(#params),*) -> __V {
                     #forward_body
                 }
 
                 #[doc(hidden)]
                 #[inline(always)]
-                #[allow(unused_variables, unused_mut, clippy::all)]
+                #[allow(unused_variables, unused_mut)]
                 pub fn __reverse<__V: #bound>(#(#params,)* __seed: __V) -> (__V, __V) {
                     #reverse_body
                 }
