@@ -134,6 +134,71 @@ pub trait Real:
     fn recip(self) -> Self;
     /// `sqrt(self^2 + other^2)` without undue overflow.
     fn hypot(self, other: Self) -> Self;
+
+    /// The logistic function `1 / (1 + e^-x)`, without overflow for any `x`.
+    #[inline(always)]
+    fn sigmoid(self) -> Self {
+        // With e = e^-|x| in (0, 1], σ(x) = 1/(1 + e) for x >= 0 and e/(1 + e) below.
+        let one = Self::from_f64(1.0);
+        let e = self.abs().neg().exp();
+        let positive = one / (one + e);
+        Self::select(self.ge(Self::from_f64(0.0)), positive, e / (one + e))
+    }
+
+    /// `ln(1 + e^x)`, as `max(x, 0) + ln_1p(e^-|x|)` so that it neither overflows nor
+    /// loses the small values far below 0.
+    #[inline(always)]
+    fn softplus(self) -> Self {
+        self.max(Self::from_f64(0.0)) + self.abs().neg().exp().ln_1p()
+    }
+
+    /// `ln σ(x) = -softplus(-x)`, exact for large negative `x`.
+    #[inline(always)]
+    fn log_sigmoid(self) -> Self {
+        self.neg().softplus().neg()
+    }
+
+    /// `ln Σ e^xᵢ`, shifted by the largest term so that no term overflows. An
+    /// infinite or NaN maximum is not subtracted, so +∞ and NaN terms propagate and a
+    /// sum of terms that are all -∞ gives -∞.
+    #[inline(always)]
+    fn log_sum_exp(terms: &[Self]) -> Self {
+        let Some((&first, rest)) = terms.split_first() else {
+            return Self::from_f64(f64::NEG_INFINITY);
+        };
+        let max = rest.iter().fold(first, |max, &term| max.max(term));
+        let zero = Self::from_f64(0.0);
+        let shift = Self::select((max - max).eq(zero), max, zero);
+        let sum = rest.iter().fold((first - shift).exp(), |sum, &term| {
+            sum + (term - shift).exp()
+        });
+        shift + sum.ln()
+    }
+
+    /// The softmax weight `e^xᵢ / Σ e^xⱼ` of term `index`, the derivative of
+    /// [`Real::log_sum_exp`] with respect to that term. It is computed from the terms
+    /// shifted by their maximum, not as `e^(xᵢ - log_sum_exp)`, whose rounding error
+    /// grows with the magnitude of the terms. Where every term is -∞ the weights are
+    /// taken as uniform, their limit for equal terms.
+    #[inline(always)]
+    fn softmax(terms: &[Self], index: usize) -> Self {
+        let zero = Self::from_f64(0.0);
+        let Some((&first, rest)) = terms.split_first() else {
+            return zero;
+        };
+        let max = rest.iter().fold(first, |max, &term| max.max(term));
+        let shift = Self::select((max - max).eq(zero), max, zero);
+        let sum = rest.iter().fold((first - shift).exp(), |sum, &term| {
+            sum + (term - shift).exp()
+        });
+        let term = terms
+            .get(index)
+            .copied()
+            .unwrap_or(Self::from_f64(f64::NEG_INFINITY));
+        let uniform = Self::from_f64(1.0 / terms.len() as f64);
+        let all_masked = max.eq(Self::from_f64(f64::NEG_INFINITY));
+        Self::select(all_masked, uniform, (term - shift).exp() / sum)
+    }
 }
 
 /// A scalar element type of loss inputs: `f32` or `f64`.
@@ -392,6 +457,33 @@ mod tests {
         assert!(Real::clamp(f32::NAN, 0.0, 1.0).is_nan());
         assert_eq!(Real::clamp(-1.0f32, 0.0, 1.0), 0.0);
         assert_eq!(Real::clamp(2.0f32, 0.0, 1.0), 1.0);
+    }
+
+    #[test]
+    fn sigmoid_is_finite_at_extremes() {
+        assert_eq!(Real::sigmoid(1e4f32), 1.0);
+        assert_eq!(Real::sigmoid(-1e4f32), 0.0);
+        assert!((Real::sigmoid(0.5f64) - 1.0 / (1.0 + (-0.5f64).exp())).abs() < 1e-16);
+    }
+
+    #[test]
+    fn softplus_is_exact_far_from_zero() {
+        assert_eq!(Real::softplus(100.0f32), 100.0);
+        assert!((Real::softplus(-100.0f64) - 3.720075976020836e-44).abs() < 1e-58);
+        assert!((Real::log_sigmoid(-100.0f32) + 100.0).abs() < 1e-5);
+    }
+
+    #[test]
+    fn log_sum_exp_handles_infinities() {
+        let ln2 = std::f64::consts::LN_2;
+        assert!((Real::log_sum_exp(&[1e8f64, 1e8]) - (1e8 + ln2)).abs() < 1e-7);
+        assert_eq!(
+            Real::log_sum_exp(&[f64::NEG_INFINITY, f64::NEG_INFINITY]),
+            f64::NEG_INFINITY
+        );
+        assert_eq!(Real::log_sum_exp(&[f64::INFINITY, 0.0]), f64::INFINITY);
+        assert!(Real::log_sum_exp(&[f64::NAN, 0.0]).is_nan());
+        assert!((Real::log_sum_exp(&[f64::NEG_INFINITY, 0.0])).abs() < 1e-16);
     }
 
     #[test]

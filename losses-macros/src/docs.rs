@@ -89,6 +89,10 @@ impl<'a> Text<'a> {
                 format!("{}({})", path_text(path), args.join(", "))
             }
             Op::Phi(a, b) => format!("if .. {{ {} }} else {{ {} }}", self.name(*a), self.name(*b)),
+            Op::LogSumExp(terms) => {
+                let terms: Vec<String> = terms.iter().map(|term| self.name(*term)).collect();
+                format!("log_sum_exp({})", terms.join(", "))
+            }
         }
     }
 
@@ -130,6 +134,10 @@ impl<'a> Text<'a> {
             }
             Ex::Cmp(cmp, a, b) => format!("{} {} {}", sub(a), cmp_symbol(*cmp), sub(b)),
             Ex::And(a, b) => format!("{} && {}", sub(a), sub(b)),
+            Ex::Softmax(terms, index) => {
+                let terms: Vec<String> = terms.iter().map(|term| self.name(*term)).collect();
+                format!("softmax({})[{index}]", terms.join(", "))
+            }
             Ex::HelperAdjoint(k) => match &self.f.nodes[node].op {
                 Op::Call(path, _) => {
                     format!("d_{} * ∂{}/∂arg{}", self.name(node), path_text(path), k + 1)

@@ -64,8 +64,19 @@ fn value_ident(id: Id) -> Ident {
     format_ident!("__v{}", id)
 }
 
-fn float_literal(value: f64) -> Literal {
-    Literal::f64_suffixed(value)
+/// A finite `f64` as a literal, and infinities and NaN as the `f64` constants
+/// (`Literal::f64_suffixed` accepts only finite values).
+fn float_literal(value: f64) -> TokenStream {
+    if value.is_finite() {
+        let literal = Literal::f64_suffixed(value);
+        quote!(#literal)
+    } else if value.is_nan() {
+        quote!(::core::f64::NAN)
+    } else if value > 0.0 {
+        quote!(::core::f64::INFINITY)
+    } else {
+        quote!(::core::f64::NEG_INFINITY)
+    }
 }
 
 fn zero() -> TokenStream {
@@ -253,6 +264,10 @@ impl<'a> Emitter<'a> {
                 let args = args.iter().map(arg);
                 quote!(#path(#(#args),*))
             }
+            Op::LogSumExp(terms) => {
+                let terms = terms.iter().map(arg);
+                quote!(<#ty as #real>::log_sum_exp(&[#(#terms),*]))
+            }
             Op::Phi(..) => quote!(compile_error!(
                 "internal: a branch value outside its branch"
             )),
@@ -324,6 +339,10 @@ impl<'a> Emitter<'a> {
                 let (a, b) = (sub(a), sub(b));
                 quote!(::losses_core::Mask::and(#a, #b))
             }
+            Ex::Softmax(terms, index) => {
+                let terms = terms.iter().map(|term| self.value(*term, Want::Vector));
+                quote!(<__V as #real>::softmax(&[#(#terms),*], #index))
+            }
             Ex::HelperAdjoint(k) => {
                 let ident = format_ident!("__c{}_{}", node, k);
                 quote!(#ident)
@@ -374,6 +393,8 @@ pub fn unary_method(unary: Unary) -> &'static str {
         Unary::ExpM1 => "exp_m1",
         Unary::Signum => "signum",
         Unary::Recip => "recip",
+        Unary::Softplus => "softplus",
+        Unary::LogSigmoid => "log_sigmoid",
     }
 }
 

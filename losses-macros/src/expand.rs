@@ -5,7 +5,7 @@ use crate::ctxt::Ctxt;
 use crate::emit::Emitter;
 use crate::item::{self, LossModel};
 use crate::signature::{self, FloatTy, Kind};
-use crate::{attr, fallback, literal, lower};
+use crate::{attr, fallback, literal, lower, rewrite};
 use proc_macro2::TokenStream;
 use quote::quote;
 use syn::ItemFn;
@@ -20,9 +20,12 @@ pub fn loss(args: TokenStream, input: TokenStream) -> TokenStream {
     let args = attr::parse(&mut cx, args);
     let name = item::type_name(&item, &args);
     let sig = signature::analyze(&mut cx, &item, Kind::Loss);
-    let function = sig
+    let mut function = sig
         .as_ref()
         .and_then(|sig| lower::lower(&mut cx, sig, &item));
+    if let Some(function) = &mut function {
+        rewrite::rewrite(function);
+    }
 
     let generated = match &sig {
         Some(sig) => {

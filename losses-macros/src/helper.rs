@@ -5,7 +5,7 @@ use crate::ctxt::Ctxt;
 use crate::emit::Emitter;
 use crate::item::kernel_bound;
 use crate::signature::{self, FloatTy, Kind, ParamTy, Signature};
-use crate::{fallback, literal, lower};
+use crate::{fallback, literal, lower, rewrite};
 use proc_macro2::TokenStream;
 use quote::quote;
 use syn::ItemFn;
@@ -17,9 +17,12 @@ pub fn expand(args: TokenStream, mut item: ItemFn) -> TokenStream {
         cx.error_spanned(&args, "`#[differentiable]` takes no arguments");
     }
     let sig = signature::analyze(&mut cx, &item, Kind::Helper);
-    let function = sig
+    let mut function = sig
         .as_ref()
         .and_then(|sig| lower::lower(&mut cx, sig, &item));
+    if let Some(function) = &mut function {
+        rewrite::rewrite(function);
+    }
 
     let companions = match (&sig, &function) {
         (Some(sig), Some(function)) if cx.is_empty() => {

@@ -30,6 +30,10 @@ pub enum Unary {
     ExpM1,
     Signum,
     Recip,
+    /// `ln(1 + e^x)` in its stable form; produced by the rewrites, not written directly.
+    Softplus,
+    /// `ln σ(x)` in its stable form; produced by the rewrites.
+    LogSigmoid,
 }
 
 /// Two-argument float operations.
@@ -79,6 +83,8 @@ pub enum Op {
     Select(Id, Id, Id),
     /// A call to a `#[differentiable]` helper.
     Call(syn::Path, Vec<Id>),
+    /// `ln Σ e^xᵢ` shifted by the maximum; produced by the rewrites.
+    LogSumExp(Vec<Id>),
     /// The value of a uniform [`Branch`]: its `then` or its `else` value.
     Phi(Id, Id),
 }
@@ -167,7 +173,7 @@ impl Op {
                 vec![*a, *b]
             }
             Op::Clamp(a, b, c) | Op::Select(a, b, c) => vec![*a, *b, *c],
-            Op::Call(_, args) => args.clone(),
+            Op::Call(_, args) | Op::LogSumExp(args) => args.clone(),
         }
     }
 }

@@ -10,6 +10,7 @@
 //! | signature model and checks | [`signature`] |
 //! | supported methods and constants | [`methods`] |
 //! | lowering the body to the IR, with grammar checks | [`lower`], [`ir`] |
+//! | rewrites of unstable patterns | [`rewrite`] |
 //! | derivative rules | [`rules`] |
 //! | forward and reverse emission | [`emit`] |
 //! | the derivation as rustdoc text | [`docs`] |
@@ -29,6 +30,7 @@ mod item;
 mod literal;
 mod lower;
 mod methods;
+mod rewrite;
 mod rules;
 mod signature;
 

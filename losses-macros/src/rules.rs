@@ -42,6 +42,8 @@ pub enum Ex {
     And(Box<Ex>, Box<Ex>),
     /// The adjoint of argument `k` returned by a helper's reverse function.
     HelperAdjoint(usize),
+    /// The softmax weight of term `index` among the given nodes.
+    Softmax(Vec<Id>, usize),
 }
 
 fn val(id: Id) -> Ex {
@@ -139,6 +141,15 @@ pub fn vjp(op: &Op, y: Id) -> Vec<(Id, Ex)> {
             .enumerate()
             .map(|(k, arg)| (*arg, Ex::HelperAdjoint(k)))
             .collect(),
+        // d/dxᵢ ln Σ e^xⱼ = e^xᵢ / Σ e^xⱼ, the softmax, computed from shifted terms.
+        Op::LogSumExp(terms) => {
+            let share = |index: usize| mul(g(), Ex::Softmax(terms.clone(), index));
+            terms
+                .iter()
+                .enumerate()
+                .map(|(index, &x)| (x, share(index)))
+                .collect()
+        }
         // Leaves, masks and branch values: nothing here (a uniform branch is
         // differentiated arm by arm by the emitter).
         Op::Param(_)
@@ -201,6 +212,10 @@ fn unary_rule(op: Unary, a: Id, y: Id) -> Ex {
         Unary::Signum => lit(0.0),
         // d/dx 1/x = -1/x² = -y²
         Unary::Recip => neg(mul(g(), mul(out(), out()))),
+        // d/dx ln(1 + e^x) = σ(x)
+        Unary::Softplus => mul(g(), method("sigmoid", vec![x()])),
+        // d/dx ln σ(x) = 1 - σ(x) = σ(-x)
+        Unary::LogSigmoid => mul(g(), method("sigmoid", vec![neg(x())])),
     }
 }
 

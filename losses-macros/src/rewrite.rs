@@ -1,0 +1,158 @@
+//! Rewrites of numerically unstable patterns into their stable primitives.
+//!
+//! | written                                  | rewritten to        | why                                      |
+//! |------------------------------------------|---------------------|------------------------------------------|
+//! | `(1.0 + x.exp()).ln()`                   | `softplus(x)`       | `e^x` overflows for x > 88 in f32        |
+//! | `sigmoid(x).ln()`, `(1.0 / (1.0 + (-x).exp())).ln()` | `log_sigmoid(x)` | σ(x) rounds to 0 below x ≈ -88 in f32, and ln 0 = -∞ |
+//! | `(1.0 - sigmoid(x)).ln()`                | `log_sigmoid(-x)`   | 1 - σ(x) rounds to 0 above x ≈ 17 in f32 |
+//! | `(a.exp() + b.exp() + ...).ln()`         | `log_sum_exp(a, b, ...)` | shifted by the maximum, so no term overflows |
+//! | `(1.0 + x).ln()`                         | `x.ln_1p()`         | 1 + x loses the digits of a small x      |
+//! | `x.exp() - 1.0`                          | `x.exp_m1()`        | the same cancellation near x = 0         |
+//!
+//! A call to a helper whose name is `sigmoid` is taken to be the logistic function
+//! `1 / (1 + e^-x)`. The rewritten node keeps its place, guard and name; nodes that only
+//! fed the old pattern stay in the IR and compile to dead code.
+
+use crate::ir::{Binary, Block, Function, Id, Node, Op, Stmt, Unary};
+
+/// Applies every rewrite to the function body.
+pub fn rewrite(f: &mut Function) {
+    let body = std::mem::take(&mut f.body);
+    f.body = rewrite_block(f, body);
+}
+
+fn rewrite_block(f: &mut Function, block: Block) -> Block {
+    let mut stmts = Vec::with_capacity(block.stmts.len());
+    for stmt in block.stmts {
+        match stmt {
+            Stmt::Let(id) => {
+                if let Some(extra) = rewrite_node(f, id) {
+                    stmts.push(Stmt::Let(extra));
+                }
+                stmts.push(Stmt::Let(id));
+            }
+            Stmt::If(mut branch) => {
+                branch.then_block = rewrite_block(f, branch.then_block);
+                branch.else_block = rewrite_block(f, branch.else_block);
+                stmts.push(Stmt::If(branch));
+            }
+        }
+    }
+    Block { stmts }
+}
+
+/// Rewrites node `id` in place when it matches a pattern; returns a node created for
+/// the new form, which must be evaluated just before `id`.
+fn rewrite_node(f: &mut Function, id: Id) -> Option<Id> {
+    match f.nodes[id].op {
+        Op::Unary(Unary::Ln, arg) => rewrite_ln(f, id, arg),
+        Op::Binary(Binary::Sub, a, b) if is_one(f, b) => {
+            if let Op::Unary(Unary::Exp, x) = f.nodes[a].op {
+                f.nodes[id].op = Op::Unary(Unary::ExpM1, x);
+            }
+            None
+        }
+        _ => None,
+    }
+}
+
+fn rewrite_ln(f: &mut Function, id: Id, arg: Id) -> Option<Id> {
+    if let Some(x) = one_plus(f, arg).and_then(|sum| exp_of(f, sum)) {
+        f.nodes[id].op = Op::Unary(Unary::Softplus, x);
+    } else if let Some(x) = sigmoid_of(f, arg) {
+        f.nodes[id].op = Op::Unary(Unary::LogSigmoid, x);
+    } else if let Some(x) = one_minus(f, arg).and_then(|s| sigmoid_of(f, s)) {
+        // ln(1 - σ(x)) = ln σ(-x)
+        let negated = Node {
+            op: Op::Unary(Unary::Neg, x),
+            name: None,
+            ..f.nodes[x].clone()
+        };
+        let negated = Node {
+            guard: f.nodes[id].guard,
+            depth: f.nodes[id].depth,
+            ..negated
+        };
+        let neg_id = f.nodes.len();
+        f.nodes.push(negated);
+        f.nodes[id].op = Op::Unary(Unary::LogSigmoid, neg_id);
+        return Some(neg_id);
+    } else if let Some(terms) = exp_terms(f, arg) {
+        f.nodes[id].op = Op::LogSumExp(terms);
+    } else if let Some(x) = one_plus(f, arg) {
+        f.nodes[id].op = Op::Unary(Unary::Ln1p, x);
+    }
+    None
+}
+
+fn is_one(f: &Function, id: Id) -> bool {
+    matches!(f.nodes[id].op, Op::Const(value, _) if value == 1.0)
+}
+
+/// `x` when `id` is `1 + x` or `x + 1`.
+fn one_plus(f: &Function, id: Id) -> Option<Id> {
+    match f.nodes[id].op {
+        Op::Binary(Binary::Add, a, b) if is_one(f, a) => Some(b),
+        Op::Binary(Binary::Add, a, b) if is_one(f, b) => Some(a),
+        _ => None,
+    }
+}
+
+/// `x` when `id` is `1 - x`.
+fn one_minus(f: &Function, id: Id) -> Option<Id> {
+    match f.nodes[id].op {
+        Op::Binary(Binary::Sub, a, b) if is_one(f, a) => Some(b),
+        _ => None,
+    }
+}
+
+/// `x` when `id` is `x.exp()`.
+fn exp_of(f: &Function, id: Id) -> Option<Id> {
+    match f.nodes[id].op {
+        Op::Unary(Unary::Exp, x) => Some(x),
+        _ => None,
+    }
+}
+
+/// `x` when `id` is the logistic function of `x`: a call to a helper named `sigmoid`,
+/// `1 / (1 + e^-x)` or `(1 + e^-x).recip()`.
+fn sigmoid_of(f: &Function, id: Id) -> Option<Id> {
+    let denominator = match &f.nodes[id].op {
+        Op::Call(path, args) if args.len() == 1 => {
+            let named_sigmoid = path
+                .segments
+                .last()
+                .is_some_and(|segment| segment.ident == "sigmoid");
+            return named_sigmoid.then_some(args[0]);
+        }
+        Op::Binary(Binary::Div, one, denominator) if is_one(f, *one) => *denominator,
+        Op::Unary(Unary::Recip, denominator) => *denominator,
+        _ => return None,
+    };
+    let exponent = exp_of(f, one_plus(f, denominator)?)?;
+    match f.nodes[exponent].op {
+        Op::Unary(Unary::Neg, x) => Some(x),
+        _ => None,
+    }
+}
+
+/// The exponents when `id` is a sum of two or more `exp` terms.
+fn exp_terms(f: &Function, id: Id) -> Option<Vec<Id>> {
+    let mut terms = Vec::new();
+    collect_exp_terms(f, id, &mut terms)?;
+    (terms.len() >= 2).then_some(terms)
+}
+
+fn collect_exp_terms(f: &Function, id: Id, terms: &mut Vec<Id>) -> Option<()> {
+    match f.nodes[id].op {
+        Op::Binary(Binary::Add, a, b) => {
+            collect_exp_terms(f, a, terms)?;
+            collect_exp_terms(f, b, terms)
+        }
+        Op::Unary(Unary::Exp, x) => {
+            terms.push(x);
+            Some(())
+        }
+        _ => None,
+    }
+}

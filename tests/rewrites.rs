@@ -1,0 +1,106 @@
+//! The macro rewrites numerically unstable patterns to their stable forms. Each loss
+//! below is written the unstable way; in f32 the unstable form would give an infinity,
+//! a NaN or a lost small value at the inputs tested, so finite exact results show the
+//! rewrite took place.
+
+use losses_core::prelude::*;
+use ndarray::array;
+
+/// The logistic function, as a user would write it.
+#[differentiable]
+fn sigmoid<T: Float>(x: T) -> T {
+    1.0 / (1.0 + (-x).exp())
+}
+
+#[loss]
+fn neg_ln_sigmoid_inline(y_true: f32, y_pred: f32) -> f32 {
+    -(1.0 / (1.0 + (-y_pred).exp())).ln() + 0.0 * y_true
+}
+
+#[loss]
+fn neg_ln_sigmoid_helper(y_true: f32, y_pred: f32) -> f32 {
+    -sigmoid(y_pred).ln() + 0.0 * y_true
+}
+
+#[loss]
+fn neg_ln_one_minus_sigmoid(y_true: f32, y_pred: f32) -> f32 {
+    -(1.0 - sigmoid(y_pred)).ln() + 0.0 * y_true
+}
+
+#[loss]
+fn ln_one_plus_exp(y_true: f32, y_pred: f32) -> f32 {
+    (1.0 + y_pred.exp()).ln() + 0.0 * y_true
+}
+
+#[loss]
+fn ln_sum_exp(y_true: f32, y_pred: f32) -> f32 {
+    (y_pred.exp() + y_true.exp()).ln()
+}
+
+#[loss]
+fn ln_one_plus(y_true: f32, y_pred: f32) -> f32 {
+    (1.0 + y_pred).ln() + 0.0 * y_true
+}
+
+#[loss]
+fn exp_minus_one(y_true: f32, y_pred: f32) -> f32 {
+    y_pred.exp() - 1.0 + 0.0 * y_true
+}
+
+/// Value and gradient of one element; the reduction divides by 1.
+fn one<L: Loss<f32>>(loss: &L, y_true: f32, y_pred: f32) -> (f32, f32) {
+    let (value, grad) = loss
+        .value_and_grad(&array![y_true], &array![y_pred])
+        .expect("valid input");
+    (value, grad[0])
+}
+
+#[test]
+fn ln_sigmoid_inline_is_log_sigmoid() {
+    // -ln σ(x) = softplus(-x); d/dx = -σ(-x)
+    assert_eq!(one(&NegLnSigmoidInline::new(), 0.0, -100.0), (100.0, -1.0));
+    let (value, grad) = one(&NegLnSigmoidInline::new(), 0.0, 100.0);
+    assert!(value > 0.0 && value < 1e-43, "{value}");
+    assert!(grad < 0.0 && grad > -1e-43, "{grad}");
+}
+
+#[test]
+fn ln_sigmoid_helper_is_log_sigmoid() {
+    assert_eq!(one(&NegLnSigmoidHelper::new(), 0.0, -100.0), (100.0, -1.0));
+}
+
+#[test]
+fn ln_one_minus_sigmoid_is_log_sigmoid_of_minus_x() {
+    // -ln(1 - σ(x)) = softplus(x); d/dx = σ(x)
+    assert_eq!(one(&NegLnOneMinusSigmoid::new(), 0.0, 100.0), (100.0, 1.0));
+}
+
+#[test]
+fn ln_one_plus_exp_is_softplus() {
+    assert_eq!(one(&LnOnePlusExp::new(), 0.0, 100.0), (100.0, 1.0));
+    let (value, grad) = one(&LnOnePlusExp::new(), 0.0, -100.0);
+    assert!(value > 0.0 && value < 1e-43, "{value}");
+    assert!(grad > 0.0 && grad < 1e-43, "{grad}");
+}
+
+#[test]
+fn ln_sum_exp_is_log_sum_exp() {
+    // ln(e^a + e^a) = a + ln 2, and each term's softmax weight is 1/2.
+    let (value, grad) = one(&LnSumExp::new(), 1e4, 1e4);
+    assert_eq!(value, 1e4 + std::f32::consts::LN_2);
+    assert_eq!(grad, 0.5);
+}
+
+#[test]
+fn ln_one_plus_is_ln_1p() {
+    let (value, grad) = one(&LnOnePlus::new(), 0.0, 1e-10);
+    assert_eq!(value, 1e-10);
+    assert_eq!(grad, 1.0);
+}
+
+#[test]
+fn exp_minus_one_is_exp_m1() {
+    let (value, grad) = one(&ExpMinusOne::new(), 0.0, 1e-10);
+    assert_eq!(value, 1e-10);
+    assert_eq!(grad, 1.0);
+}
