@@ -168,7 +168,8 @@ pub trait Real:
         };
         let max = rest.iter().fold(first, |max, &term| max.max(term));
         let zero = Self::from_f64(0.0);
-        let shift = Self::select((max - max).eq(zero), max, zero);
+        // max × 0 is 0 for a finite max and NaN for an infinite or NaN one.
+        let shift = Self::select((max * zero).eq(zero), max, zero);
         let sum = rest.iter().fold((first - shift).exp(), |sum, &term| {
             sum + (term - shift).exp()
         });
@@ -187,7 +188,8 @@ pub trait Real:
             return zero;
         };
         let max = rest.iter().fold(first, |max, &term| max.max(term));
-        let shift = Self::select((max - max).eq(zero), max, zero);
+        // max × 0 is 0 for a finite max and NaN for an infinite or NaN one.
+        let shift = Self::select((max * zero).eq(zero), max, zero);
         let sum = rest.iter().fold((first - shift).exp(), |sum, &term| {
             sum + (term - shift).exp()
         });

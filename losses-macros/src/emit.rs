@@ -79,6 +79,22 @@ fn float_literal(value: f64) -> TokenStream {
     }
 }
 
+/// A literal, or the standard constant with its value, so that the expansion names the
+/// constant (as clippy's `approx_constant` asks).
+fn constant_tokens(value: f64, text: &str) -> TokenStream {
+    let name = match text.rsplit_once("consts::") {
+        Some((_, name)) => Some(name),
+        None => crate::methods::constant_named(value),
+    };
+    match name {
+        Some(name) => {
+            let name = Ident::new(name, Span::call_site());
+            quote!(::core::f64::consts::#name)
+        }
+        None => float_literal(value),
+    }
+}
+
 fn zero() -> TokenStream {
     let real = real();
     quote!(<__V as #real>::from_f64(0.0_f64))
@@ -218,8 +234,8 @@ impl<'a> Emitter<'a> {
                 let ident = &self.sig.params[*index].ident;
                 quote!(#ident)
             }
-            Op::Const(value, _) => {
-                let literal = float_literal(*value);
+            Op::Const(value, text) => {
+                let literal = constant_tokens(*value, text);
                 let s = s_ty();
                 quote!(<#s as #real>::from_f64(#literal))
             }

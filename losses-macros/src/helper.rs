@@ -84,14 +84,14 @@ pub fn companions(
         impl #name {
             #[doc(hidden)]
             #[inline(always)]
-            #[allow(unused_variables, unused_mut)]
+            #[allow(unused_variables, unused_mut, clippy::too_many_arguments)]
             pub fn forward<__V: #bound>(#(#params),*) -> __V {
                 #forward
             }
 
             #[doc(hidden)]
             #[inline(always)]
-            #[allow(unused_variables, unused_mut)]
+            #[allow(unused_variables, unused_mut, clippy::too_many_arguments)]
             pub fn reverse<__V: #bound>(#(#params,)* __seed: __V) -> (__V, #(#outputs),*) {
                 #reverse
             }

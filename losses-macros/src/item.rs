@@ -77,6 +77,7 @@ impl LossModel<'_> {
             quote!(#ident: #ty)
         });
         let new_fields = self.hypers().map(|param| &param.ident);
+        let kept_fields: Vec<&Ident> = self.hypers().map(|param| &param.ident).collect();
         let name_text = name.to_string();
         quote! {
             #(#docs)*
@@ -103,7 +104,7 @@ impl LossModel<'_> {
 
                 /// Returns the loss with its per-sample losses combined by `reduction`.
                 pub fn with_reduction(self, reduction: ::losses_core::Reduction) -> Self {
-                    Self { reduction, ..self }
+                    Self { #(#kept_fields: self.#kept_fields,)* reduction }
                 }
             }
         }
@@ -169,14 +170,14 @@ impl LossModel<'_> {
             impl #name {
                 #[doc(hidden)]
                 #[inline(always)]
-                #[allow(unused_variables, unused_mut)]
+                #[allow(unused_variables, unused_mut, clippy::too_many_arguments)]
                 pub fn __forward<__V: #bound>(#(#params),*) -> __V {
                     #forward_body
                 }
 
                 #[doc(hidden)]
                 #[inline(always)]
-                #[allow(unused_variables, unused_mut)]
+                #[allow(unused_variables, unused_mut, clippy::too_many_arguments)]
                 pub fn __reverse<__V: #bound>(#(#params,)* __seed: __V) -> (__V, __V) {
                     #reverse_body
                 }

@@ -4,6 +4,7 @@
 //! macro accepts such literals and rewrites each one in the emitted original function to
 //! a conversion, `<T as NumCast>::from(0.5_f64)`. The conversion cannot fail for `f32`
 //! and `f64`; for another `Float` type a failed conversion gives NaN rather than a panic.
+//! Paths to `f64` constants such as `std::f64::consts::LN_2` are converted the same way.
 
 use proc_macro2::Ident;
 use syn::visit_mut::VisitMut;
@@ -33,6 +34,22 @@ impl VisitMut for Rewriter<'_> {
                 let ty = self.float;
                 *expr = syn::parse_quote_spanned! {span=>
                     <#ty as ::losses_core::num_traits::NumCast>::from(#digits)
+                        .unwrap_or_else(<#ty as ::losses_core::num_traits::Float>::nan)
+                };
+                return;
+            }
+        }
+        if let Expr::Path(path) = expr {
+            if crate::methods::constant(&path.path).is_some() {
+                let ty = self.float;
+                let span = path
+                    .path
+                    .segments
+                    .last()
+                    .map_or_else(proc_macro2::Span::call_site, |segment| segment.ident.span());
+                let constant = path.clone();
+                *expr = syn::parse_quote_spanned! {span=>
+                    <#ty as ::losses_core::num_traits::NumCast>::from(#constant)
                         .unwrap_or_else(<#ty as ::losses_core::num_traits::Float>::nan)
                 };
                 return;

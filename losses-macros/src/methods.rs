@@ -104,6 +104,14 @@ pub fn constant(path: &syn::Path) -> Option<(f64, String)> {
     Some((value, segments.join("::")))
 }
 
+/// The name of the standard constant whose value is exactly `value`, if any.
+pub fn constant_named(value: f64) -> Option<&'static str> {
+    CONSTANTS
+        .iter()
+        .find(|(_, known)| *known == value)
+        .map(|(name, _)| *name)
+}
+
 /// A hint for a supported method written as a function, such as `f32::max(a, b)`.
 pub fn function_form_hint(path: &syn::Path) -> Option<String> {
     if path.segments.len() < 2 {
