@@ -48,6 +48,20 @@ pub enum LossError {
     /// A scalar value or its gradient was requested from a loss whose reduction is
     /// [`Reduction::None`](crate::Reduction::None).
     NoScalarValue,
+    /// A row loss read past the end of a slice, such as a class index larger than the
+    /// number of classes.
+    IndexOutOfBounds {
+        /// Name of the loss type.
+        loss: &'static str,
+        /// The slice parameter's name.
+        slice: &'static str,
+        /// The index.
+        index: usize,
+        /// The slice's length.
+        len: usize,
+        /// The sample (row) being evaluated, in row-major order of the leading axes.
+        sample: usize,
+    },
 }
 
 impl LossError {
@@ -106,6 +120,16 @@ impl fmt::Display for LossError {
             Self::NoScalarValue => f.write_str(
                 "the reduction is `Reduction::None`, so the loss has no scalar value; \
                  call `per_sample` instead, or choose another reduction",
+            ),
+            Self::IndexOutOfBounds {
+                loss,
+                slice,
+                index,
+                len,
+                sample,
+            } => write!(
+                f,
+                "{loss} read index {index} of `{slice}`, whose length is {len}, in sample {sample}"
             ),
         }
     }

@@ -3,6 +3,7 @@
 
 pub mod elementwise;
 mod layout;
+pub mod rows;
 #[cfg(test)]
 mod tests;
 
@@ -39,4 +40,65 @@ pub trait ElementwiseKernel<T: LossFloat> {
     /// The loss must be bit-identical to [`forward`](Self::forward)'s, so that
     /// a value computed with its gradient equals the value computed alone.
     fn reverse<V: Real<Scalar = T>>(&self, y_true: V, y_pred: V, seed: V) -> (V, V);
+}
+
+/// A loss defined row by row: the loss of a sample is the kernel applied to the
+/// sample's elements along the last axis, such as a row of class scores.
+///
+/// `#[loss]` implements this trait when `y_true` and `y_pred` are `&[T]`, and then
+/// implements [`Loss`](crate::Loss) by calling the drivers in [`rows`].
+pub trait RowKernel<T: LossFloat> {
+    /// Type name, for error messages.
+    const NAME: &'static str;
+
+    /// Returns the reduction that combines per-sample losses into the value.
+    fn reduction(&self) -> Reduction;
+
+    /// Checks the hyper-parameters.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`LossError::InvalidHyperParameter`] for a value outside its domain.
+    fn validate(&self) -> Result<(), LossError>;
+
+    /// Checks the hyper-parameters against the row length, such as a matrix that must
+    /// be `features × features`.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`LossError::InvalidHyperParameter`] when they do not fit.
+    fn validate_features(&self, features: usize) -> Result<(), LossError>;
+
+    /// Returns the loss of one row.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`OutOfBounds`] when the kernel indexes past the end of a slice.
+    fn forward(&self, y_true: &[T], y_pred: &[T]) -> Result<T, OutOfBounds>;
+
+    /// Returns the loss of one row and adds `seed × d loss / d y_pred` to `grad`,
+    /// which has the row's length and starts at zero.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`OutOfBounds`] when the kernel indexes past the end of a slice.
+    fn reverse(
+        &self,
+        y_true: &[T],
+        y_pred: &[T],
+        seed: T,
+        grad: &mut [T],
+    ) -> Result<T, OutOfBounds>;
+}
+
+/// An index past the end of a slice, found by a row kernel; the driver reports it as
+/// [`LossError::IndexOutOfBounds`] with the sample it happened in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OutOfBounds {
+    /// The slice parameter's name.
+    pub slice: &'static str,
+    /// The index.
+    pub index: usize,
+    /// The slice's length.
+    pub len: usize,
 }

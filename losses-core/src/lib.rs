@@ -16,7 +16,7 @@ pub mod reduction;
 pub mod sum;
 
 pub use error::LossError;
-pub use kernel::ElementwiseKernel;
+pub use kernel::{ElementwiseKernel, OutOfBounds, RowKernel};
 pub use loss::{Batch, Loss};
 #[doc = include_str!("../docs/differentiable.md")]
 pub use losses_macros::differentiable;
@@ -31,7 +31,7 @@ pub use num_traits::Float;
 /// Items that generated code reaches through `::losses_core::__private`; not a public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::kernel::elementwise;
+    pub use crate::kernel::{elementwise, rows};
     pub use ndarray::{ArrayD, ArrayViewMutD};
 }
 

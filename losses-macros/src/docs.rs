@@ -5,7 +5,7 @@
 //! are written inline. `d_x` is the adjoint ∂loss/∂x.
 
 use crate::emit::unary_method;
-use crate::ir::{Binary, Block, Cmp, Function, Id, Op, Stmt, Unary};
+use crate::ir::{Binary, Block, Cmp, Function, Id, IntOp, Op, Stmt, Unary};
 use crate::rules::Ex;
 use crate::signature::Signature;
 use quote::ToTokens;
@@ -23,10 +23,21 @@ impl<'a> Text<'a> {
         let mut names = Vec::with_capacity(f.nodes.len());
         let mut used: Vec<String> = Vec::new();
         let mut temporaries = 0;
+        let mut loop_vars = 0;
         for node in &f.nodes {
             let name = match (&node.op, &node.name) {
                 (Op::Param(index), _) => Some(sig.params[*index].ident.to_string()),
-                (Op::Const(..) | Op::Bool(_), _) => None,
+                (Op::Const(..) | Op::Bool(_) | Op::Index(_), _) => None,
+                (Op::LoopVar, _) => {
+                    loop_vars += 1;
+                    Some(unique(
+                        ["i", "j", "k", "l", "m"]
+                            .get(loop_vars - 1)
+                            .copied()
+                            .unwrap_or("n"),
+                        &used,
+                    ))
+                }
                 (_, Some(name)) => Some(unique(name, &used)),
                 (_, None) if node.active => {
                     temporaries += 1;
@@ -89,6 +100,23 @@ impl<'a> Text<'a> {
                 format!("{}({})", path_text(path), args.join(", "))
             }
             Op::Phi(a, b) => format!("if .. {{ {} }} else {{ {} }}", self.name(*a), self.name(*b)),
+            Op::Index(value) => value.to_string(),
+            Op::IntBinary(op, a, b) => {
+                let symbol = match op {
+                    IntOp::Add => "+",
+                    IntOp::Sub => "-",
+                    IntOp::Mul => "*",
+                };
+                format!("{} {symbol} {}", operand(a), operand(b))
+            }
+            Op::IntCmp(cmp, a, b) => format!("{} {} {}", operand(a), cmp_symbol(*cmp), operand(b)),
+            Op::Len(param) => format!("{}.len()", self.sig.params[*param].ident),
+            Op::Load(param, index) => {
+                format!("{}[{}]", self.sig.params[*param].ident, self.name(*index))
+            }
+            Op::ToFloat(index) => format!("float({})", self.name(*index)),
+            Op::LoopVar => "i".to_string(),
+            Op::Carried | Op::LoopOut => "acc".to_string(),
             Op::LogSumExp(terms) => {
                 let terms: Vec<String> = terms.iter().map(|term| self.name(*term)).collect();
                 format!("log_sum_exp({})", terms.join(", "))
@@ -188,6 +216,37 @@ impl<'a> Text<'a> {
                             "{indent}{} = {}\n",
                             self.name(*id),
                             self.inline(*id)
+                        ));
+                    }
+                }
+                Stmt::Loop(lp) => {
+                    for carried in &lp.carried {
+                        out.push_str(&format!(
+                            "{indent}{} = {}\n",
+                            self.name(carried.phi),
+                            self.name(carried.init)
+                        ));
+                    }
+                    out.push_str(&format!(
+                        "{indent}for {} in {}..{} {{\n",
+                        self.name(lp.var),
+                        self.name(lp.lo),
+                        self.name(lp.hi)
+                    ));
+                    self.forward_lines(&lp.body, depth + 1, out);
+                    for carried in &lp.carried {
+                        out.push_str(&format!(
+                            "{indent}    {} = {}\n",
+                            self.name(carried.phi),
+                            self.name(carried.next)
+                        ));
+                    }
+                    out.push_str(&format!("{indent}}}\n"));
+                    for carried in &lp.carried {
+                        out.push_str(&format!(
+                            "{indent}{} = {}\n",
+                            self.name(carried.out),
+                            self.name(carried.phi)
                         ));
                     }
                 }

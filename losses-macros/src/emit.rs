@@ -14,7 +14,10 @@
 //!   arm's values and then reverses the arm, adding into the enclosing adjoints.
 
 use crate::docs::Text;
-use crate::ir::{Binary, Block, Branch, Cmp, Function, Id, Node, Op, Stmt, Ty, Unary};
+use crate::ir::{
+    Binary, Block, Branch, Carried, Cmp, Function, Id, IntOp, Loop, Node, Op, Reduction, Stmt, Ty,
+    Unary,
+};
 use crate::rules::{self, Ex};
 use crate::signature::{ParamTy, Role, Signature};
 use proc_macro2::{Ident, Literal, Span, TokenStream};
@@ -139,6 +142,7 @@ impl<'a> Emitter<'a> {
         match node.ty {
             Ty::Float => quote!(<__V as #real>::splat(#ident)),
             Ty::Bool => quote!(<<__V as #real>::Mask as ::losses_core::Mask>::splat(#ident)),
+            Ty::Index => quote!(#ident),
         }
     }
 
@@ -146,6 +150,11 @@ impl<'a> Emitter<'a> {
     pub fn emit(mut self) -> Emitted {
         let result = self.value(self.f.result, Want::Vector);
         let forward_statements = self.forward_block(&self.f.body);
+        let result = if self.sig.row {
+            quote!(::core::result::Result::Ok(#result))
+        } else {
+            result
+        };
         let forward_body = quote! {
             #forward_statements
             #result
@@ -156,6 +165,8 @@ impl<'a> Emitter<'a> {
             adjoints: vec![Slot::Empty; self.f.nodes.len()],
             lines: Vec::new(),
             depth: 1,
+            skipped: Vec::new(),
+            extrema: Vec::new(),
         };
         let reverse_code = reverse.run();
         let reverse_lines = std::mem::take(&mut reverse.lines);
@@ -179,6 +190,7 @@ impl<'a> Emitter<'a> {
             match stmt {
                 Stmt::Let(id) => code.extend(self.forward_node(*id)),
                 Stmt::If(branch) => code.extend(self.forward_branch(branch)),
+                Stmt::Loop(lp) => code.extend(self.forward_loop(lp)),
             }
         }
         code
@@ -215,14 +227,98 @@ impl<'a> Emitter<'a> {
         } else {
             Want::Scalar
         };
-        let ty = match (node.ty, want) {
-            (Ty::Float, Want::Vector) => v_ty(),
-            (Ty::Float, Want::Scalar) => s_ty(),
-            (Ty::Bool, Want::Vector) => mask_ty(),
-            (Ty::Bool, Want::Scalar) => quote!(bool),
-        };
+        let ty = value_ty(node.ty, want);
+        if let Op::Carried = node.op {
+            let carry = carry_ident(id);
+            return quote!(let #ident: #ty = #carry;);
+        }
         let expr = self.op_tokens(&node.op, want);
         quote!(let #ident: #ty = #expr;)
+    }
+
+    /// `for var in lo..hi { .. }` with its carried values.
+    fn forward_loop(&self, lp: &Loop) -> TokenStream {
+        let outs = lp.carried.iter().map(|carried| {
+            let (out, carry) = (value_ident(carried.out), carry_ident(carried.phi));
+            let ty = self.carry_ty(carried);
+            quote!(let #out: #ty = #carry;)
+        });
+        let shell = self.loop_shell(lp, &TokenStream::new());
+        quote! {
+            #shell
+            #(#outs)*
+        }
+    }
+
+    /// The type of a carried value: the type of its value after the loop.
+    fn carry_ty(&self, carried: &Carried) -> TokenStream {
+        let out = self.node(carried.out);
+        value_ty(
+            out.ty,
+            if out.varying {
+                Want::Vector
+            } else {
+                Want::Scalar
+            },
+        )
+    }
+
+    fn want_of(&self, id: Id) -> Want {
+        if self.node(id).varying {
+            Want::Vector
+        } else {
+            Want::Scalar
+        }
+    }
+
+    /// The loop with its carried values declared before it, then in each iteration the
+    /// body, the carried updates and `after`.
+    fn loop_shell(&self, lp: &Loop, after: &TokenStream) -> TokenStream {
+        let inits = lp.carried.iter().map(|carried| {
+            let carry = carry_ident(carried.phi);
+            let ty = self.carry_ty(carried);
+            let init = self.value(carried.init, self.want_of(carried.out));
+            quote!(let mut #carry: #ty = #init;)
+        });
+        let updates = lp.carried.iter().map(|carried| {
+            let carry = carry_ident(carried.phi);
+            let next = self.value(carried.next, self.want_of(carried.out));
+            quote!(#carry = #next;)
+        });
+        let (var, lo, hi) = (value_ident(lp.var), value_ident(lp.lo), value_ident(lp.hi));
+        let body = self.forward_block(&lp.body);
+        quote! {
+            #(#inits)*
+            for #var in #lo..#hi {
+                #body
+                #(#updates)*
+                #after
+            }
+        }
+    }
+
+    /// Reads element `index` of slice parameter `param`, returning an error from the
+    /// generated function when the index is out of bounds. A hyper-parameter slice
+    /// holds the field's element type and is converted.
+    fn load_tokens(&self, param: usize, index: Id) -> TokenStream {
+        let param = &self.sig.params[param];
+        let slice = &param.ident;
+        let name = slice.to_string();
+        let index = value_ident(index);
+        let real = real();
+        let read = if param.role == Role::Hyper {
+            quote!(<<__V as #real>::Scalar as #real>::from_f64(::core::primitive::f64::from(*element)))
+        } else {
+            quote!(*element)
+        };
+        quote! {
+            match #slice.get(#index) {
+                ::core::option::Option::Some(element) => #read,
+                ::core::option::Option::None => {
+                    return ::core::result::Result::Err(::losses_core::OutOfBounds { slice: #name, index: #index, len: #slice.len() });
+                }
+            }
+        }
     }
 
     fn op_tokens(&self, op: &Op, want: Want) -> TokenStream {
@@ -284,8 +380,48 @@ impl<'a> Emitter<'a> {
                 let terms = terms.iter().map(arg);
                 quote!(<#ty as #real>::log_sum_exp(&[#(#terms),*]))
             }
-            Op::Phi(..) => quote!(compile_error!(
-                "internal: a branch value outside its branch"
+            Op::Index(value) => {
+                let literal = Literal::usize_suffixed(*value);
+                quote!(#literal)
+            }
+            // Wrapping, so that an index below 0 becomes an out-of-bounds error at the
+            // load instead of a panic.
+            Op::IntBinary(op, a, b) => {
+                let (a, b) = (arg(a), arg(b));
+                match op {
+                    IntOp::Add => quote!(#a.wrapping_add(#b)),
+                    IntOp::Sub => quote!(#a.wrapping_sub(#b)),
+                    IntOp::Mul => quote!(#a.wrapping_mul(#b)),
+                }
+            }
+            Op::IntCmp(cmp, a, b) => {
+                let (a, b) = (arg(a), arg(b));
+                match cmp {
+                    Cmp::Lt => quote!(#a < #b),
+                    Cmp::Le => quote!(#a <= #b),
+                    Cmp::Gt => quote!(#a > #b),
+                    Cmp::Ge => quote!(#a >= #b),
+                    Cmp::Eq => quote!(#a == #b),
+                    Cmp::Ne => quote!(#a != #b),
+                }
+            }
+            Op::Len(param) => {
+                let slice = &self.sig.params[*param].ident;
+                quote!(#slice.len())
+            }
+            Op::Load(param, index) => self.load_tokens(*param, *index),
+            Op::ToFloat(index) => {
+                let (index, s) = (arg(index), s_ty());
+                let value = quote!(<#s as #real>::from_f64(#index as f64));
+                match want {
+                    Want::Vector => quote!(<__V as #real>::splat(#value)),
+                    Want::Scalar => value,
+                }
+            }
+            // These values are bound by their branch or loop, not by a statement of
+            // their own; `forward_node` binds a carried value from its carry variable.
+            Op::Phi(..) | Op::LoopVar | Op::LoopOut | Op::Carried => quote!(compile_error!(
+                "internal: a value bound by a branch or a loop emitted as a statement"
             )),
         }
     }
@@ -367,6 +503,39 @@ impl<'a> Emitter<'a> {
     }
 }
 
+/// The term of a max or min reduction: the operand of its update that is not the
+/// carried value.
+fn reduction_term(nodes: &[Node], carried: &Carried) -> Id {
+    match nodes[carried.next].op {
+        Op::Binary(_, a, b) if a == carried.phi => b,
+        Op::Binary(_, a, _) => a,
+        _ => carried.next,
+    }
+}
+
+fn carry_ident(phi: Id) -> Ident {
+    format_ident!("__carry{}", phi)
+}
+
+fn ties_ident(phi: Id) -> Ident {
+    format_ident!("__ties{}", phi)
+}
+
+/// The gradient output of a slice parameter, `__grad_y_pred` for `y_pred`.
+pub fn grad_ident(param: &Ident) -> Ident {
+    format_ident!("__grad_{}", param)
+}
+
+fn value_ty(ty: Ty, want: Want) -> TokenStream {
+    match (ty, want) {
+        (Ty::Float, Want::Vector) => v_ty(),
+        (Ty::Float, Want::Scalar) => s_ty(),
+        (Ty::Bool, Want::Vector) => mask_ty(),
+        (Ty::Bool, Want::Scalar) => quote!(bool),
+        (Ty::Index, _) => quote!(usize),
+    }
+}
+
 fn phi_arms(node: &Node) -> (Id, Id) {
     match node.op {
         Op::Phi(then_value, else_value) => (then_value, else_value),
@@ -443,6 +612,22 @@ struct Reverse<'e, 'a> {
     adjoints: Vec<Slot>,
     lines: Vec<String>,
     depth: usize,
+    /// Carried values at the start of an iteration, inside the loop being reversed:
+    /// their adjoint is the carried value's, which is already accounted for.
+    skipped: Vec<Id>,
+    /// The max and min reductions of the loops being reversed.
+    extrema: Vec<Extremum>,
+}
+
+/// A max or min reduction of a loop being reversed: its adjoint is shared by the terms
+/// equal to the result.
+struct Extremum {
+    /// The update node, `acc.max(term)`.
+    next: Id,
+    term: Id,
+    out: Id,
+    ties: Ident,
+    adjoint: Ident,
 }
 
 impl Reverse<'_, '_> {
@@ -458,6 +643,13 @@ impl Reverse<'_, '_> {
         code.extend(self.block(&f.body));
 
         let value = self.em.value(f.result, Want::Vector);
+        if self.em.sig.row {
+            // A row kernel has written its gradients into the output slices.
+            return quote! {
+                #code
+                ::core::result::Result::Ok(#value)
+            };
+        }
         let gradients = self.gradient_params().map(|id| match &self.adjoints[id] {
             Slot::Let(ident) | Slot::Mut(ident) => quote!(#ident),
             Slot::Empty => zero(),
@@ -488,6 +680,7 @@ impl Reverse<'_, '_> {
             match stmt {
                 Stmt::Let(id) => code.extend(self.node(*id)),
                 Stmt::If(branch) => code.extend(self.branch(branch)),
+                Stmt::Loop(lp) => code.extend(self.reverse_loop(lp)),
             }
         }
         code
@@ -514,10 +707,14 @@ impl Reverse<'_, '_> {
                 code.extend(self.helper_call(id, path, args, &adjoint));
                 self.helper_contributions(args)
             }
+            Op::Load(param, index) => return self.scatter(id, *param, *index, &adjoint),
+            _ if self.extrema.iter().any(|extremum| extremum.next == id) => {
+                return self.extremum_term(id);
+            }
             op => rules::vjp(op, id),
         };
         for (operand, ex) in contributions {
-            if !self.em.f.nodes[operand].active {
+            if !self.em.f.nodes[operand].active || self.skipped.contains(&operand) {
                 continue;
             }
             let ex = self.masked(id, operand, ex);
@@ -526,6 +723,195 @@ impl Reverse<'_, '_> {
             code.extend(self.accumulate(operand, tokens, text));
         }
         code
+    }
+
+    /// Adds the adjoint of a load `slice[index]` to the slice's gradient output.
+    fn scatter(&mut self, id: Id, param: usize, index: Id, adjoint: &TokenStream) -> TokenStream {
+        let slice = &self.em.sig.params[param].ident;
+        let ex = self.masked(id, param, Ex::Adj);
+        let contribution = self.em.ex_tokens(&ex, adjoint, id);
+        let text = self.em.text.ex(&ex, id);
+        let (grad, index_ident) = (grad_ident(slice), value_ident(index));
+        self.lines.push(format!(
+            "{}d_{slice}[{}] += {text}",
+            "    ".repeat(self.depth - 1),
+            self.em.text.name(index)
+        ));
+        quote! {
+            if let ::core::option::Option::Some(element) = #grad.get_mut(#index_ident) {
+                *element = *element + #contribution;
+            }
+        }
+    }
+
+    /// The adjoint of a max or min reduction reaches its term where the term equals
+    /// the result, shared equally among ties.
+    fn extremum_term(&mut self, next: Id) -> TokenStream {
+        let Some(extremum) = self.extrema.iter().find(|extremum| extremum.next == next) else {
+            return TokenStream::new();
+        };
+        let (term, out, ties, adjoint) = (
+            extremum.term,
+            extremum.out,
+            extremum.ties.clone(),
+            extremum.adjoint.clone(),
+        );
+        if !self.em.f.nodes[term].active {
+            return TokenStream::new();
+        }
+        self.share_among_ties(term, out, &ties, &adjoint, next)
+    }
+
+    /// `d_target += select(target == out, d_out / ties, 0)`.
+    fn share_among_ties(
+        &mut self,
+        target: Id,
+        out: Id,
+        ties: &Ident,
+        adjoint: &Ident,
+        node: Id,
+    ) -> TokenStream {
+        let real = real();
+        let (target_value, out_value) = (
+            self.em.value(target, Want::Vector),
+            self.em.value(out, Want::Vector),
+        );
+        let contribution = quote! {
+            <__V as #real>::select(
+                <__V as #real>::eq(#target_value, #out_value),
+                #adjoint / <__V as #real>::from_f64(#ties as f64),
+                <__V as #real>::from_f64(0.0_f64),
+            )
+        };
+        let text = format!(
+            "select({} == {}, d_{} / ties, 0.0)",
+            self.em.text.name(target),
+            self.em.text.name(out),
+            self.em.text.name(out)
+        );
+        let _ = node;
+        self.accumulate(target, contribution, text)
+    }
+
+    /// Reverses a loop: the loop runs again in forward order, recomputing each
+    /// iteration's values, and adds each iteration's contributions. No iteration is
+    /// stored, which the reductions allow: a sum passes its adjoint unchanged to every
+    /// term, and a max or min passes it to the terms equal to the result, counted in a
+    /// first pass.
+    fn reverse_loop(&mut self, lp: &Loop) -> TokenStream {
+        let nodes = &self.em.f.nodes;
+        let reversed: Vec<(&Carried, Ident)> = lp
+            .carried
+            .iter()
+            .filter(|carried| carried.reduction != Reduction::Inactive)
+            .filter_map(|carried| match &self.adjoints[carried.out] {
+                Slot::Let(ident) | Slot::Mut(ident) => Some((carried, ident.clone())),
+                Slot::Empty => None,
+            })
+            .collect();
+        if reversed.is_empty() {
+            return TokenStream::new();
+        }
+
+        let mut inside = vec![lp.var];
+        lp.body.defined(&mut inside);
+        let mut targets: Vec<Id> = inside
+            .iter()
+            .flat_map(|id| nodes[*id].op.operands())
+            .collect();
+        targets.extend(reversed.iter().map(|(carried, _)| carried.init));
+        let mut code = self.declare(targets, &inside);
+        code.extend(self.count_ties(lp, &reversed));
+
+        self.lines.push(format!(
+            "{}for {} in {}..{} {{",
+            "    ".repeat(self.depth - 1),
+            self.em.text.name(lp.var),
+            self.em.text.name(lp.lo),
+            self.em.text.name(lp.hi)
+        ));
+        let saved = (
+            self.adjoints.clone(),
+            self.skipped.len(),
+            self.extrema.len(),
+        );
+        self.depth += 1;
+        for (carried, adjoint) in &reversed {
+            self.skipped.push(carried.phi);
+            self.adjoints[carried.next] = Slot::Let(adjoint.clone());
+            match carried.reduction {
+                Reduction::Max | Reduction::Min => self.extrema.push(Extremum {
+                    next: carried.next,
+                    term: reduction_term(nodes, carried),
+                    out: carried.out,
+                    ties: ties_ident(carried.phi),
+                    adjoint: adjoint.clone(),
+                }),
+                _ => {}
+            }
+        }
+        let inner = self.block(&lp.body);
+        self.depth -= 1;
+        self.adjoints = saved.0;
+        self.skipped.truncate(saved.1);
+        self.extrema.truncate(saved.2);
+        self.lines
+            .push(format!("{}}}", "    ".repeat(self.depth - 1)));
+
+        code.extend(self.em.loop_shell(lp, &inner));
+        for (carried, adjoint) in &reversed {
+            code.extend(self.reverse_init(carried, adjoint));
+        }
+        code
+    }
+
+    /// The adjoint a reduction passes to its value before the loop.
+    fn reverse_init(&mut self, carried: &Carried, adjoint: &Ident) -> TokenStream {
+        if !self.em.f.nodes[carried.init].active || self.skipped.contains(&carried.init) {
+            return TokenStream::new();
+        }
+        match carried.reduction {
+            Reduction::Max | Reduction::Min => {
+                let ties = ties_ident(carried.phi);
+                self.share_among_ties(carried.init, carried.out, &ties, adjoint, carried.out)
+            }
+            _ => {
+                let text = format!("d_{}", self.em.text.name(carried.out));
+                self.accumulate(carried.init, quote!(#adjoint), text)
+            }
+        }
+    }
+
+    /// Counts, in a first pass over the loop, the terms equal to each max or min.
+    fn count_ties(&self, lp: &Loop, reversed: &[(&Carried, Ident)]) -> TokenStream {
+        let extrema: Vec<&Carried> = reversed
+            .iter()
+            .map(|(carried, _)| *carried)
+            .filter(|carried| matches!(carried.reduction, Reduction::Max | Reduction::Min))
+            .collect();
+        if extrema.is_empty() {
+            return TokenStream::new();
+        }
+        let real = real();
+        let nodes = &self.em.f.nodes;
+        let mut declarations = TokenStream::new();
+        let mut counting = TokenStream::new();
+        let mut initial = TokenStream::new();
+        for carried in &extrema {
+            let ties = ties_ident(carried.phi);
+            let out = self.em.value(carried.out, Want::Vector);
+            let term = self.em.value(reduction_term(nodes, carried), Want::Vector);
+            let init = self.em.value(carried.init, Want::Vector);
+            declarations.extend(quote!(let mut #ties: usize = 0;));
+            counting.extend(quote!(if <__V as #real>::eq(#term, #out) { #ties += 1; }));
+            initial.extend(quote!(if <__V as #real>::eq(#init, #out) { #ties += 1; }));
+        }
+        let shell = self.em.loop_shell(lp, &counting);
+        quote! {
+            #declarations
+            { #shell }
+            #initial
+        }
     }
 
     /// Wraps a contribution that leaves a per-sample branch arm in a select on the
@@ -630,7 +1016,15 @@ impl Reverse<'_, '_> {
             .flat_map(|id| nodes[*id].op.operands())
             .collect();
         targets.extend([then_value, else_value]);
-        targets.retain(|id| nodes[*id].active && !inside.contains(id));
+        self.declare(targets, &inside)
+    }
+
+    /// Declares, as mutable, the adjoints of the given nodes that are active and
+    /// defined outside `inside`, so that code in a nested block can add to them.
+    fn declare(&mut self, mut targets: Vec<Id>, inside: &[Id]) -> TokenStream {
+        let nodes = &self.em.f.nodes;
+        targets
+            .retain(|id| nodes[*id].active && !inside.contains(id) && !self.skipped.contains(id));
         targets.sort_unstable();
         targets.dedup();
 

@@ -44,7 +44,11 @@ pub fn loss(args: TokenStream, input: TokenStream) -> TokenStream {
                         indent(&emitted.doc)
                     );
                     let declared = model.struct_and_constructor(Some(&doc));
-                    let kernels = model.kernel_impls(&emitted);
+                    let kernels = if sig.row {
+                        model.row_impls(&emitted)
+                    } else {
+                        model.kernel_impls(&emitted)
+                    };
                     quote!(#declared #default_impl #kernels)
                 }
                 _ => {

@@ -66,7 +66,9 @@ pub fn companions(
             let ident = &param.ident;
             match param.ty {
                 ParamTy::Float => quote!(#ident: __V),
-                ParamTy::Bool => quote!(#ident: bool),
+                // A helper's signature has only floats and `bool`s; `signature`
+                // reports the other types.
+                ParamTy::Bool | ParamTy::Index | ParamTy::FloatSlice => quote!(#ident: bool),
             }
         })
         .collect();

@@ -49,7 +49,15 @@ pub enum Binary {
     Hypot,
 }
 
-/// Float comparisons.
+/// Arithmetic on `usize` index values.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum IntOp {
+    Add,
+    Sub,
+    Mul,
+}
+
+/// Comparisons, of floats or of indices.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Cmp {
     Lt,
@@ -85,6 +93,25 @@ pub enum Op {
     Call(syn::Path, Vec<Id>),
     /// `ln Σ e^xᵢ` shifted by the maximum; produced by the rewrites.
     LogSumExp(Vec<Id>),
+    /// A `usize` literal.
+    Index(usize),
+    /// `usize` arithmetic.
+    IntBinary(IntOp, Id, Id),
+    /// A comparison of two `usize` values.
+    IntCmp(Cmp, Id, Id),
+    /// `slice.len()` of the slice parameter with this index.
+    Len(usize),
+    /// `slice[index]` of the slice parameter with this index.
+    Load(usize, Id),
+    /// A `usize` converted to the float type.
+    ToFloat(Id),
+    /// The variable of a [`Loop`], bound by the loop header.
+    LoopVar,
+    /// A value carried across iterations, at the start of an iteration; its loop's
+    /// [`Carried`] entry says where it comes from.
+    Carried,
+    /// A carried value after its loop.
+    LoopOut,
     /// The value of a uniform [`Branch`]: its `then` or its `else` value.
     Phi(Id, Id),
 }
@@ -94,6 +121,7 @@ pub enum Op {
 pub enum Ty {
     Float,
     Bool,
+    Index,
 }
 
 /// One SSA value.
@@ -118,6 +146,45 @@ pub struct Node {
 pub enum Stmt {
     Let(Id),
     If(Branch),
+    Loop(Loop),
+}
+
+/// `for var in lo..hi { body }`, with the values the body assigns to variables declared
+/// before the loop carried from one iteration to the next.
+#[derive(Clone, Debug)]
+pub struct Loop {
+    pub var: Id,
+    pub lo: Id,
+    pub hi: Id,
+    pub body: Block,
+    pub carried: Vec<Carried>,
+}
+
+/// A variable that a loop body assigns and that lives on after the loop.
+#[derive(Clone, Debug)]
+pub struct Carried {
+    /// The value before the loop.
+    pub init: Id,
+    /// The [`Op::Carried`] node: the value at the start of an iteration.
+    pub phi: Id,
+    /// The value at the end of an iteration.
+    pub next: Id,
+    /// The [`Op::LoopOut`] node: the value after the loop.
+    pub out: Id,
+    pub reduction: Reduction,
+}
+
+/// How a carried value is updated, which decides how its loop is reversed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reduction {
+    /// Not differentiated: nothing flows back through it.
+    Inactive,
+    /// `acc += e` or `acc -= e`: the adjoint of `acc` reaches every `e` unchanged.
+    Sum,
+    /// `acc = acc.max(e)`: the adjoint goes to the terms equal to the result.
+    Max,
+    /// `acc = acc.min(e)`.
+    Min,
 }
 
 /// An `if` whose condition is the same for every sample.
@@ -147,6 +214,11 @@ impl Block {
                     branch.else_block.defined(out);
                     out.push(branch.phi);
                 }
+                Stmt::Loop(lp) => {
+                    out.push(lp.var);
+                    lp.body.defined(out);
+                    out.extend(lp.carried.iter().map(|carried| carried.out));
+                }
             }
         }
     }
@@ -163,8 +235,12 @@ impl Op {
     /// The nodes this operation reads.
     pub fn operands(&self) -> Vec<Id> {
         match self {
-            Op::Param(_) | Op::Const(..) | Op::Bool(_) => Vec::new(),
-            Op::Unary(_, a) | Op::Powi(a, _) | Op::Not(a) => vec![*a],
+            Op::Param(_) | Op::Const(..) | Op::Bool(_) | Op::Index(_) | Op::Len(_) => Vec::new(),
+            Op::LoopVar | Op::Carried | Op::LoopOut => Vec::new(),
+            Op::Unary(_, a) | Op::Powi(a, _) | Op::Not(a) | Op::Load(_, a) | Op::ToFloat(a) => {
+                vec![*a]
+            }
+            Op::IntBinary(_, a, b) | Op::IntCmp(_, a, b) => vec![*a, *b],
             Op::Binary(_, a, b)
             | Op::Cmp(_, a, b)
             | Op::And(a, b)

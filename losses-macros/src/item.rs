@@ -50,12 +50,26 @@ impl LossModel<'_> {
 
     /// The type of a hyper-parameter field: the declared type, or `f64` for a
     /// generic function, whose loss type then works for `f32` and `f64` data alike.
-    fn field_ty(&self, param: &Param) -> TokenStream {
-        match (param.ty, &self.sig.float) {
-            (ParamTy::Bool, _) => quote!(bool),
-            (ParamTy::Float, FloatTy::Generic(_)) => quote!(f64),
-            (ParamTy::Float, FloatTy::Concrete(ident)) => quote!(#ident),
+    pub fn field_ty(&self, param: &Param) -> TokenStream {
+        let elem = self.field_elem();
+        match param.ty {
+            ParamTy::Bool => quote!(bool),
+            ParamTy::Index => quote!(usize),
+            ParamTy::Float => elem,
+            ParamTy::FloatSlice => quote!(::std::vec::Vec<#elem>),
         }
+    }
+
+    /// The float type of hyper-parameter fields.
+    pub fn field_elem(&self) -> TokenStream {
+        match &self.sig.float {
+            FloatTy::Generic(_) => quote!(f64),
+            FloatTy::Concrete(ident) => quote!(#ident),
+        }
+    }
+
+    fn has_slice_hyper(&self) -> bool {
+        self.hypers().any(|param| param.ty == ParamTy::FloatSlice)
     }
 
     /// The struct with one field per hyper-parameter and its inherent impl.
@@ -79,12 +93,14 @@ impl LossModel<'_> {
         let new_fields = self.hypers().map(|param| &param.ident);
         let kept_fields: Vec<&Ident> = self.hypers().map(|param| &param.ident).collect();
         let name_text = name.to_string();
+        // A `Vec` field cannot be `Copy`.
+        let copy = (!self.has_slice_hyper()).then(|| quote!(Copy,));
         quote! {
             #(#docs)*
             #[doc = ""]
             #[doc = #summary]
             #extra
-            #[derive(Clone, Copy, Debug, PartialEq)]
+            #[derive(Clone, #copy Debug, PartialEq)]
             pub struct #name {
                 #(#fields)*
                 /// How per-sample losses combine into one value; `SumOverBatchSize` by default.
@@ -125,6 +141,10 @@ impl LossModel<'_> {
         if defaults.is_empty() && !hypers.is_empty() {
             return TokenStream::new();
         }
+        if let Some(slice) = hypers.iter().find(|param| param.ty == ParamTy::FloatSlice) {
+            cx.error_spanned(&slice.ident, "a loss with a slice hyper-parameter has no `Default`: remove `defaults(...)` and build it with `new`");
+            return TokenStream::new();
+        }
         let mut values = Vec::new();
         for param in &hypers {
             match defaults.iter().find(|(ident, _)| *ident == param.ident) {
@@ -161,7 +181,7 @@ impl LossModel<'_> {
             .sig
             .params
             .iter()
-            .map(|param| self.call_arg(param))
+            .map(|param| self.call_arg(param, &quote!(__V::Scalar)))
             .collect();
         let validate = self.validate_body();
         let name_text = name.to_string();
@@ -235,29 +255,24 @@ impl LossModel<'_> {
     }
 
     /// How a kernel method passes a parameter to the generated function.
-    fn call_arg(&self, param: &Param) -> TokenStream {
+    pub fn call_arg(&self, param: &Param, scalar: &TokenStream) -> TokenStream {
         let ident = &param.ident;
         match (param.role, param.ty, &self.sig.float) {
             (Role::YTrue | Role::YPred, _, _) => quote!(#ident),
-            (_, ParamTy::Bool, _) => quote!(self.#ident),
+            (_, ParamTy::Bool | ParamTy::Index, _) => quote!(self.#ident),
+            (_, ParamTy::FloatSlice, _) => quote!(&self.#ident),
             (_, ParamTy::Float, FloatTy::Generic(_)) => {
-                quote!(<__V::Scalar as ::losses_core::LossFloat>::from_f64_value(self.#ident))
+                quote!(<#scalar as ::losses_core::LossFloat>::from_f64_value(self.#ident))
             }
             (_, ParamTy::Float, FloatTy::Concrete(_)) => quote!(self.#ident),
         }
     }
 
     /// NaN checks on float hyper-parameters, then the `require(...)` conditions.
-    fn validate_body(&self) -> TokenStream {
-        let requirements = &self.args.requirements;
+    pub fn validate_body(&self) -> TokenStream {
         let bindings = self
             .hypers()
-            .filter(|param| {
-                param.ty == ParamTy::Float
-                    || requirements
-                        .iter()
-                        .any(|condition| mentions(condition, &param.ident))
-            })
+            .filter(|param| param.ty == ParamTy::Float)
             .map(|param| {
                 let ident = &param.ident;
                 quote!(let #ident = self.#ident;)
@@ -274,13 +289,49 @@ impl LossModel<'_> {
                 }
             }
         });
-        let requirements = self.args.requirements.iter().map(|condition| {
+        let requirements = self.requirement_checks(false);
+        quote! {
+            #(#bindings)*
+            #(#nan_checks)*
+            #requirements
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    /// The checks of the `require(...)` conditions that name `features` (when
+    /// `row_length` is set) or of those that do not.
+    pub fn requirement_checks(&self, row_length: bool) -> TokenStream {
+        let features = Ident::new("features", proc_macro2::Span::call_site());
+        let conditions: Vec<&Expr> = self
+            .args
+            .requirements
+            .iter()
+            .filter(|condition| mentions_features(condition) == row_length)
+            .collect();
+        let bindings = self
+            .hypers()
+            .filter(|param| {
+                conditions
+                    .iter()
+                    .any(|condition| mentions(condition, &param.ident))
+            })
+            .map(|param| {
+                let ident = &param.ident;
+                match param.ty {
+                    ParamTy::FloatSlice => quote!(let #ident = self.#ident.as_slice();),
+                    _ => quote!(let #ident = self.#ident;),
+                }
+            });
+        let checks = conditions.iter().map(|condition| {
             let text = format!("`{}`", condition.to_token_stream()).replace(" . ", ".");
-            let shown: Vec<&Ident> = self
+            let mut shown: Vec<&Ident> = self
                 .hypers()
                 .map(|param| &param.ident)
                 .filter(|ident| mentions(condition, ident))
                 .collect();
+            if row_length {
+                shown.push(&features);
+            }
             let format = shown.iter().map(|ident| format!("{ident} = {{:?}}")).collect::<Vec<_>>().join(", ");
             quote! {
                 if !(#condition) {
@@ -290,12 +341,7 @@ impl LossModel<'_> {
                 }
             }
         });
-        quote! {
-            #(#bindings)*
-            #(#nan_checks)*
-            #(#requirements)*
-            ::core::result::Result::Ok(())
-        }
+        quote!(#(#bindings)* #(#checks)*)
     }
 }
 
@@ -310,19 +356,33 @@ pub fn kernel_bound(sig: &Signature) -> TokenStream {
 /// The parameters of the generated functions: per-sample floats as `__V`, uniform
 /// floats as the scalar type, `bool`s as they are.
 pub fn kernel_params(sig: &Signature) -> Vec<TokenStream> {
+    let field_elem = match &sig.float {
+        FloatTy::Generic(_) => quote!(f64),
+        FloatTy::Concrete(ident) => quote!(#ident),
+    };
     sig.params
         .iter()
         .map(|param| {
             let ident = &param.ident;
             match (param.ty, param.role) {
                 (ParamTy::Bool, _) => quote!(#ident: bool),
+                (ParamTy::Index, _) => quote!(#ident: usize),
                 (ParamTy::Float, Role::Hyper) => {
                     quote!(#ident: <__V as ::losses_core::Real>::Scalar)
                 }
                 (ParamTy::Float, _) => quote!(#ident: __V),
+                (ParamTy::FloatSlice, Role::Hyper) => quote!(#ident: &[#field_elem]),
+                (ParamTy::FloatSlice, _) => quote!(#ident: &[__V]),
             }
         })
         .collect()
+}
+
+/// Whether a `require(...)` condition names `features`, the row length, which is known
+/// only when the loss is evaluated.
+pub fn mentions_features(condition: &Expr) -> bool {
+    let features = Ident::new("features", proc_macro2::Span::call_site());
+    mentions(condition, &features)
 }
 
 /// The `///` doc attributes of the user's function.
@@ -367,13 +427,15 @@ fn default_value(cx: &mut Ctxt, param: &Param, value: &Expr) -> TokenStream {
     };
     let ok = match (param.ty, lit) {
         (ParamTy::Float, Some(Lit::Float(_))) => true,
-        (ParamTy::Bool, Some(Lit::Bool(_))) => !negative,
+        (ParamTy::Bool, Some(Lit::Bool(_))) | (ParamTy::Index, Some(Lit::Int(_))) => !negative,
         _ => false,
     };
     if !ok {
         let expected = match param.ty {
             ParamTy::Float => "a float literal such as `1.0`",
             ParamTy::Bool => "`true` or `false`",
+            ParamTy::Index => "a `usize` literal such as `10`",
+            ParamTy::FloatSlice => "a literal",
         };
         cx.error_spanned(
             value,

@@ -14,7 +14,7 @@
 //! | derivative rules | [`rules`] |
 //! | forward and reverse emission | [`emit`] |
 //! | the derivation as rustdoc text | [`docs`] |
-//! | generated items | [`item`], [`helper`] |
+//! | generated items | [`item`], [`row_item`], [`helper`] |
 //! | items emitted on error | [`fallback`] |
 
 #![forbid(unsafe_code)]
@@ -31,6 +31,7 @@ mod literal;
 mod lower;
 mod methods;
 mod rewrite;
+mod row_item;
 mod rules;
 mod signature;
 

@@ -4,7 +4,9 @@
 //! macro accepts such literals and rewrites each one in the emitted original function to
 //! a conversion, `<T as NumCast>::from(0.5_f64)`. The conversion cannot fail for `f32`
 //! and `f64`; for another `Float` type a failed conversion gives NaN rather than a panic.
-//! Paths to `f64` constants such as `std::f64::consts::LN_2` are converted the same way.
+//! Paths to `f64` constants such as `std::f64::consts::LN_2` are converted the same way,
+//! and compound assignments such as `acc += e` are spelt out, because `Float` does not
+//! require `AddAssign`.
 
 use proc_macro2::Ident;
 use syn::visit_mut::VisitMut;
@@ -52,6 +54,22 @@ impl VisitMut for Rewriter<'_> {
                     <#ty as ::losses_core::num_traits::NumCast>::from(#constant)
                         .unwrap_or_else(<#ty as ::losses_core::num_traits::Float>::nan)
                 };
+                return;
+            }
+        }
+        // `num_traits::Float` has no `AddAssign`: `acc += e` becomes `acc = acc + e`.
+        if let Expr::Binary(binary) = expr {
+            let op = match binary.op {
+                syn::BinOp::AddAssign(_) => Some(quote::quote!(+)),
+                syn::BinOp::SubAssign(_) => Some(quote::quote!(-)),
+                syn::BinOp::MulAssign(_) => Some(quote::quote!(*)),
+                syn::BinOp::DivAssign(_) => Some(quote::quote!(/)),
+                _ => None,
+            };
+            if let Some(op) = op {
+                syn::visit_mut::visit_expr_mut(self, &mut binary.right);
+                let (left, right) = (&binary.left, &binary.right);
+                *expr = syn::parse_quote!(#left = #left #op (#right));
                 return;
             }
         }

@@ -36,6 +36,10 @@ fn rewrite_block(f: &mut Function, block: Block) -> Block {
                 branch.else_block = rewrite_block(f, branch.else_block);
                 stmts.push(Stmt::If(branch));
             }
+            Stmt::Loop(mut lp) => {
+                lp.body = rewrite_block(f, lp.body);
+                stmts.push(Stmt::Loop(lp));
+            }
         }
     }
     Block { stmts }

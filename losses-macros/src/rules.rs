@@ -150,8 +150,9 @@ pub fn vjp(op: &Op, y: Id) -> Vec<(Id, Ex)> {
                 .map(|(index, &x)| (x, share(index)))
                 .collect()
         }
-        // Leaves, masks and branch values: nothing here (a uniform branch is
-        // differentiated arm by arm by the emitter).
+        // Leaves, masks, branch and loop values, and index arithmetic: nothing here.
+        // A uniform branch and a loop are differentiated by the emitter, block by
+        // block, and a load adds to its slice's gradient output.
         Op::Param(_)
         | Op::Const(..)
         | Op::Bool(_)
@@ -159,7 +160,16 @@ pub fn vjp(op: &Op, y: Id) -> Vec<(Id, Ex)> {
         | Op::And(..)
         | Op::Or(..)
         | Op::Not(_)
-        | Op::Phi(..) => Vec::new(),
+        | Op::Phi(..)
+        | Op::Index(_)
+        | Op::IntBinary(..)
+        | Op::IntCmp(..)
+        | Op::Len(_)
+        | Op::Load(..)
+        | Op::ToFloat(_)
+        | Op::LoopVar
+        | Op::Carried
+        | Op::LoopOut => Vec::new(),
     }
 }
 

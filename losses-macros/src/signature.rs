@@ -31,6 +31,10 @@ impl FloatTy {
 pub enum ParamTy {
     Float,
     Bool,
+    /// `usize`: a count or an index.
+    Index,
+    /// `&[T]`: a row of floats.
+    FloatSlice,
 }
 
 /// What a parameter means to the generated loss.
@@ -58,6 +62,9 @@ pub struct Param {
 pub struct Signature {
     pub float: FloatTy,
     pub params: Vec<Param>,
+    /// Whether `y_true` and `y_pred` are rows (`&[T]`), so the loss is applied per row
+    /// along the last axis, rather than per element.
+    pub row: bool,
 }
 
 /// Which attribute is being expanded: the two accept different parameter lists.
@@ -79,11 +86,13 @@ pub fn analyze(cx: &mut Ctxt, item: &ItemFn, kind: Kind) -> Option<Signature> {
         .iter()
         .filter_map(|input| param(cx, input, &float, kind))
         .collect();
+    let mut row = false;
     if kind == Kind::Loss {
         require_param(cx, item, &params, Role::YTrue, "y_true");
         require_param(cx, item, &params, Role::YPred, "y_pred");
+        row = check_input_kinds(cx, item, &params);
     }
-    Some(Signature { float, params })
+    Some(Signature { float, params, row })
 }
 
 fn check_qualifiers(cx: &mut Ctxt, item: &ItemFn) {
@@ -137,7 +146,8 @@ fn float_type(cx: &mut Ctxt, item: &ItemFn) -> Option<FloatTy> {
 
     let first_float = item.sig.inputs.iter().find_map(|input| match input {
         FnArg::Typed(typed) => {
-            type_ident(&typed.ty).filter(|ident| *ident == "f32" || *ident == "f64")
+            let elem = slice_elem(&typed.ty).unwrap_or(&typed.ty);
+            type_ident(elem).filter(|ident| *ident == "f32" || *ident == "f64")
         }
         FnArg::Receiver(_) => None,
     });
@@ -232,6 +242,10 @@ fn param(cx: &mut Ctxt, input: &FnArg, float: &FloatTy, kind: Kind) -> Option<Pa
         ParamTy::Float
     } else if type_ident(&typed.ty).is_some_and(|found| found == "bool") {
         ParamTy::Bool
+    } else if type_ident(&typed.ty).is_some_and(|found| found == "usize") && kind == Kind::Loss {
+        ParamTy::Index
+    } else if slice_elem(&typed.ty).is_some_and(|elem| float.matches(elem)) && kind == Kind::Loss {
+        ParamTy::FloatSlice
     } else {
         cx.error_spanned(&typed.ty, unsupported_type_message(&typed.ty, float));
         return None;
@@ -243,8 +257,13 @@ fn param(cx: &mut Ctxt, input: &FnArg, float: &FloatTy, kind: Kind) -> Option<Pa
         (Kind::Loss, "y_pred") => Role::YPred,
         (Kind::Loss, _) => Role::Hyper,
     };
-    if matches!(role, Role::YTrue | Role::YPred) && ty != ParamTy::Float {
-        cx.error_spanned(&typed.ty, format!("`{ident}` must have the float type"));
+    if matches!(role, Role::YTrue | Role::YPred)
+        && !matches!(ty, ParamTy::Float | ParamTy::FloatSlice)
+    {
+        cx.error_spanned(
+            &typed.ty,
+            format!("`{ident}` must have the float type, or be a row `&[T]` of it"),
+        );
     }
     Some(Param { ident, ty, role })
 }
@@ -259,9 +278,11 @@ fn unsupported_type_message(ty: &Type, float: &FloatTy) -> String {
                 .to_string()
         }
         Type::Reference(_) | Type::Slice(_) => format!(
-            "slice and reference parameters are not supported by elementwise losses; take `{float_name}` or `bool` by value"
+            "unsupported parameter type: a loss takes `{float_name}`, `bool` and `usize` by value, and rows as `&[{float_name}]`"
         ),
-        _ => format!("unsupported parameter type: use the float type `{float_name}` or `bool`"),
+        _ => format!(
+            "unsupported parameter type: use `{float_name}`, `bool`, `usize` or `&[{float_name}]`"
+        ),
     }
 }
 
@@ -271,6 +292,48 @@ fn require_param(cx: &mut Ctxt, item: &ItemFn, params: &[Param], role: Role, nam
             &item.sig.ident,
             format!("a loss needs a parameter named `{name}`, as in `fn mse(y_true: f32, y_pred: f32) -> f32`"),
         );
+    }
+}
+
+/// Checks that `y_true` and `y_pred` are both floats or both rows, and that slice
+/// hyper-parameters appear only in row losses; returns whether the loss is a row loss.
+fn check_input_kinds(cx: &mut Ctxt, item: &ItemFn, params: &[Param]) -> bool {
+    let kind_of = |role: Role| {
+        params
+            .iter()
+            .find(|param| param.role == role)
+            .map(|param| param.ty)
+    };
+    let row = kind_of(Role::YPred) == Some(ParamTy::FloatSlice);
+    if let (Some(y_true), Some(y_pred)) = (kind_of(Role::YTrue), kind_of(Role::YPred)) {
+        if y_true != y_pred {
+            cx.error_spanned(
+                &item.sig.inputs,
+                "`y_true` and `y_pred` must have the same type: both floats for an elementwise loss, or both `&[T]` rows for a row loss",
+            );
+        }
+    }
+    for param in params.iter().filter(|param| param.role == Role::Hyper) {
+        if param.ty == ParamTy::FloatSlice && !row {
+            cx.error_spanned(
+                &param.ident,
+                "a slice hyper-parameter needs a row loss, whose `y_true` and `y_pred` are `&[T]`",
+            );
+        }
+    }
+    row
+}
+
+/// The element type of `&[T]`.
+pub fn slice_elem(ty: &Type) -> Option<&Type> {
+    match ty {
+        Type::Reference(reference) if reference.mutability.is_none() => match &*reference.elem {
+            Type::Slice(slice) => Some(&slice.elem),
+            _ => None,
+        },
+        Type::Paren(paren) => slice_elem(&paren.elem),
+        Type::Group(group) => slice_elem(&group.elem),
+        _ => None,
     }
 }
 

@@ -5,6 +5,8 @@
 //! `if` becomes [`Op::Select`] and its arms are guarded; a uniform `if` becomes a
 //! [`Branch`].
 
+mod rows;
+
 use crate::ctxt::Ctxt;
 use crate::ir::{Binary, Block, Branch, Cmp, Function, Id, Node, Op, Stmt, Ty, Unary};
 use crate::methods::{self, Method};
@@ -22,6 +24,8 @@ pub fn lower(cx: &mut Ctxt, sig: &Signature, item: &ItemFn) -> Option<Function> 
         blocks: vec![Block::default()],
         scopes: vec![Vec::new()],
         guards: Vec::new(),
+        arm_floor: 0,
+        loop_depth: 0,
         failed: false,
     };
     lowerer.bind_params();
@@ -45,12 +49,25 @@ struct Lowerer<'a> {
     nodes: Vec<Node>,
     /// Blocks being filled; the last one is current.
     blocks: Vec<Block>,
-    /// `let` scopes, innermost last; `None` marks a name whose value failed to lower,
-    /// so that its uses do not report follow-on errors.
-    scopes: Vec<Vec<(String, Option<Id>)>>,
+    /// `let` scopes, innermost last.
+    scopes: Vec<Vec<Binding>>,
     /// Guard masks of the enclosing per-sample branches, innermost last.
     guards: Vec<Id>,
+    /// The first scope that an assignment may reach: the scope of the innermost `if`
+    /// arm, whose assignments to outer variables are not supported.
+    arm_floor: usize,
+    /// How many `for` loops enclose the current statement.
+    loop_depth: usize,
     failed: bool,
+}
+
+/// A name bound by a parameter, a `let` or a loop header.
+struct Binding {
+    name: String,
+    /// The current value; `None` when it failed to lower, so that its uses do not
+    /// report follow-on errors.
+    id: Option<Id>,
+    mutable: bool,
 }
 
 impl Lowerer<'_> {
@@ -60,14 +77,17 @@ impl Lowerer<'_> {
         None
     }
 
+    /// Creates one node per parameter, so that parameter `k` is node `k`. A slice has
+    /// a node too, but no statement: it is read through [`Op::Load`] and [`Op::Len`].
     fn bind_params(&mut self) {
         for (index, param) in self.sig.params.iter().enumerate() {
-            let varying = param.ty == ParamTy::Float && param.role != Role::Hyper;
-            let active =
-                param.ty == ParamTy::Float && matches!(param.role, Role::YPred | Role::HelperArg);
+            let float = matches!(param.ty, ParamTy::Float | ParamTy::FloatSlice);
+            let varying = float && param.role != Role::Hyper;
+            let active = float && matches!(param.role, Role::YPred | Role::HelperArg);
             let ty = match param.ty {
-                ParamTy::Float => Ty::Float,
+                ParamTy::Float | ParamTy::FloatSlice => Ty::Float,
                 ParamTy::Bool => Ty::Bool,
+                ParamTy::Index => Ty::Index,
             };
             let node = Node {
                 op: Op::Param(index),
@@ -78,7 +98,12 @@ impl Lowerer<'_> {
                 depth: 0,
                 name: Some(param.ident.to_string()),
             };
-            let id = self.push_node(node);
+            let id = if param.ty == ParamTy::FloatSlice {
+                self.nodes.push(node);
+                self.nodes.len() - 1
+            } else {
+                self.push_node(node)
+            };
             self.bind(param.ident.to_string(), Some(id));
         }
     }
@@ -116,24 +141,39 @@ impl Lowerer<'_> {
         match op {
             Op::Select(_, a, b) => is_active(a) || is_active(b),
             Op::Unary(Unary::Signum, _) => false,
+            Op::Load(param, _) => self.nodes[*param].active,
             other => other.operands().iter().any(is_active),
         }
     }
 
     fn bind(&mut self, name: String, id: Option<Id>) {
+        self.bind_with(name, id, false);
+    }
+
+    fn bind_with(&mut self, name: String, id: Option<Id>, mutable: bool) {
         if let Some(scope) = self.scopes.last_mut() {
-            scope.push((name, id));
+            scope.push(Binding { name, id, mutable });
         }
+    }
+
+    /// Finds the innermost binding of a name: its scope and its position there.
+    fn find(&self, name: &str) -> Option<(usize, usize)> {
+        self.scopes
+            .iter()
+            .enumerate()
+            .rev()
+            .find_map(|(scope_index, scope)| {
+                let position = scope.iter().rposition(|binding| binding.name == name)?;
+                Some((scope_index, position))
+            })
     }
 
     /// Finds a name in the innermost scope that binds it; `Err` when none does.
     fn lookup(&self, name: &str) -> Result<Option<Id>, ()> {
-        for scope in self.scopes.iter().rev() {
-            if let Some((_, id)) = scope.iter().rev().find(|(bound, _)| bound == name) {
-                return Ok(*id);
-            }
+        match self.find(name) {
+            Some((scope, position)) => Ok(self.scopes[scope][position].id),
+            None => Err(()),
         }
-        Err(())
     }
 
     // ----- blocks and statements -------------------------------------------------
@@ -186,6 +226,7 @@ impl Lowerer<'_> {
                 syn::Stmt::Expr(Expr::Return(ret), _) => {
                     self.error(ret, "early `return` is not supported: end the body with the loss value as its tail expression");
                 }
+                syn::Stmt::Expr(expr, _) if self.row_statement(expr) => {}
                 syn::Stmt::Expr(expr, _) => {
                     if self.unsupported(expr).is_none() {
                         self.error(expr, "a statement without `let` has no effect in a loss: bind the value with `let` or make it the tail expression");
@@ -221,8 +262,9 @@ impl Lowerer<'_> {
             }
         };
         let name = ident.ident.to_string();
-        if let Some(token) = &ident.mutability {
-            self.error(token, "`let mut` is not supported: values cannot be reassigned, so bind a new name (shadowing is fine)");
+        let mutable = ident.mutability.is_some();
+        if let (Some(token), false) = (&ident.mutability, self.sig.row) {
+            self.error(token, "`let mut` is not supported in an elementwise loss: values cannot be reassigned, so bind a new name (shadowing is fine)");
         }
         if let Some(ty) = annotated {
             self.check_annotation(ty);
@@ -232,7 +274,7 @@ impl Lowerer<'_> {
                 local,
                 "a `let` needs a value, as in `let d = y_pred - y_true;`",
             );
-            self.bind(name, None);
+            self.bind_with(name, None, mutable);
             return;
         };
         if let Some((else_token, _)) = &init.diverge {
@@ -246,16 +288,20 @@ impl Lowerer<'_> {
                 node.name = Some(name.clone());
             }
         }
-        self.bind(name, value);
+        self.bind_with(name, value, mutable);
     }
 
     fn check_annotation(&mut self, ty: &syn::Type) {
         let float = match &self.sig.float {
             FloatTy::Generic(ident) | FloatTy::Concrete(ident) => ident.clone(),
         };
-        let ok = type_ident(ty).is_some_and(|ident| *ident == float || ident == "bool");
+        let ok = type_ident(ty)
+            .is_some_and(|ident| *ident == float || ident == "bool" || ident == "usize");
         if !ok {
-            self.error(ty, format!("a `let` in a loss holds `{float}` or `bool`"));
+            self.error(
+                ty,
+                format!("a `let` in a loss holds `{float}`, `bool` or `usize`"),
+            );
         }
     }
 
@@ -273,6 +319,8 @@ impl Lowerer<'_> {
             Expr::Call(call) => self.call(call),
             Expr::If(expr_if) => self.if_expr(expr_if),
             Expr::Block(block) if block.label.is_none() => self.block_in_scope(&block.block),
+            Expr::Index(index) if self.sig.row => self.index_expr(index),
+            Expr::Cast(cast) if self.sig.row => self.cast(cast),
             other => {
                 if self.unsupported(other).is_none() {
                     self.error(other, "this expression is not supported in a loss body; supported: literals, names, `+ - * /`, comparisons, `&& || !`, `if`/`else`, the float methods and `#[differentiable]` helper calls");
@@ -293,11 +341,13 @@ impl Lowerer<'_> {
                 "`loop` is not supported: a loss is straight-line code over one element"
             }
             Expr::ForLoop(_) => {
-                "`for` loops are not supported in an elementwise loss: write the formula for one element"
+                "`for` loops need a row loss, whose `y_true` and `y_pred` are rows `&[T]`; an elementwise loss is the formula for one element"
             }
-            Expr::Break(_) => "`break` is not supported: there are no loops in an elementwise loss",
+            Expr::Break(_) => {
+                "`break` is not supported: a loop runs over its whole range, so that it can be reversed"
+            }
             Expr::Continue(_) => {
-                "`continue` is not supported: there are no loops in an elementwise loss"
+                "`continue` is not supported: skip a term with `if`, as in `acc += if c { x } else { 0.0 };`"
             }
             Expr::Return(_) => {
                 "early `return` is not supported: end the body with the loss value as its tail expression"
@@ -316,10 +366,10 @@ impl Lowerer<'_> {
             Expr::Unsafe(_) => "`unsafe` blocks are not supported in a loss body",
             Expr::Async(_) | Expr::Await(_) => "`async` code is not supported in a loss body",
             Expr::Cast(_) => {
-                "`as` casts are not supported: the function works in one float type; write literals such as `2.0`"
+                "`as` casts are supported only from `usize` to the float type, in a row loss; write float literals such as `2.0`"
             }
             Expr::Index(_) => {
-                "indexing is not supported: elementwise loss parameters are single floats"
+                "indexing needs a row loss, whose `y_true` and `y_pred` are rows `&[T]`"
             }
             Expr::Field(_) => "field access is not supported: pass the value as a hyper-parameter",
             Expr::Tuple(_) | Expr::Array(_) | Expr::Repeat(_) => {
@@ -350,13 +400,12 @@ impl Lowerer<'_> {
                     None
                 }
             },
-            Lit::Int(int) => self.error(
-                int,
-                format!(
-                    "integer literal `{int}` in a float expression: write `{}.0`",
-                    int.base10_digits()
-                ),
-            ),
+            // An integer literal is a `usize`; in a float expression, `expect_float`
+            // reports it with the float spelling.
+            Lit::Int(int) => match int.base10_parse::<usize>() {
+                Ok(value) => Some(self.push(Op::Index(value), Ty::Index)),
+                Err(_) => self.error(int, "integer literal out of range for `usize`"),
+            },
             Lit::Bool(boolean) => Some(self.push(Op::Bool(boolean.value), Ty::Bool)),
             other => self.error(
                 other,
@@ -368,6 +417,10 @@ impl Lowerer<'_> {
     fn path(&mut self, path: &syn::ExprPath) -> Option<Id> {
         if let Some(ident) = path.path.get_ident() {
             return match self.lookup(&ident.to_string()) {
+                Ok(Some(id)) if self.is_slice(id) => self.error(
+                    ident,
+                    format!("`{ident}` is a row: read its elements as `{ident}[i]` and its length as `{ident}.len()`"),
+                ),
                 Ok(id) => id,
                 Err(()) => self.error(ident, format!("cannot find `{ident}` in this loss: only parameters and earlier `let` names are in scope")),
             };
@@ -404,7 +457,13 @@ impl Lowerer<'_> {
             _ => None,
         };
         if let Some(op) = arithmetic {
-            let (left, right) = (self.float(&binary.left), self.float(&binary.right));
+            let (left, right) = (self.expr(&binary.left), self.expr(&binary.right));
+            let (left, right) = (left?, right?);
+            if self.both_index(left, right) {
+                return self.index_arithmetic(binary, op, left, right);
+            }
+            let left = self.expect_float(&binary.left, left);
+            let right = self.expect_float(&binary.right, right);
             return Some(self.push(Op::Binary(op, left?, right?), Ty::Float));
         }
 
@@ -418,7 +477,13 @@ impl Lowerer<'_> {
             _ => None,
         };
         if let Some(op) = comparison {
-            let (left, right) = (self.float(&binary.left), self.float(&binary.right));
+            let (left, right) = (self.expr(&binary.left), self.expr(&binary.right));
+            let (left, right) = (left?, right?);
+            if self.both_index(left, right) {
+                return Some(self.push(Op::IntCmp(op, left, right), Ty::Bool));
+            }
+            let left = self.expect_float(&binary.left, left);
+            let right = self.expect_float(&binary.right, right);
             return Some(self.push(Op::Cmp(op, left?, right?), Ty::Bool));
         }
 
@@ -431,7 +496,7 @@ impl Lowerer<'_> {
             }
             BinOp::Rem(token) => self.error(token, "`%` is not supported: the remainder is not differentiable at its jumps; write the formula without it"),
             BinOp::AddAssign(_) | BinOp::SubAssign(_) | BinOp::MulAssign(_) | BinOp::DivAssign(_) | BinOp::RemAssign(_) => {
-                self.error(binary, "compound assignment is not supported: values cannot be reassigned, so bind a new name with `let`")
+                self.error(binary, "compound assignment is a statement, not a value: write it on its own line, ending with `;`")
             }
             _ => self.error(binary, "bitwise and shift operators are not supported: use `&&`, `||` and `!` on conditions"),
         }
@@ -440,10 +505,27 @@ impl Lowerer<'_> {
     /// Lowers an expression that must be a float.
     fn float(&mut self, expr: &Expr) -> Option<Id> {
         let id = self.expr(expr)?;
-        if self.nodes[id].ty == Ty::Float {
-            return Some(id);
+        self.expect_float(expr, id)
+    }
+
+    /// Checks that the lowered `expr` is a float, naming what it is otherwise.
+    fn expect_float(&mut self, expr: &Expr, id: Id) -> Option<Id> {
+        match self.nodes[id].ty {
+            Ty::Float => Some(id),
+            Ty::Bool => self.error(expr, "expected a float value here, found a `bool`"),
+            Ty::Index => match expr {
+                Expr::Lit(syn::ExprLit {
+                    lit: Lit::Int(int), ..
+                }) => self.error(
+                    int,
+                    format!(
+                        "integer literal `{int}` in a float expression: write `{}.0`",
+                        int.base10_digits()
+                    ),
+                ),
+                _ => self.error(expr, self.index_in_float_message()),
+            },
         }
-        self.error(expr, "expected a float value here, found a `bool`")
     }
 
     /// Lowers an expression that must be a condition.
@@ -460,6 +542,9 @@ impl Lowerer<'_> {
 
     fn method_call(&mut self, call: &syn::ExprMethodCall) -> Option<Id> {
         let name = call.method.to_string();
+        if let Some(id) = self.row_method(call) {
+            return id;
+        }
         let Some(method) = methods::lookup(&name) else {
             let hint = match methods::nearest(&name) {
                 Some(near) => format!("; did you mean `{near}`?"),
@@ -579,6 +664,7 @@ impl Lowerer<'_> {
         then_branch: &syn::Block,
         else_expr: &Expr,
     ) -> Option<Id> {
+        let arm_floor = std::mem::replace(&mut self.arm_floor, self.scopes.len());
         let then_guard = self.guard_with(cond);
         self.guards.push(then_guard);
         let then_value = self.arm_value(then_branch, |this| this.block_in_scope(then_branch));
@@ -590,11 +676,13 @@ impl Lowerer<'_> {
         let else_value = self.arm_value(else_expr, |this| this.expr(else_expr));
         self.guards.pop();
 
+        self.arm_floor = arm_floor;
         Some(self.push(Op::Select(cond, then_value?, else_value?), Ty::Float))
     }
 
     /// Lowers an `if` on a condition shared by all samples to a real branch.
     fn uniform_if(&mut self, cond: Id, then_branch: &syn::Block, else_expr: &Expr) -> Option<Id> {
+        let arm_floor = std::mem::replace(&mut self.arm_floor, self.scopes.len());
         self.blocks.push(Block::default());
         let then_value = self.arm_value(then_branch, |this| this.block_in_scope(then_branch));
         let then_block = self.blocks.pop().unwrap_or_default();
@@ -603,6 +691,7 @@ impl Lowerer<'_> {
         let else_value = self.arm_value(else_expr, |this| this.expr(else_expr));
         let else_block = self.blocks.pop().unwrap_or_default();
 
+        self.arm_floor = arm_floor;
         let (then_value, else_value) = (then_value?, else_value?);
         let (then_node, else_node) = (&self.nodes[then_value], &self.nodes[else_value]);
         let phi = Node {

@@ -1,0 +1,529 @@
+//! Lowering of the constructs of row losses: slices, `usize` indices, `for` loops,
+//! mutable variables and their assignments.
+//!
+//! A variable declared with `let mut` before a loop and assigned in its body is carried
+//! across iterations. Its update decides how the loop is reversed (see
+//! [`Reduction`]); other updates of a differentiated value would need a tape of every
+//! iteration, and are reported.
+
+use super::Lowerer;
+use crate::ir::{Binary, Block, Carried, Id, IntOp, Loop, Node, Op, Reduction, Stmt, Ty};
+use crate::signature::{FloatTy, ParamTy};
+use syn::visit::Visit;
+use syn::{BinOp, Expr, Pat};
+
+/// The assignment operators, as the float operation each one applies.
+fn compound_op(op: &BinOp) -> Option<Option<Binary>> {
+    match op {
+        BinOp::AddAssign(_) => Some(Some(Binary::Add)),
+        BinOp::SubAssign(_) => Some(Some(Binary::Sub)),
+        BinOp::MulAssign(_) => Some(Some(Binary::Mul)),
+        BinOp::DivAssign(_) => Some(Some(Binary::Div)),
+        _ => None,
+    }
+}
+
+impl Lowerer<'_> {
+    /// Lowers a statement that only a row loss has: a `for` loop or an assignment.
+    /// Returns whether `expr` was one.
+    pub(super) fn row_statement(&mut self, expr: &Expr) -> bool {
+        match expr {
+            Expr::ForLoop(for_loop) if self.sig.row => self.for_loop(for_loop),
+            Expr::Assign(assign) if self.sig.row => self.assign(&assign.left, None, &assign.right),
+            Expr::Binary(binary) if self.sig.row => match compound_op(&binary.op) {
+                Some(op) => self.assign(&binary.left, op, &binary.right),
+                None => return false,
+            },
+            Expr::If(expr_if) if self.sig.row && expr_if.else_branch.is_none() => {
+                self.error(
+                    expr_if,
+                    "an `if` statement is not supported: write the update as a value, as in `acc += if c { x } else { 0.0 };`",
+                );
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    pub(super) fn is_slice(&self, id: Id) -> bool {
+        matches!(self.nodes[id].op, Op::Param(index) if self.sig.params[index].ty == ParamTy::FloatSlice)
+    }
+
+    pub(super) fn both_index(&self, left: Id, right: Id) -> bool {
+        self.nodes[left].ty == Ty::Index && self.nodes[right].ty == Ty::Index
+    }
+
+    pub(super) fn index_in_float_message(&self) -> String {
+        match &self.sig.float {
+            FloatTy::Generic(ident) => format!(
+                "a `usize` value in a float expression: convert it with `{ident}::from(i).unwrap()`"
+            ),
+            FloatTy::Concrete(ident) => {
+                format!("a `usize` value in a float expression: convert it with `i as {ident}`")
+            }
+        }
+    }
+
+    /// `+`, `-` and `*` on two `usize` values.
+    pub(super) fn index_arithmetic(
+        &mut self,
+        binary: &syn::ExprBinary,
+        op: Binary,
+        left: Id,
+        right: Id,
+    ) -> Option<Id> {
+        let op = match op {
+            Binary::Add => IntOp::Add,
+            Binary::Sub => IntOp::Sub,
+            Binary::Mul => IntOp::Mul,
+            _ => {
+                return self.error(
+                    &binary.op,
+                    "only `+`, `-` and `*` are supported on `usize` values, so an index cannot divide by zero",
+                );
+            }
+        };
+        Some(self.push(Op::IntBinary(op, left, right), Ty::Index))
+    }
+
+    /// `x[i]` on a slice parameter.
+    pub(super) fn index_expr(&mut self, index: &syn::ExprIndex) -> Option<Id> {
+        let slice = self.slice_param(&index.expr);
+        let position = self.expr(&index.index);
+        let (slice, position) = (slice?, position?);
+        if self.nodes[position].ty != Ty::Index {
+            return self.error(
+                &index.index,
+                "an index must be a `usize` value, such as a loop variable",
+            );
+        }
+        let param = match self.nodes[slice].op {
+            Op::Param(param) => param,
+            _ => return self.error(&index.expr, "only slice parameters can be indexed"),
+        };
+        let id = self.push(Op::Load(param, position), Ty::Float);
+        let node = &mut self.nodes[id];
+        node.varying = true;
+        Some(id)
+    }
+
+    /// The slice parameter `expr` names.
+    fn slice_param(&mut self, expr: &Expr) -> Option<Id> {
+        let ident = match expr {
+            Expr::Path(path) => path.path.get_ident(),
+            _ => None,
+        };
+        let found = ident.and_then(|ident| self.lookup(&ident.to_string()).ok().flatten());
+        match found {
+            Some(id) if self.is_slice(id) => Some(id),
+            _ => self.error(
+                expr,
+                "only slice parameters (`&[T]`) can be indexed or asked for their `len()`",
+            ),
+        }
+    }
+
+    /// `i as f32` (or `as f64`): a `usize` converted to the float type.
+    pub(super) fn cast(&mut self, cast: &syn::ExprCast) -> Option<Id> {
+        let target_is_float = match (&self.sig.float, crate::signature::type_ident(&cast.ty)) {
+            (FloatTy::Concrete(float), Some(target)) => float == target,
+            _ => false,
+        };
+        if !target_is_float {
+            return self.error(&cast.ty, self.index_in_float_message());
+        }
+        let value = self.expr(&cast.expr)?;
+        if self.nodes[value].ty != Ty::Index {
+            return self.error(
+                &cast.expr,
+                "only `usize` values can be cast, to the float type",
+            );
+        }
+        Some(self.push(Op::ToFloat(value), Ty::Float))
+    }
+
+    /// `x.len()` and `T::from(i).unwrap()`; `None` when `call` is neither.
+    pub(super) fn row_method(&mut self, call: &syn::ExprMethodCall) -> Option<Option<Id>> {
+        if !self.sig.row {
+            return None;
+        }
+        if call.method == "len" && call.args.is_empty() {
+            let slice = self.slice_param(&call.receiver);
+            let param = slice.and_then(|slice| match self.nodes[slice].op {
+                Op::Param(param) => Some(param),
+                _ => None,
+            });
+            return Some(param.map(|param| self.push(Op::Len(param), Ty::Index)));
+        }
+        if call.method == "unwrap" && call.args.is_empty() {
+            let argument = self.from_call_argument(&call.receiver)?;
+            let value = self.expr(argument);
+            return Some(value.and_then(|value| {
+                if self.nodes[value].ty != Ty::Index {
+                    return self.error(argument, "`T::from(..)` converts a `usize` value here");
+                }
+                Some(self.push(Op::ToFloat(value), Ty::Float))
+            }));
+        }
+        None
+    }
+
+    /// The argument of `T::from(argument)`, where `T` is the generic float type.
+    fn from_call_argument<'e>(&self, expr: &'e Expr) -> Option<&'e Expr> {
+        let FloatTy::Generic(float) = &self.sig.float else {
+            return None;
+        };
+        let Expr::Call(call) = expr else { return None };
+        let Expr::Path(path) = &*call.func else {
+            return None;
+        };
+        let segments: Vec<String> = path
+            .path
+            .segments
+            .iter()
+            .map(|segment| segment.ident.to_string())
+            .collect();
+        let is_from =
+            segments.len() == 2 && segments[0] == float.to_string() && segments[1] == "from";
+        (is_from && call.args.len() == 1).then(|| &call.args[0])
+    }
+
+    // ----- assignments -------------------------------------------------------------
+
+    /// `target = value`, or `target op= value` when `op` is given.
+    fn assign(&mut self, target: &Expr, op: Option<Binary>, value: &Expr) {
+        let Some((scope, position, current)) = self.assignment_target(target) else {
+            self.expr(value);
+            return;
+        };
+        let Some(value_id) = self.expr(value) else {
+            self.scopes[scope][position].id = None;
+            return;
+        };
+        let new = match op {
+            None => Some(value_id),
+            Some(op) => self.update(target, op, current, value, value_id),
+        };
+        if let (Some(new), Some(current)) = (new, current) {
+            if self.nodes[new].ty != self.nodes[current].ty {
+                self.error(
+                    value,
+                    "the new value has a different type from the variable",
+                );
+            }
+        }
+        self.scopes[scope][position].id = new;
+    }
+
+    /// `current op value` for a compound assignment.
+    fn update(
+        &mut self,
+        target: &Expr,
+        op: Binary,
+        current: Option<Id>,
+        value: &Expr,
+        value_id: Id,
+    ) -> Option<Id> {
+        let current = current?;
+        if self.both_index(current, value_id) {
+            return match op {
+                Binary::Add => {
+                    Some(self.push(Op::IntBinary(IntOp::Add, current, value_id), Ty::Index))
+                }
+                _ => self.error(target, "only `+=` is supported on a `usize` variable"),
+            };
+        }
+        let current = self.expect_float(target, current);
+        let value_id = self.expect_float(value, value_id);
+        Some(self.push(Op::Binary(op, current?, value_id?), Ty::Float))
+    }
+
+    /// Finds the variable an assignment writes: its scope, position and current value.
+    fn assignment_target(&mut self, target: &Expr) -> Option<(usize, usize, Option<Id>)> {
+        let ident = match target {
+            Expr::Path(path) => path.path.get_ident(),
+            _ => None,
+        };
+        let Some(ident) = ident else {
+            self.error(
+                target,
+                "only a variable declared with `let mut` can be assigned; slices are read-only",
+            );
+            return None;
+        };
+        let Some((scope, position)) = self.find(&ident.to_string()) else {
+            self.error(ident, format!("cannot find `{ident}` in this loss"));
+            return None;
+        };
+        let binding = &self.scopes[scope][position];
+        let current = binding.id;
+        if scope == 0 && current.is_some_and(|id| matches!(self.nodes[id].op, Op::Param(_))) {
+            self.error(ident, format!("cannot assign to the input `{ident}`: parameters are read-only, so bind a new name with `let`"));
+            return None;
+        }
+        if !binding.mutable {
+            self.error(
+                ident,
+                format!("cannot assign twice to `{ident}`: declare it with `let mut {ident}`"),
+            );
+            return None;
+        }
+        if scope < self.arm_floor {
+            self.error(ident, format!("assigning `{ident}`, declared outside this `if`, is not supported: write the update as a value, as in `{ident} += if c {{ x }} else {{ 0.0 }};`"));
+            return None;
+        }
+        Some((scope, position, current))
+    }
+
+    // ----- loops -------------------------------------------------------------------
+
+    fn for_loop(&mut self, for_loop: &syn::ExprForLoop) {
+        if let Some(label) = &for_loop.label {
+            self.error(
+                label,
+                "loop labels are not supported: a loop runs over its whole range",
+            );
+        }
+        let var_name = match &*for_loop.pat {
+            Pat::Ident(pat) if pat.mutability.is_none() && pat.subpat.is_none() => {
+                pat.ident.to_string()
+            }
+            other => {
+                self.error(
+                    other,
+                    "a loop variable is one plain name, as in `for i in 0..y_pred.len()`",
+                );
+                return;
+            }
+        };
+        let Some((lo, hi)) = self.range(&for_loop.expr) else {
+            return;
+        };
+
+        let floor = self.scopes.len();
+        let assigned = assigned_names(&for_loop.body);
+        self.blocks.push(Block::default());
+        self.scopes.push(Vec::new());
+        self.loop_depth += 1;
+
+        let var = self.loop_node(Op::LoopVar, Ty::Index);
+        self.bind(var_name, Some(var));
+        let carried = self.carry(&assigned, floor);
+        self.loop_body(&for_loop.body);
+
+        self.loop_depth -= 1;
+        self.scopes.pop();
+        let body = self.blocks.pop().unwrap_or_default();
+        let carried = self.finish_carried(carried, &body, for_loop);
+        let lp = Loop {
+            var,
+            lo,
+            hi,
+            body,
+            carried,
+        };
+        if let Some(block) = self.blocks.last_mut() {
+            block.stmts.push(Stmt::Loop(lp));
+        }
+    }
+
+    /// The bounds of `lo..hi` or `lo..=hi`.
+    fn range(&mut self, expr: &Expr) -> Option<(Id, Id)> {
+        let Expr::Range(range) = expr else {
+            self.error(expr, "a loop runs over a range, as in `for i in 0..y_pred.len()`; iterators are not supported");
+            return None;
+        };
+        let (Some(start), Some(end)) = (&range.start, &range.end) else {
+            self.error(range, "a loop range needs both ends, as in `0..n`");
+            return None;
+        };
+        let (lo, hi) = (self.expr(start), self.expr(end));
+        let (lo, hi) = (lo?, hi?);
+        for (bound, expr) in [(lo, start), (hi, end)] {
+            if self.nodes[bound].ty != Ty::Index {
+                self.error(
+                    expr,
+                    "loop bounds are `usize` values: a length, a `usize` parameter or a literal",
+                );
+                return None;
+            }
+        }
+        if matches!(range.limits, syn::RangeLimits::Closed(_)) {
+            let one = self.push(Op::Index(1), Ty::Index);
+            return Some((lo, self.push(Op::IntBinary(IntOp::Add, hi, one), Ty::Index)));
+        }
+        Some((lo, hi))
+    }
+
+    /// A node defined by a loop header rather than by a statement.
+    fn loop_node(&mut self, op: Op, ty: Ty) -> Id {
+        self.nodes.push(Node {
+            op,
+            ty,
+            varying: false,
+            active: false,
+            guard: self.guards.last().copied(),
+            depth: self.guards.len(),
+            name: None,
+        });
+        self.nodes.len() - 1
+    }
+
+    /// Starts carrying every outer mutable variable the body assigns: its binding now
+    /// holds the value at the start of an iteration.
+    fn carry(&mut self, assigned: &[String], floor: usize) -> Vec<(String, usize, usize, Id, Id)> {
+        let mut carried = Vec::new();
+        for name in assigned {
+            let Some((scope, position)) = self.find(name) else {
+                continue;
+            };
+            let binding = &self.scopes[scope][position];
+            let (Some(init), true) = (
+                binding.id,
+                binding.mutable && scope < floor && scope >= self.arm_floor,
+            ) else {
+                continue;
+            };
+            let node = &self.nodes[init];
+            let phi = Node {
+                op: Op::Carried,
+                ty: node.ty,
+                varying: node.ty == Ty::Float,
+                active: false,
+                guard: self.guards.last().copied(),
+                depth: self.guards.len(),
+                name: Some(name.clone()),
+            };
+            let phi = self.push_node(phi);
+            self.scopes[scope][position].id = Some(phi);
+            carried.push((name.clone(), scope, position, init, phi));
+        }
+        carried
+    }
+
+    fn loop_body(&mut self, block: &syn::Block) {
+        for stmt in &block.stmts {
+            match stmt {
+                syn::Stmt::Expr(expr, None) if !self.row_statement(expr) => {
+                    self.error(expr, "a loop body holds statements: `let`, assignments such as `acc += x;` and nested loops");
+                }
+                syn::Stmt::Expr(_, None) => {}
+                other => self.statements(std::slice::from_ref(other)),
+            }
+        }
+    }
+
+    /// Ends the carried variables of a loop: their bindings now hold the values after
+    /// the loop, and each gets the reduction its update makes it.
+    fn finish_carried(
+        &mut self,
+        carried: Vec<(String, usize, usize, Id, Id)>,
+        body: &Block,
+        for_loop: &syn::ExprForLoop,
+    ) -> Vec<Carried> {
+        let mut finished = Vec::new();
+        for (name, scope, position, init, phi) in carried {
+            let Some(next) = self.scopes[scope][position].id else {
+                continue;
+            };
+            let out = self.loop_node(Op::LoopOut, self.nodes[init].ty);
+            let (init_node, next_node) = (&self.nodes[init], &self.nodes[next]);
+            let (varying, active) = (
+                init_node.varying || next_node.varying || init_node.ty == Ty::Float,
+                init_node.active || next_node.active,
+            );
+            self.nodes[out].varying = varying;
+            self.nodes[out].active = active;
+            self.nodes[out].name = Some(name.clone());
+            self.nodes[phi].varying = varying;
+            self.scopes[scope][position].id = Some(out);
+            let reduction = self.classify(phi, next, active, body);
+            if reduction.is_none() {
+                self.error(
+                    &for_loop.for_token,
+                    format!("the loop updates `{name}` in a form that cannot be reversed without storing every iteration; supported updates of a differentiated value: `{name} += e`, `{name} -= e`, `{name} = {name}.max(e)` and `{name} = {name}.min(e)`, with `{name}` not otherwise read in the loop"),
+                );
+                continue;
+            }
+            let reduction = reduction.unwrap_or(Reduction::Inactive);
+            finished.push(Carried {
+                init,
+                phi,
+                next,
+                out,
+                reduction,
+            });
+        }
+        finished
+    }
+
+    /// The reduction a carried value's update makes; `None` for an update of a
+    /// differentiated value that no reduction covers.
+    fn classify(&self, phi: Id, next: Id, active: bool, body: &Block) -> Option<Reduction> {
+        if !active {
+            return Some(Reduction::Inactive);
+        }
+        if next == phi {
+            return Some(Reduction::Sum);
+        }
+        let mut defined = Vec::new();
+        body.defined(&mut defined);
+        let uses = defined
+            .iter()
+            .filter(|id| self.nodes[**id].op.operands().contains(&phi))
+            .count();
+        if let Op::LoopOut = self.nodes[next].op {
+            // A sum continued by a nested loop, as in `for i { for j { acc += e } }`.
+            let nested_sum = body.stmts.iter().any(|stmt| match stmt {
+                Stmt::Loop(inner) => inner.carried.iter().any(|carried| {
+                    carried.out == next
+                        && carried.init == phi
+                        && carried.reduction == Reduction::Sum
+                }),
+                _ => false,
+            });
+            return (nested_sum && uses == 0).then_some(Reduction::Sum);
+        }
+        if uses != 1 {
+            return None;
+        }
+        let one_side = |a: Id, b: Id| (a == phi) != (b == phi);
+        match self.nodes[next].op {
+            Op::Binary(Binary::Add, a, b) if one_side(a, b) => Some(Reduction::Sum),
+            Op::Binary(Binary::Sub, a, b) if a == phi && b != phi => Some(Reduction::Sum),
+            Op::Binary(Binary::Max, a, b) if one_side(a, b) => Some(Reduction::Max),
+            Op::Binary(Binary::Min, a, b) if one_side(a, b) => Some(Reduction::Min),
+            _ => None,
+        }
+    }
+}
+
+/// The names a loop body assigns with `=` or an assignment operator.
+fn assigned_names(block: &syn::Block) -> Vec<String> {
+    struct Collector(Vec<String>);
+    impl<'ast> Visit<'ast> for Collector {
+        fn visit_expr_assign(&mut self, assign: &'ast syn::ExprAssign) {
+            push_target(&mut self.0, &assign.left);
+            syn::visit::visit_expr_assign(self, assign);
+        }
+        fn visit_expr_binary(&mut self, binary: &'ast syn::ExprBinary) {
+            if compound_op(&binary.op).is_some() {
+                push_target(&mut self.0, &binary.left);
+            }
+            syn::visit::visit_expr_binary(self, binary);
+        }
+    }
+    fn push_target(names: &mut Vec<String>, target: &Expr) {
+        if let Expr::Path(path) = target {
+            if let Some(ident) = path.path.get_ident() {
+                let name = ident.to_string();
+                if !names.contains(&name) {
+                    names.push(name);
+                }
+            }
+        }
+    }
+    let mut collector = Collector(Vec::new());
+    collector.visit_block(block);
+    collector.0
+}

@@ -1,0 +1,129 @@
+//! The items `#[loss]` generates for a row loss: the row kernel functions, the
+//! `RowKernel` impl and the `Loss` impl that calls the row drivers.
+
+use crate::emit::{Emitted, grad_ident};
+use crate::item::{LossModel, kernel_params};
+use crate::signature::{FloatTy, ParamTy, Role};
+use proc_macro2::TokenStream;
+use quote::quote;
+
+impl LossModel<'_> {
+    /// The row kernel functions and the trait impls of a row loss.
+    pub fn row_impls(&self, emitted: &Emitted) -> TokenStream {
+        let name = &self.name;
+        let params = kernel_params(self.sig);
+        let (forward_body, reverse_body) = (&emitted.forward_body, &emitted.reverse_body);
+        let (impl_generics, elem, bound) = match &self.sig.float {
+            FloatTy::Generic(_) => (
+                quote!(<__T: ::losses_core::LossFloat>),
+                quote!(__T),
+                quote!(::losses_core::LossFloat),
+            ),
+            // The kernel functions stay generic even for a concrete float type: they
+            // are only ever instantiated with it.
+            FloatTy::Concrete(ident) => (
+                TokenStream::new(),
+                quote!(#ident),
+                quote!(::losses_core::LossFloat),
+            ),
+        };
+        let grads: Vec<_> = self
+            .sig
+            .params
+            .iter()
+            .filter(|param| param.ty == ParamTy::FloatSlice && param.role == Role::YPred)
+            .map(|param| grad_ident(&param.ident))
+            .collect();
+        let call_args: Vec<TokenStream> = self
+            .sig
+            .params
+            .iter()
+            .map(|param| self.call_arg(param, &elem))
+            .collect();
+        let validate = self.validate_body();
+        let validate_features = self.requirement_checks(true);
+        let name_text = name.to_string();
+        let out_of_bounds = quote!(::losses_core::OutOfBounds);
+        quote! {
+            #[automatically_derived]
+            impl #name {
+                #[doc(hidden)]
+                #[inline]
+                #[allow(unused_variables, unused_mut, clippy::too_many_arguments)]
+                pub fn __forward<__V: #bound>(#(#params),*) -> ::core::result::Result<__V, #out_of_bounds> {
+                    #forward_body
+                }
+
+                #[doc(hidden)]
+                #[inline]
+                #[allow(unused_variables, unused_mut, clippy::too_many_arguments)]
+                pub fn __reverse<__V: #bound>(
+                    #(#params,)* __seed: __V, #(#grads: &mut [__V]),*
+                ) -> ::core::result::Result<__V, #out_of_bounds> {
+                    #reverse_body
+                }
+            }
+
+            #[automatically_derived]
+            impl #impl_generics ::losses_core::RowKernel<#elem> for #name {
+                const NAME: &'static str = #name_text;
+
+                fn reduction(&self) -> ::losses_core::Reduction {
+                    self.reduction
+                }
+
+                fn validate(&self) -> ::core::result::Result<(), ::losses_core::LossError> {
+                    #validate
+                }
+
+                #[allow(unused_variables)]
+                fn validate_features(&self, features: usize) -> ::core::result::Result<(), ::losses_core::LossError> {
+                    #validate_features
+                    ::core::result::Result::Ok(())
+                }
+
+                #[inline]
+                fn forward(&self, y_true: &[#elem], y_pred: &[#elem]) -> ::core::result::Result<#elem, #out_of_bounds> {
+                    Self::__forward::<#elem>(#(#call_args),*)
+                }
+
+                #[inline]
+                fn reverse(
+                    &self,
+                    y_true: &[#elem],
+                    y_pred: &[#elem],
+                    seed: #elem,
+                    grad: &mut [#elem],
+                ) -> ::core::result::Result<#elem, #out_of_bounds> {
+                    Self::__reverse::<#elem>(#(#call_args,)* seed, grad)
+                }
+            }
+
+            #[automatically_derived]
+            impl #impl_generics ::losses_core::Loss<#elem> for #name {
+                fn reduction(&self) -> ::losses_core::Reduction {
+                    self.reduction
+                }
+
+                fn evaluate_value(&self, batch: ::losses_core::Batch<'_, #elem>) -> ::core::result::Result<#elem, ::losses_core::LossError> {
+                    ::losses_core::__private::rows::value(self, batch)
+                }
+
+                fn evaluate_into(
+                    &self,
+                    batch: ::losses_core::Batch<'_, #elem>,
+                    grad: ::losses_core::__private::ArrayViewMutD<'_, #elem>,
+                ) -> ::core::result::Result<#elem, ::losses_core::LossError> {
+                    ::losses_core::__private::rows::value_and_grad_into(self, batch, grad)
+                }
+
+                fn evaluate_per_sample(
+                    &self,
+                    batch: ::losses_core::Batch<'_, #elem>,
+                ) -> ::core::result::Result<::losses_core::__private::ArrayD<#elem>, ::losses_core::LossError> {
+                    ::losses_core::__private::rows::per_sample(self, batch)
+                }
+            }
+        }
+    }
+}

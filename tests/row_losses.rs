@@ -1,0 +1,203 @@
+//! Row losses: `y_true` and `y_pred` are rows `&[T]` along the last axis, and the body
+//! uses loops, indexing, reductions and `usize` arithmetic. Each test loss is checked
+//! against central finite differences in f64.
+
+use losses_core::prelude::*;
+use ndarray::{Array2, ArrayD, IxDyn, array};
+
+/// Checks `value_and_grad` against central differences of `value` at every element.
+fn assert_gradient<L: Loss<f64>>(loss: &L, y_true: &ArrayD<f64>, y_pred: &ArrayD<f64>) {
+    let (value, grad) = loss.value_and_grad(y_true, y_pred).expect("valid input");
+    assert_eq!(value, loss.value(y_true, y_pred).expect("valid input"));
+    let h = 1e-6;
+    for (index, &analytic) in grad.indexed_iter() {
+        let mut shifted = y_pred.clone();
+        shifted[&index] += h;
+        let up = loss.value(y_true, &shifted).expect("valid input");
+        shifted[&index] -= 2.0 * h;
+        let down = loss.value(y_true, &shifted).expect("valid input");
+        let numeric = (up - down) / (2.0 * h);
+        let tolerance = 1e-6 * numeric.abs().max(analytic.abs()) + 1e-8;
+        assert!(
+            (numeric - analytic).abs() <= tolerance,
+            "at {index:?}: finite difference {numeric}, gradient {analytic}"
+        );
+    }
+}
+
+fn dyn2(rows: &[&[f64]]) -> ArrayD<f64> {
+    let columns = rows[0].len();
+    let flat: Vec<f64> = rows.iter().flat_map(|row| row.iter().copied()).collect();
+    Array2::from_shape_vec((rows.len(), columns), flat)
+        .expect("rectangular")
+        .into_dyn()
+}
+
+/// Softmax cross-entropy with label smoothing, from a max and two sums.
+#[loss(defaults(label_smoothing = 0.0))]
+fn smoothed_cce<T: Float>(y_true: &[T], y_pred: &[T], label_smoothing: T) -> T {
+    let classes = T::from(y_pred.len()).unwrap();
+    let mut max = y_pred[0];
+    for i in 1..y_pred.len() {
+        max = max.max(y_pred[i]);
+    }
+    let mut sum = 0.0;
+    for i in 0..y_pred.len() {
+        sum += (y_pred[i] - max).exp();
+    }
+    let log_sum = max + sum.ln();
+    let mut loss = 0.0;
+    for i in 0..y_pred.len() {
+        let target = y_true[i] * (1.0 - label_smoothing) + label_smoothing / classes;
+        loss += target * (log_sum - y_pred[i]);
+    }
+    loss
+}
+
+/// A quadratic form with a matrix hyper-parameter, checked against the row length.
+#[loss(require(matrix.len() == features * features))]
+fn quadratic_form(y_true: &[f64], y_pred: &[f64], matrix: &[f64]) -> f64 {
+    let n = y_pred.len();
+    let mut q = 0.0;
+    for i in 0..n {
+        for j in 0..n {
+            q += (y_pred[i] - y_true[i]) * matrix[i * n + j] * (y_pred[j] - y_true[j]);
+        }
+    }
+    q
+}
+
+/// Pairwise terms with a nested loop whose inner sum feeds the outer one, a uniform
+/// branch on indices and a per-sample branch on values.
+#[loss]
+fn pairwise_soft_rank(y_true: &[f64], y_pred: &[f64], temperature: f64) -> f64 {
+    let mut total = 0.0;
+    for i in 0..y_pred.len() {
+        let mut rank = 1.0;
+        for j in 0..y_pred.len() {
+            rank += if i == j {
+                0.0
+            } else {
+                1.0 / (1.0 + (-(y_pred[j] - y_pred[i]) / temperature).exp())
+            };
+        }
+        let gain = if y_true[i] > 0.0 { y_true[i] } else { 0.0 };
+        total += gain / (1.0 + rank).log2();
+    }
+    -total
+}
+
+/// An inactive carried counter used by the differentiated terms, and a min reduction.
+#[loss]
+fn position_weighted(y_true: &[f64], y_pred: &[f64], top: usize) -> f64 {
+    let mut position = 1.0;
+    let mut weighted = 0.0;
+    let mut smallest = y_pred[0];
+    for i in 0..top {
+        weighted += y_pred[i] * y_true[i] / position;
+        position += 1.0;
+        smallest = smallest.min(y_pred[i]);
+    }
+    weighted - smallest * (top as f64)
+}
+
+#[test]
+fn smoothed_cce_gradient() {
+    let y_true = dyn2(&[&[0.0, 1.0, 0.0], &[1.0, 0.0, 0.0]]);
+    let y_pred = dyn2(&[&[1.0, 2.0, 3.0], &[0.5, 0.5, -1.0]]);
+    assert_gradient(&SmoothedCce::new(0.0), &y_true, &y_pred);
+    assert_gradient(&SmoothedCce::new(0.2), &y_true, &y_pred);
+}
+
+#[test]
+fn smoothed_cce_value() {
+    // Row [0, 0] of two classes with target class 1: ln 2.
+    let value: f64 = SmoothedCce::default()
+        .value(&array![[0.0, 1.0]], &array![[0.0, 0.0]])
+        .unwrap();
+    assert!((value - std::f64::consts::LN_2).abs() < 1e-15);
+}
+
+#[test]
+fn one_dimensional_input_is_one_row() {
+    let loss = SmoothedCce::default();
+    let per_sample = loss
+        .per_sample(&array![0.0, 1.0], &array![0.0, 0.0])
+        .unwrap();
+    assert_eq!(per_sample.shape(), &[1]);
+}
+
+#[test]
+fn quadratic_form_gradient() {
+    let matrix = vec![2.0, 0.5, 0.0, 0.3, 1.0, -0.2, 0.1, 0.0, 3.0];
+    let y_true = dyn2(&[&[0.1, 0.2, 0.3], &[1.0, -1.0, 0.5]]);
+    let y_pred = dyn2(&[&[0.4, -0.2, 0.9], &[0.0, 0.3, 0.2]]);
+    assert_gradient(&QuadraticForm::new(matrix), &y_true, &y_pred);
+}
+
+#[test]
+fn quadratic_form_rejects_wrong_dimension() {
+    let loss = QuadraticForm::new(vec![1.0, 0.0, 0.0, 1.0]);
+    let error = loss
+        .value(&array![[0.0, 0.0, 0.0]], &array![[1.0, 1.0, 1.0]])
+        .unwrap_err();
+    let message = error.to_string();
+    assert!(
+        message.contains("matrix.len() == features * features"),
+        "{message}"
+    );
+    assert!(message.contains("features = 3"), "{message}");
+}
+
+#[test]
+fn pairwise_soft_rank_gradient() {
+    let y_true = dyn2(&[&[3.0, 0.0, 1.0, 2.0]]);
+    let y_pred = dyn2(&[&[0.3, -0.1, 0.8, 0.2]]);
+    assert_gradient(&PairwiseSoftRank::new(0.5), &y_true, &y_pred);
+}
+
+#[test]
+fn position_weighted_gradient() {
+    let y_true = dyn2(&[&[1.0, 2.0, 0.5, 4.0], &[0.0, 1.0, 1.0, 1.0]]);
+    let y_pred = dyn2(&[&[0.3, -0.1, 0.8, 0.2], &[0.5, 0.25, 1.0, -2.0]]);
+    assert_gradient(&PositionWeighted::new(3), &y_true, &y_pred);
+}
+
+#[test]
+fn min_reduction_splits_ties() {
+    // smallest = min(y_pred[0], y_pred[0..2]) over equal values: three ties at 1.0,
+    // so each of the two elements gets 1/3 + 1/3 of -top and the weighted term.
+    let loss = PositionWeighted::new(2);
+    let (_, grad) = loss
+        .value_and_grad(&array![[0.0, 0.0]], &array![[1.0, 1.0]])
+        .unwrap();
+    assert!((grad[[0, 0]] - (-2.0 * 2.0 / 3.0)).abs() < 1e-15, "{grad}");
+    assert!((grad[[0, 1]] - (-2.0 / 3.0)).abs() < 1e-15, "{grad}");
+}
+
+#[test]
+fn index_past_the_row_is_an_error() {
+    let loss = PositionWeighted::new(5);
+    let error = loss
+        .value(
+            &array![[0.0, 0.0], [0.0, 0.0]],
+            &array![[1.0, 1.0], [1.0, 1.0]],
+        )
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "PositionWeighted read index 2 of `y_pred`, whose length is 2, in sample 0"
+    );
+}
+
+#[test]
+fn weighted_rows_follow_the_reduction() {
+    let y_true = array![[0.0, 1.0], [1.0, 0.0]];
+    let y_pred = array![[0.0, 0.0], [2.0, 0.0]];
+    let loss = SmoothedCce::default().with_reduction(Reduction::Mean);
+    let weights = array![1.0, 3.0];
+    let per_sample: ArrayD<f64> = SmoothedCce::default().per_sample(&y_true, &y_pred).unwrap();
+    let value: f64 = loss.value_weighted(&y_true, &y_pred, &weights).unwrap();
+    let expected = (per_sample[IxDyn(&[0])] + 3.0 * per_sample[IxDyn(&[1])]) / 4.0;
+    assert!((value - expected).abs() < 1e-15);
+}
