@@ -201,3 +201,113 @@ fn weighted_rows_follow_the_reduction() {
     let expected = (per_sample[IxDyn(&[0])] + 3.0 * per_sample[IxDyn(&[1])]) / 4.0;
     assert!((value - expected).abs() < 1e-15);
 }
+
+/// Cross-entropy from logits with one class index per sample.
+#[loss]
+fn sparse_softmax_cross_entropy<T: Float>(y_true: usize, y_pred: &[T]) -> T {
+    let mut max = y_pred[0];
+    for i in 1..y_pred.len() {
+        max = max.max(y_pred[i]);
+    }
+    let mut sum = 0.0;
+    for i in 0..y_pred.len() {
+        sum += (y_pred[i] - max).exp();
+    }
+    max + sum.ln() - y_pred[y_true]
+}
+
+/// A margin loss on the squared norm of a row, with one float label per sample.
+#[loss]
+fn labelled_margin(y_true: f64, y_pred: &[f64], margin: f64) -> f64 {
+    let mut squared = 0.0;
+    for i in 0..y_pred.len() {
+        squared += y_pred[i] * y_pred[i];
+    }
+    let distance = squared.sqrt();
+    let gap = (margin - distance).max(0.0);
+    y_true * squared + (1.0 - y_true) * gap * gap
+}
+
+#[test]
+fn sparse_labels_match_one_hot() {
+    let logits: Array2<f64> = array![[1.0, 2.0, 3.0], [0.5, 0.5, -1.0]];
+    let sparse = SparseSoftmaxCrossEntropy::new()
+        .value_and_grad(&array![1.0, 0.0], &logits)
+        .unwrap();
+    let dense = SmoothedCce::default()
+        .value_and_grad(&array![[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]], &logits)
+        .unwrap();
+    assert!((sparse.0 - dense.0).abs() < 1e-15);
+    for (a, b) in sparse.1.iter().zip(dense.1.iter()) {
+        assert!((a - b).abs() < 1e-15);
+    }
+}
+
+#[test]
+fn sparse_labels_accept_a_trailing_axis_of_one() {
+    let logits = array![[1.0, 2.0, 3.0], [0.5, 0.5, -1.0]];
+    let flat: f64 = SparseSoftmaxCrossEntropy::new()
+        .value(&array![1.0, 0.0], &logits)
+        .unwrap();
+    let column: f64 = SparseSoftmaxCrossEntropy::new()
+        .value(&array![[1.0], [0.0]], &logits)
+        .unwrap();
+    assert_eq!(flat, column);
+}
+
+#[test]
+fn sparse_label_out_of_range_is_an_error() {
+    let error = SparseSoftmaxCrossEntropy::new()
+        .value(
+            &array![1.0, 3.0],
+            &array![[1.0, 2.0, 3.0], [0.5, 0.5, -1.0]],
+        )
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "SparseSoftmaxCrossEntropy read index 3 of `y_pred`, whose length is 3, in sample 1"
+    );
+}
+
+#[test]
+fn fractional_label_is_an_error() {
+    let error = SparseSoftmaxCrossEntropy::new()
+        .value(&array![1.5], &array![[1.0, 2.0]])
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "SparseSoftmaxCrossEntropy expects class indices in y_true, but sample 0 has the label 1.5; labels must be whole numbers from 0"
+    );
+}
+
+#[test]
+fn sparse_label_shape_mismatch_names_both_shapes() {
+    let error = SparseSoftmaxCrossEntropy::new()
+        .value(&array![1.0, 0.0, 2.0], &array![[1.0, 2.0], [0.5, 0.5]])
+        .unwrap_err();
+    assert_eq!(
+        error,
+        LossError::ShapeMismatch {
+            y_true: vec![3],
+            y_pred: vec![2, 2]
+        }
+    );
+}
+
+#[test]
+fn labelled_margin_gradient() {
+    let y_true = ArrayD::from_shape_vec(IxDyn(&[3]), vec![1.0, 0.0, 0.0]).unwrap();
+    let y_pred = dyn2(&[&[0.3, -0.4], &[0.1, 0.2], &[2.0, 1.0]]);
+    assert_gradient(&LabelledMargin::new(1.0), &y_true, &y_pred);
+}
+
+#[test]
+fn labelled_margin_at_zero_distance_is_finite() {
+    // sqrt at 0 has derivative 0, so identical embeddings give a finite gradient.
+    let loss = LabelledMargin::new(1.0);
+    let (value, grad) = loss
+        .value_and_grad(&array![0.0], &array![[0.0, 0.0]])
+        .unwrap();
+    assert_eq!(value, 1.0);
+    assert!(grad.iter().all(|g| g.is_finite()), "{grad}");
+}

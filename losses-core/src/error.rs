@@ -62,6 +62,16 @@ pub enum LossError {
         /// The sample (row) being evaluated, in row-major order of the leading axes.
         sample: usize,
     },
+    /// A label that a loss reads as a class index is negative, fractional, infinite or
+    /// NaN.
+    InvalidLabel {
+        /// Name of the loss type.
+        loss: &'static str,
+        /// The label.
+        value: f64,
+        /// The sample whose label it is.
+        sample: usize,
+    },
 }
 
 impl LossError {
@@ -130,6 +140,15 @@ impl fmt::Display for LossError {
             } => write!(
                 f,
                 "{loss} read index {index} of `{slice}`, whose length is {len}, in sample {sample}"
+            ),
+            Self::InvalidLabel {
+                loss,
+                value,
+                sample,
+            } => write!(
+                f,
+                "{loss} expects class indices in y_true, but sample {sample} has the label {value}; \
+                 labels must be whole numbers from 0"
             ),
         }
     }

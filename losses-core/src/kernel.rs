@@ -45,11 +45,14 @@ pub trait ElementwiseKernel<T: LossFloat> {
 /// A loss defined row by row: the loss of a sample is the kernel applied to the
 /// sample's elements along the last axis, such as a row of class scores.
 ///
-/// `#[loss]` implements this trait when `y_true` and `y_pred` are `&[T]`, and then
-/// implements [`Loss`](crate::Loss) by calling the drivers in [`rows`].
+/// `#[loss]` implements this trait when `y_pred` is `&[T]`, and then implements
+/// [`Loss`](crate::Loss) by calling the drivers in [`rows`].
 pub trait RowKernel<T: LossFloat> {
     /// Type name, for error messages.
     const NAME: &'static str;
+
+    /// Whether `y_true` holds a row per sample or one value per sample.
+    const TARGET: TargetShape;
 
     /// Returns the reduction that combines per-sample losses into the value.
     fn reduction(&self) -> Reduction;
@@ -69,36 +72,55 @@ pub trait RowKernel<T: LossFloat> {
     /// Returns [`LossError::InvalidHyperParameter`] when they do not fit.
     fn validate_features(&self, features: usize) -> Result<(), LossError>;
 
-    /// Returns the loss of one row.
+    /// Returns the loss of one row. `y_true` has one element when
+    /// [`TARGET`](Self::TARGET) is [`TargetShape::PerSample`].
     ///
     /// # Errors
     ///
-    /// Returns [`OutOfBounds`] when the kernel indexes past the end of a slice.
-    fn forward(&self, y_true: &[T], y_pred: &[T]) -> Result<T, OutOfBounds>;
+    /// Returns [`KernelError`] for an index out of bounds or an invalid label.
+    fn forward(&self, y_true: &[T], y_pred: &[T]) -> Result<T, KernelError>;
 
     /// Returns the loss of one row and adds `seed × d loss / d y_pred` to `grad`,
     /// which has the row's length and starts at zero.
     ///
     /// # Errors
     ///
-    /// Returns [`OutOfBounds`] when the kernel indexes past the end of a slice.
+    /// Returns [`KernelError`] for an index out of bounds or an invalid label.
     fn reverse(
         &self,
         y_true: &[T],
         y_pred: &[T],
         seed: T,
         grad: &mut [T],
-    ) -> Result<T, OutOfBounds>;
+    ) -> Result<T, KernelError>;
 }
 
-/// An index past the end of a slice, found by a row kernel; the driver reports it as
-/// [`LossError::IndexOutOfBounds`] with the sample it happened in.
+/// The shape of `y_true` that a row kernel takes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct OutOfBounds {
-    /// The slice parameter's name.
-    pub slice: &'static str,
-    /// The index.
-    pub index: usize,
-    /// The slice's length.
-    pub len: usize,
+pub enum TargetShape {
+    /// A row of the same length as `y_pred`'s: `y_true` has `y_pred`'s shape.
+    Row,
+    /// One value per sample, such as a class index: `y_true` has `y_pred`'s shape
+    /// without its last axis, or with a last axis of length 1.
+    PerSample,
+}
+
+/// A problem a row kernel found in one row; the driver reports it as a [`LossError`]
+/// with the sample it happened in.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum KernelError {
+    /// An index past the end of a slice.
+    OutOfBounds {
+        /// The slice parameter's name.
+        slice: &'static str,
+        /// The index.
+        index: usize,
+        /// The slice's length.
+        len: usize,
+    },
+    /// A label that should be a class index but is negative, fractional or not finite.
+    InvalidLabel {
+        /// The label.
+        value: f64,
+    },
 }

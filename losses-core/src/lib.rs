@@ -16,7 +16,7 @@ pub mod reduction;
 pub mod sum;
 
 pub use error::LossError;
-pub use kernel::{ElementwiseKernel, OutOfBounds, RowKernel};
+pub use kernel::{ElementwiseKernel, KernelError, RowKernel, TargetShape};
 pub use loss::{Batch, Loss};
 #[doc = include_str!("../docs/differentiable.md")]
 pub use losses_macros::differentiable;

@@ -119,9 +119,9 @@ pub trait Loss<T: LossFloat> {
     fn evaluate_per_sample(&self, batch: Batch<'_, T>) -> Result<ArrayD<T>, LossError>;
 
     /// Computes the reduced loss.
-    fn value<S1, S2, D>(
+    fn value<S1, S2, D, Dt>(
         &self,
-        y_true: &ArrayBase<S1, D>,
+        y_true: &ArrayBase<S1, Dt>,
         y_pred: &ArrayBase<S2, D>,
     ) -> Result<T, LossError>
     where
@@ -129,6 +129,8 @@ pub trait Loss<T: LossFloat> {
         S1: Data<Elem = T>,
         S2: Data<Elem = T>,
         D: Dimension,
+        Dt: Dimension,
+        Dt: Dimension,
     {
         self.evaluate_value(unweighted_batch(y_true, y_pred))
     }
@@ -136,9 +138,9 @@ pub trait Loss<T: LossFloat> {
     /// Computes the reduced loss and its gradient with respect to `y_pred`.
     ///
     /// The gradient has the shape and dimension type of `y_pred`.
-    fn value_and_grad<S1, S2, D>(
+    fn value_and_grad<S1, S2, D, Dt>(
         &self,
-        y_true: &ArrayBase<S1, D>,
+        y_true: &ArrayBase<S1, Dt>,
         y_pred: &ArrayBase<S2, D>,
     ) -> Result<(T, Array<T, D>), LossError>
     where
@@ -146,6 +148,8 @@ pub trait Loss<T: LossFloat> {
         S1: Data<Elem = T>,
         S2: Data<Elem = T>,
         D: Dimension,
+        Dt: Dimension,
+        Dt: Dimension,
     {
         let mut grad = Array::zeros(y_pred.raw_dim());
         let value =
@@ -155,9 +159,9 @@ pub trait Loss<T: LossFloat> {
 
     /// Computes the reduced loss and writes its gradient with respect to `y_pred` into
     /// `grad`, which must have the shape of `y_pred` and may have any memory layout.
-    fn value_and_grad_into<S1, S2, S3, D>(
+    fn value_and_grad_into<S1, S2, S3, D, Dt>(
         &self,
-        y_true: &ArrayBase<S1, D>,
+        y_true: &ArrayBase<S1, Dt>,
         y_pred: &ArrayBase<S2, D>,
         grad: &mut ArrayBase<S3, D>,
     ) -> Result<T, LossError>
@@ -167,14 +171,16 @@ pub trait Loss<T: LossFloat> {
         S2: Data<Elem = T>,
         S3: DataMut<Elem = T>,
         D: Dimension,
+        Dt: Dimension,
+        Dt: Dimension,
     {
         self.evaluate_into(unweighted_batch(y_true, y_pred), grad.view_mut().into_dyn())
     }
 
     /// Computes the per-sample losses, whatever the reduction.
-    fn per_sample<S1, S2, D>(
+    fn per_sample<S1, S2, D, Dt>(
         &self,
-        y_true: &ArrayBase<S1, D>,
+        y_true: &ArrayBase<S1, Dt>,
         y_pred: &ArrayBase<S2, D>,
     ) -> Result<ArrayD<T>, LossError>
     where
@@ -182,14 +188,16 @@ pub trait Loss<T: LossFloat> {
         S1: Data<Elem = T>,
         S2: Data<Elem = T>,
         D: Dimension,
+        Dt: Dimension,
+        Dt: Dimension,
     {
         self.evaluate_per_sample(unweighted_batch(y_true, y_pred))
     }
 
     /// Computes the reduced loss with sample weights.
-    fn value_weighted<S1, S2, S3, D, Dw>(
+    fn value_weighted<S1, S2, S3, D, Dt, Dw>(
         &self,
-        y_true: &ArrayBase<S1, D>,
+        y_true: &ArrayBase<S1, Dt>,
         y_pred: &ArrayBase<S2, D>,
         sample_weight: &ArrayBase<S3, Dw>,
     ) -> Result<T, LossError>
@@ -199,6 +207,8 @@ pub trait Loss<T: LossFloat> {
         S2: Data<Elem = T>,
         S3: Data<Elem = T>,
         D: Dimension,
+        Dt: Dimension,
+        Dt: Dimension,
         Dw: Dimension,
     {
         self.evaluate_value(weighted_batch(y_true, y_pred, sample_weight))
@@ -206,9 +216,9 @@ pub trait Loss<T: LossFloat> {
 
     /// Computes the reduced loss with sample weights and its gradient with respect to
     /// `y_pred`, which has the shape and dimension type of `y_pred`.
-    fn value_and_grad_weighted<S1, S2, S3, D, Dw>(
+    fn value_and_grad_weighted<S1, S2, S3, D, Dt, Dw>(
         &self,
-        y_true: &ArrayBase<S1, D>,
+        y_true: &ArrayBase<S1, Dt>,
         y_pred: &ArrayBase<S2, D>,
         sample_weight: &ArrayBase<S3, Dw>,
     ) -> Result<(T, Array<T, D>), LossError>
@@ -218,6 +228,8 @@ pub trait Loss<T: LossFloat> {
         S2: Data<Elem = T>,
         S3: Data<Elem = T>,
         D: Dimension,
+        Dt: Dimension,
+        Dt: Dimension,
         Dw: Dimension,
     {
         let mut grad = Array::zeros(y_pred.raw_dim());
@@ -228,9 +240,9 @@ pub trait Loss<T: LossFloat> {
 
     /// Computes the reduced loss with sample weights and writes its gradient with
     /// respect to `y_pred` into `grad`, which must have the shape of `y_pred`.
-    fn value_and_grad_weighted_into<S1, S2, S3, S4, D, Dw>(
+    fn value_and_grad_weighted_into<S1, S2, S3, S4, D, Dt, Dw>(
         &self,
-        y_true: &ArrayBase<S1, D>,
+        y_true: &ArrayBase<S1, Dt>,
         y_pred: &ArrayBase<S2, D>,
         sample_weight: &ArrayBase<S3, Dw>,
         grad: &mut ArrayBase<S4, D>,
@@ -242,6 +254,8 @@ pub trait Loss<T: LossFloat> {
         S3: Data<Elem = T>,
         S4: DataMut<Elem = T>,
         D: Dimension,
+        Dt: Dimension,
+        Dt: Dimension,
         Dw: Dimension,
     {
         let batch = weighted_batch(y_true, y_pred, sample_weight);
@@ -250,9 +264,9 @@ pub trait Loss<T: LossFloat> {
 
     /// Computes the per-sample losses times their sample weights, whatever the
     /// reduction.
-    fn per_sample_weighted<S1, S2, S3, D, Dw>(
+    fn per_sample_weighted<S1, S2, S3, D, Dt, Dw>(
         &self,
-        y_true: &ArrayBase<S1, D>,
+        y_true: &ArrayBase<S1, Dt>,
         y_pred: &ArrayBase<S2, D>,
         sample_weight: &ArrayBase<S3, Dw>,
     ) -> Result<ArrayD<T>, LossError>
@@ -262,26 +276,29 @@ pub trait Loss<T: LossFloat> {
         S2: Data<Elem = T>,
         S3: Data<Elem = T>,
         D: Dimension,
+        Dt: Dimension,
+        Dt: Dimension,
         Dw: Dimension,
     {
         self.evaluate_per_sample(weighted_batch(y_true, y_pred, sample_weight))
     }
 }
 
-fn unweighted_batch<'a, T, S1, S2, D>(
-    y_true: &'a ArrayBase<S1, D>,
+fn unweighted_batch<'a, T, S1, S2, D, Dt>(
+    y_true: &'a ArrayBase<S1, Dt>,
     y_pred: &'a ArrayBase<S2, D>,
 ) -> Batch<'a, T>
 where
     S1: Data<Elem = T>,
     S2: Data<Elem = T>,
     D: Dimension,
+    Dt: Dimension,
 {
     Batch::new(y_true.view().into_dyn(), y_pred.view().into_dyn())
 }
 
-fn weighted_batch<'a, T, S1, S2, S3, D, Dw>(
-    y_true: &'a ArrayBase<S1, D>,
+fn weighted_batch<'a, T, S1, S2, S3, D, Dt, Dw>(
+    y_true: &'a ArrayBase<S1, Dt>,
     y_pred: &'a ArrayBase<S2, D>,
     sample_weight: &'a ArrayBase<S3, Dw>,
 ) -> Batch<'a, T>
@@ -290,6 +307,7 @@ where
     S2: Data<Elem = T>,
     S3: Data<Elem = T>,
     D: Dimension,
+    Dt: Dimension,
     Dw: Dimension,
 {
     unweighted_batch(y_true, y_pred).with_sample_weight(sample_weight.view().into_dyn())

@@ -315,7 +315,7 @@ impl<'a> Emitter<'a> {
             match #slice.get(#index) {
                 ::core::option::Option::Some(element) => #read,
                 ::core::option::Option::None => {
-                    return ::core::result::Result::Err(::losses_core::OutOfBounds { slice: #name, index: #index, len: #slice.len() });
+                    return ::core::result::Result::Err(::losses_core::KernelError::OutOfBounds { slice: #name, index: #index, len: #slice.len() });
                 }
             }
         }

@@ -68,9 +68,14 @@ pub fn loss(args: TokenStream, input: TokenStream) -> TokenStream {
         literal::rewrite(&mut item.block, ident);
     }
     let errors = cx.into_compile_errors();
+    // The doc comment moves to the loss type, so that its examples are documented
+    // and tested once; the function points there instead.
+    let type_doc = format!(" The scalar function behind [`{name}`], which documents it.");
+    item.attrs.retain(|attr| !attr.path().is_ident("doc"));
     // The loss type replaces most uses of the function, so an unused original is
     // not worth a warning.
     quote! {
+        #[doc = #type_doc]
         #[allow(dead_code)]
         #item
         #generated

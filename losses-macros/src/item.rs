@@ -82,7 +82,7 @@ impl LossModel<'_> {
         let fields = self.hypers().map(|param| {
             let ident = &param.ident;
             let ty = self.field_ty(param);
-            let doc = format!(" Hyper-parameter `{ident}` of `{fn_name}`.");
+            let doc = format!(" Hyper-parameter `{ident}`.");
             quote!(#[doc = #doc] pub #ident: #ty,)
         });
         let new_params = self.hypers().map(|param| {

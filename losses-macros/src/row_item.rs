@@ -38,12 +38,33 @@ impl LossModel<'_> {
             .sig
             .params
             .iter()
-            .map(|param| self.call_arg(param, &elem))
+            .map(|param| match (param.role, param.ty) {
+                // One target per sample arrives as a row of one element.
+                (Role::YTrue, ParamTy::Float) => {
+                    quote!(::losses_core::__private::rows::single_target(y_true)?)
+                }
+                (Role::YTrue, ParamTy::Index) => {
+                    quote!(::losses_core::__private::rows::label_index(
+                        ::losses_core::__private::rows::single_target(y_true)?
+                    )?)
+                }
+                _ => self.call_arg(param, &elem),
+            })
             .collect();
+        let target = match self
+            .sig
+            .params
+            .iter()
+            .find(|param| param.role == Role::YTrue)
+            .map(|param| param.ty)
+        {
+            Some(ParamTy::FloatSlice) | None => quote!(::losses_core::TargetShape::Row),
+            Some(_) => quote!(::losses_core::TargetShape::PerSample),
+        };
         let validate = self.validate_body();
         let validate_features = self.requirement_checks(true);
         let name_text = name.to_string();
-        let out_of_bounds = quote!(::losses_core::OutOfBounds);
+        let out_of_bounds = quote!(::losses_core::KernelError);
         quote! {
             #[automatically_derived]
             impl #name {
@@ -67,6 +88,7 @@ impl LossModel<'_> {
             #[automatically_derived]
             impl #impl_generics ::losses_core::RowKernel<#elem> for #name {
                 const NAME: &'static str = #name_text;
+                const TARGET: ::losses_core::TargetShape = #target;
 
                 fn reduction(&self) -> ::losses_core::Reduction {
                     self.reduction

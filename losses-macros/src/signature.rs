@@ -257,9 +257,12 @@ fn param(cx: &mut Ctxt, input: &FnArg, float: &FloatTy, kind: Kind) -> Option<Pa
         (Kind::Loss, "y_pred") => Role::YPred,
         (Kind::Loss, _) => Role::Hyper,
     };
-    if matches!(role, Role::YTrue | Role::YPred)
-        && !matches!(ty, ParamTy::Float | ParamTy::FloatSlice)
-    {
+    let allowed = match role {
+        Role::YPred => matches!(ty, ParamTy::Float | ParamTy::FloatSlice),
+        Role::YTrue => matches!(ty, ParamTy::Float | ParamTy::FloatSlice | ParamTy::Index),
+        _ => true,
+    };
+    if !allowed {
         cx.error_spanned(
             &typed.ty,
             format!("`{ident}` must have the float type, or be a row `&[T]` of it"),
@@ -306,7 +309,9 @@ fn check_input_kinds(cx: &mut Ctxt, item: &ItemFn, params: &[Param]) -> bool {
     };
     let row = kind_of(Role::YPred) == Some(ParamTy::FloatSlice);
     if let (Some(y_true), Some(y_pred)) = (kind_of(Role::YTrue), kind_of(Role::YPred)) {
-        if y_true != y_pred {
+        // A row loss may take one target per sample: a float label or a class index.
+        let per_sample_target = row && matches!(y_true, ParamTy::Float | ParamTy::Index);
+        if y_true != y_pred && !per_sample_target {
             cx.error_spanned(
                 &item.sig.inputs,
                 "`y_true` and `y_pred` must have the same type: both floats for an elementwise loss, or both `&[T]` rows for a row loss",

@@ -80,7 +80,7 @@ impl<'a, T: LossFloat> CheckedBatch<'a, T> {
 
 /// Returns one weight per sample, in row-major sample order, from sample weights of
 /// any accepted shape.
-fn per_sample_weights<'a, T: LossFloat>(
+pub(super) fn per_sample_weights<'a, T: LossFloat>(
     weights: ArrayViewD<'a, T>,
     sample_shape: &[usize],
 ) -> Result<Cow<'a, [T]>, LossError> {
@@ -130,7 +130,7 @@ fn check_input_shapes<T>(
 
 /// Returns the elements of `view` in row-major order: borrowed when the view is in
 /// standard layout, or else copied.
-fn to_row_major<T: Copy>(view: ArrayViewD<'_, T>) -> Cow<'_, [T]> {
+pub(super) fn to_row_major<T: Copy>(view: ArrayViewD<'_, T>) -> Cow<'_, [T]> {
     match view.to_slice() {
         Some(slice) => Cow::Borrowed(slice),
         None => Cow::Owned(view.iter().copied().collect()),

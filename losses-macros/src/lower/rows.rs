@@ -78,7 +78,7 @@ impl Lowerer<'_> {
             Binary::Mul => IntOp::Mul,
             _ => {
                 return self.error(
-                    &binary.op,
+                    binary.op,
                     "only `+`, `-` and `*` are supported on `usize` values, so an index cannot divide by zero",
                 );
             }
@@ -156,7 +156,7 @@ impl Lowerer<'_> {
             return Some(param.map(|param| self.push(Op::Len(param), Ty::Index)));
         }
         if call.method == "unwrap" && call.args.is_empty() {
-            let argument = self.from_call_argument(&call.receiver)?;
+            let argument = self.conversion_argument(&call.receiver)?;
             let value = self.expr(argument);
             return Some(value.and_then(|value| {
                 if self.nodes[value].ty != Ty::Index {
@@ -169,7 +169,7 @@ impl Lowerer<'_> {
     }
 
     /// The argument of `T::from(argument)`, where `T` is the generic float type.
-    fn from_call_argument<'e>(&self, expr: &'e Expr) -> Option<&'e Expr> {
+    fn conversion_argument<'e>(&self, expr: &'e Expr) -> Option<&'e Expr> {
         let FloatTy::Generic(float) = &self.sig.float else {
             return None;
         };
@@ -183,8 +183,7 @@ impl Lowerer<'_> {
             .iter()
             .map(|segment| segment.ident.to_string())
             .collect();
-        let is_from =
-            segments.len() == 2 && segments[0] == float.to_string() && segments[1] == "from";
+        let is_from = segments.len() == 2 && *float == segments[0] && segments[1] == "from";
         (is_from && call.args.len() == 1).then(|| &call.args[0])
     }
 
@@ -440,7 +439,7 @@ impl Lowerer<'_> {
             let reduction = self.classify(phi, next, active, body);
             if reduction.is_none() {
                 self.error(
-                    &for_loop.for_token,
+                    for_loop.for_token,
                     format!("the loop updates `{name}` in a form that cannot be reversed without storing every iteration; supported updates of a differentiated value: `{name} += e`, `{name} -= e`, `{name} = {name}.max(e)` and `{name} = {name}.min(e)`, with `{name}` not otherwise read in the loop"),
                 );
                 continue;
