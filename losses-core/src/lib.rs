@@ -11,6 +11,7 @@ extern crate self as losses_core;
 pub mod error;
 pub mod kernel;
 pub mod loss;
+pub mod losses;
 pub mod real;
 pub mod reduction;
 pub mod sum;
@@ -18,6 +19,11 @@ pub mod sum;
 pub use error::LossError;
 pub use kernel::{ElementwiseKernel, KernelError, RowKernel, TargetShape};
 pub use loss::{Batch, Loss};
+pub use losses::{
+    BinaryCrossentropy, BinaryFocalCrossentropy, Hinge, Huber, LogCosh, MeanAbsoluteError,
+    MeanAbsolutePercentageError, MeanSquaredError, MeanSquaredLogarithmicError, Poisson,
+    SquaredHinge, WeightedBinaryCrossentropy,
+};
 #[doc = include_str!("../docs/differentiable.md")]
 pub use losses_macros::differentiable;
 #[doc = include_str!("../docs/loss.md")]
@@ -37,6 +43,11 @@ pub mod __private {
 
 /// Everything a user of the crate needs in scope.
 pub mod prelude {
+    pub use crate::losses::{
+        BinaryCrossentropy, BinaryFocalCrossentropy, Hinge, Huber, LogCosh, MeanAbsoluteError,
+        MeanAbsolutePercentageError, MeanSquaredError, MeanSquaredLogarithmicError, Poisson,
+        SquaredHinge, WeightedBinaryCrossentropy,
+    };
     pub use crate::{
         ElementwiseKernel, Float, Loss, LossError, LossFloat, Mask, Real, Reduction,
         differentiable, loss,

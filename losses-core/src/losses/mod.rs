@@ -1,0 +1,64 @@
+//! The shipped elementwise losses, each written as scalar Rust with `#[loss]`.
+//!
+//! Every loss here is generic over its float type, so one type serves `f32` and `f64`
+//! data. Float hyper-parameters are stored as `f64`. Names, parameters, their order and
+//! their defaults follow Keras 3, and the `Default` of each type is Keras's default
+//! configuration. The loss of a sample is the mean of the elementwise loss over the
+//! last axis, as in Keras. [`Loss`](crate::Loss) describes how samples, features,
+//! sample weights and [`Reduction`](crate::Reduction)s combine.
+//!
+//! | loss | Keras 3 | PyTorch |
+//! | --- | --- | --- |
+//! | [`MeanSquaredError`] | `MeanSquaredError` | `MSELoss` |
+//! | [`MeanAbsoluteError`] | `MeanAbsoluteError` | `L1Loss` |
+//! | [`MeanAbsolutePercentageError`] | `MeanAbsolutePercentageError` | none |
+//! | [`MeanSquaredLogarithmicError`] | `MeanSquaredLogarithmicError` | none |
+//! | [`Huber`] | `Huber` | `HuberLoss` |
+//! | [`LogCosh`] | `LogCosh` | none |
+//! | [`BinaryCrossentropy`] | `BinaryCrossentropy` | `BCELoss`, or `BCEWithLogitsLoss` for logits |
+//! | [`BinaryFocalCrossentropy`] | `BinaryFocalCrossentropy`, except for logits past about ±16 | `torchvision.ops.sigmoid_focal_loss` (logits, balancing on) |
+//! | [`WeightedBinaryCrossentropy`] | none | `BCEWithLogitsLoss(pos_weight)` for logits |
+//! | [`Poisson`] | `Poisson` | `PoissonNLLLoss(log_input=False)` |
+//! | [`Hinge`] | `Hinge`, except for batches mixing label 0 with other labels | none: `HingeEmbeddingLoss` is a different loss |
+//! | [`SquaredHinge`] | `SquaredHinge`, with the same label exception | none |
+//!
+//! Each type's documentation gives its formula, its parameters, its gradient at kinks
+//! and clip bounds, and where it differs from the Keras 3 and PyTorch losses.
+//!
+//! PyTorch's `reduction="mean"` averages all elements, which equals
+//! [`Reduction::SumOverBatchSize`](crate::Reduction::SumOverBatchSize) here. Its
+//! `reduction="sum"` adds all elements, which is `F` times
+//! [`Reduction::Sum`](crate::Reduction::Sum) here for samples of `F` features, because
+//! the loss of a sample is the mean over its features.
+//!
+//! The [`helpers`] module holds the overflow-free sigmoid and softplus that the
+//! losses are built on. They are `#[differentiable]`, so user-written losses can call
+//! them too.
+//!
+//! ```
+//! use losses_core::prelude::*;
+//! use ndarray::array;
+//!
+//! let loss = Huber::default().with_reduction(Reduction::Sum);
+//! let y_true = array![[0.0f32, 0.0], [1.0, 1.0]];
+//! let y_pred = array![[0.5f32, 0.5], [1.0, 4.0]];
+//!
+//! // Per sample: (0.125 + 0.125) / 2 = 0.125 and (0 + 2.5) / 2 = 1.25.
+//! let value = loss.value(&y_true, &y_pred)?;
+//! assert_eq!(value, 1.375f32);
+//! # Ok::<(), LossError>(())
+//! ```
+
+mod focal;
+pub mod helpers;
+mod hinge;
+mod probabilistic;
+mod regression;
+
+pub use focal::BinaryFocalCrossentropy;
+pub use hinge::{Hinge, SquaredHinge};
+pub use probabilistic::{BinaryCrossentropy, Poisson, WeightedBinaryCrossentropy};
+pub use regression::{
+    Huber, LogCosh, MeanAbsoluteError, MeanAbsolutePercentageError, MeanSquaredError,
+    MeanSquaredLogarithmicError,
+};
