@@ -62,6 +62,17 @@ pub enum LossError {
         /// The sample (row) being evaluated, in row-major order of the leading axes.
         sample: usize,
     },
+    /// Two inputs of a multi-input loss have different leading (sample) shapes.
+    InputShapeMismatch {
+        /// Name of the first input.
+        first: &'static str,
+        /// Shape of the first input.
+        first_shape: Vec<usize>,
+        /// Name of the input that differs.
+        other: &'static str,
+        /// Shape of the input that differs.
+        other_shape: Vec<usize>,
+    },
     /// A label that a loss reads as a class index is negative, fractional, infinite or
     /// NaN.
     InvalidLabel {
@@ -140,6 +151,16 @@ impl fmt::Display for LossError {
             } => write!(
                 f,
                 "{loss} read index {index} of `{slice}`, whose length is {len}, in sample {sample}"
+            ),
+            Self::InputShapeMismatch {
+                first,
+                first_shape,
+                other,
+                other_shape,
+            } => write!(
+                f,
+                "{first} has shape {first_shape:?} but {other} has shape {other_shape:?}; \
+                 all inputs must have the same sample axes (all but the last)"
             ),
             Self::InvalidLabel {
                 loss,

@@ -3,6 +3,7 @@
 
 pub mod elementwise;
 mod layout;
+pub mod multi;
 pub mod rows;
 #[cfg(test)]
 mod tests;
@@ -92,6 +93,61 @@ pub trait RowKernel<T: LossFloat> {
         y_pred: &[T],
         seed: T,
         grad: &mut [T],
+    ) -> Result<T, KernelError>;
+}
+
+/// A loss of several row inputs, such as the two embeddings of a pair, differentiated
+/// with respect to each.
+///
+/// `#[loss(inputs(a, b))]` implements this trait, and inherent `value`,
+/// `value_and_grad` and `per_sample` methods that take one array per input and call the
+/// drivers in [`multi`].
+pub trait MultiRowKernel<T: LossFloat> {
+    /// Type name, for error messages.
+    const NAME: &'static str;
+
+    /// The shape of `y_true`, or `None` when the loss takes no targets.
+    const TARGET: Option<TargetShape>;
+
+    /// The inputs' names, in declaration order.
+    const INPUTS: &'static [&'static str];
+
+    /// Returns the reduction that combines per-sample losses into the value.
+    fn reduction(&self) -> Reduction;
+
+    /// Checks the hyper-parameters.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`LossError::InvalidHyperParameter`] for a value outside its domain.
+    fn validate(&self) -> Result<(), LossError>;
+
+    /// Checks the hyper-parameters against the inputs' row lengths.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`LossError::InvalidHyperParameter`] when they do not fit.
+    fn validate_features(&self, row_lens: &[usize]) -> Result<(), LossError>;
+
+    /// Returns the loss of one sample from its target row and its input rows.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`KernelError`] for an index out of bounds or an invalid label.
+    fn forward(&self, y_true: &[T], inputs: &[&[T]]) -> Result<T, KernelError>;
+
+    /// Returns the loss of one sample and adds `seed × d loss / d input` to each of
+    /// `grads`, which have the input rows' lengths and start at zero.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`KernelError`] for an index out of bounds or an invalid label.
+    fn reverse(
+        &self,
+        y_true: &[T],
+        inputs: &[&[T]],
+        seed: T,
+        grads: &mut [&mut [T]],
     ) -> Result<T, KernelError>;
 }
 

@@ -17,7 +17,8 @@ pub mod reduction;
 pub mod sum;
 
 pub use error::LossError;
-pub use kernel::{ElementwiseKernel, KernelError, RowKernel, TargetShape};
+pub use kernel::multi::MultiBatch;
+pub use kernel::{ElementwiseKernel, KernelError, MultiRowKernel, RowKernel, TargetShape};
 pub use loss::{Batch, Loss};
 pub use losses::{
     BinaryCrossentropy, BinaryFocalCrossentropy, Hinge, Huber, LogCosh, MeanAbsoluteError,
@@ -37,7 +38,8 @@ pub use num_traits::Float;
 /// Items that generated code reaches through `::losses_core::__private`; not a public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::kernel::{elementwise, rows};
+    pub use crate::kernel::{elementwise, multi, rows};
+    pub use ndarray;
     pub use ndarray::{ArrayD, ArrayViewMutD};
 }
 

@@ -10,7 +10,7 @@ use syn::punctuated::Punctuated;
 use syn::{Expr, Ident, Meta, MetaNameValue, Token};
 
 /// The keys `#[loss(...)]` accepts, listed in error messages.
-const KEYS: &str = "`defaults(name = value, ...)`, `require(condition, ...)` and `name = TypeName`";
+const KEYS: &str = "`defaults(name = value, ...)`, `require(condition, ...)`, `inputs(a, b, ...)` and `name = TypeName`";
 
 /// The parsed arguments of `#[loss(...)]`.
 #[derive(Default)]
@@ -21,6 +21,8 @@ pub struct LossArgs {
     pub requirements: Vec<Expr>,
     /// The generated type's name, when the user overrides the UpperCamelCase default.
     pub name: Option<Ident>,
+    /// The differentiated row inputs of a loss of several inputs, in place of `y_pred`.
+    pub inputs: Vec<Ident>,
 }
 
 /// Parses the attribute's token stream, reporting unknown and repeated keys.
@@ -77,13 +79,19 @@ fn parse_key(cx: &mut Ctxt, args: &mut LossArgs, key: &str, meta: Meta) {
                 Err(error) => cx.push(error),
             }
         }
+        ("inputs", Meta::List(list)) => {
+            match list.parse_args_with(Punctuated::<Ident, Token![,]>::parse_terminated) {
+                Ok(idents) => args.inputs = idents.into_iter().collect(),
+                Err(error) => cx.push(error),
+            }
+        }
         ("name", Meta::NameValue(pair)) => match &pair.value {
             Expr::Path(path) if path.path.get_ident().is_some() => {
                 args.name = path.path.get_ident().cloned();
             }
             other => cx.error_spanned(other, "`name` takes a type name, as in `name = Huber`"),
         },
-        ("defaults" | "require", other) => {
+        ("defaults" | "require" | "inputs", other) => {
             cx.error_spanned(
                 other,
                 format!("`{key}` takes a parenthesised list, as in `{key}(...)`"),

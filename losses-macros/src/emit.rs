@@ -19,7 +19,7 @@ use crate::ir::{
     Unary,
 };
 use crate::rules::{self, Ex};
-use crate::signature::{ParamTy, Role, Signature};
+use crate::signature::{FloatTy, ParamTy, Role, Signature};
 use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::{format_ident, quote};
 
@@ -69,7 +69,7 @@ fn value_ident(id: Id) -> Ident {
 
 /// A finite `f64` as a literal, and infinities and NaN as the `f64` constants
 /// (`Literal::f64_suffixed` accepts only finite values).
-fn float_literal(value: f64) -> TokenStream {
+pub fn float_literal(value: f64) -> TokenStream {
     if value.is_finite() {
         let literal = Literal::f64_suffixed(value);
         quote!(#literal)
@@ -85,16 +85,35 @@ fn float_literal(value: f64) -> TokenStream {
 /// A literal, or the standard constant with its value, so that the expansion names the
 /// constant (as clippy's `approx_constant` asks).
 fn constant_tokens(value: f64, text: &str) -> TokenStream {
-    let name = match text.rsplit_once("consts::") {
-        Some((_, name)) => Some(name),
-        None => crate::methods::constant_named(value),
-    };
-    match name {
-        Some(name) => {
-            let name = Ident::new(name, Span::call_site());
+    // `text` is `f32::consts::PI`, `f64::EPSILON` and the like for a named constant,
+    // or the digits of a literal.
+    let path: Vec<&str> = text.split("::").collect();
+    let to_f64 = quote!(::core::primitive::f64::from);
+    let ident = |name: &str| Ident::new(name, Span::call_site());
+    match path.as_slice() {
+        ["f64", "consts", name] => {
+            let name = ident(name);
             quote!(::core::f64::consts::#name)
         }
-        None => float_literal(value),
+        ["f32", "consts", name] => {
+            let name = ident(name);
+            quote!(#to_f64(::core::f32::consts::#name))
+        }
+        ["f64", name] => {
+            let name = ident(name);
+            quote!(::core::primitive::f64::#name)
+        }
+        ["f32", name] => {
+            let name = ident(name);
+            quote!(#to_f64(::core::primitive::f32::#name))
+        }
+        _ => match crate::methods::constant_named(value) {
+            Some(name) => {
+                let name = ident(name);
+                quote!(::core::f64::consts::#name)
+            }
+            None => float_literal(value),
+        },
     }
 }
 
@@ -236,6 +255,28 @@ impl<'a> Emitter<'a> {
         quote!(let #ident: #ty = #expr;)
     }
 
+    /// A float literal or constant as an `f64`. In an `f32` function a literal is read
+    /// as `f32` first, as the original function reads it: rounding its digits to `f64`
+    /// and then to `f32` could give a different value.
+    fn literal_tokens(&self, value: f64, text: &str) -> TokenStream {
+        let concrete_f32 = matches!(&self.sig.float, FloatTy::Concrete(ident) if ident == "f32");
+        if concrete_f32 && !text.contains("::") {
+            if let Ok(literal) = syn::parse_str::<syn::LitFloat>(&format!("{text}f32")) {
+                return quote!(::core::primitive::f64::from(#literal));
+            }
+        }
+        constant_tokens(value, text)
+    }
+
+    /// An argument of a helper call: a float in the call's representation, a `bool` as
+    /// it is, since a helper's `bool` parameter is the same for all samples.
+    fn call_argument(&self, id: Id, want: Want) -> TokenStream {
+        match self.node(id).ty {
+            Ty::Bool => self.value(id, Want::Scalar),
+            _ => self.value(id, want),
+        }
+    }
+
     /// `for var in lo..hi { .. }` with its carried values.
     fn forward_loop(&self, lp: &Loop) -> TokenStream {
         let outs = lp.carried.iter().map(|carried| {
@@ -331,7 +372,7 @@ impl<'a> Emitter<'a> {
                 quote!(#ident)
             }
             Op::Const(value, text) => {
-                let literal = constant_tokens(*value, text);
+                let literal = self.literal_tokens(*value, text);
                 let s = s_ty();
                 quote!(<#s as #real>::from_f64(#literal))
             }
@@ -373,7 +414,7 @@ impl<'a> Emitter<'a> {
             }
             Op::Call(path, args) => {
                 let path = helper_path(path, "forward");
-                let args = args.iter().map(arg);
+                let args = args.iter().map(|id| self.call_argument(*id, want));
                 quote!(#path(#(#args),*))
             }
             Op::LogSumExp(terms) => {
@@ -446,7 +487,7 @@ impl<'a> Emitter<'a> {
             Ex::Val(id) => self.value(*id, Want::Vector),
             Ex::Adj => adjoint.clone(),
             Ex::Lit(value) => {
-                let literal = float_literal(*value);
+                let literal = constant_tokens(*value, "");
                 quote!(<__V as #real>::from_f64(#literal))
             }
             Ex::Neg(a) => {
@@ -938,7 +979,9 @@ impl Reverse<'_, '_> {
         adjoint: &TokenStream,
     ) -> TokenStream {
         let path = helper_path(path, "reverse");
-        let arg_tokens = args.iter().map(|arg| self.em.value(*arg, Want::Vector));
+        let arg_tokens = args
+            .iter()
+            .map(|arg| self.em.call_argument(*arg, Want::Vector));
         let outputs = args
             .iter()
             .filter(|arg| self.em.f.nodes[**arg].ty == Ty::Float)
@@ -1048,8 +1091,12 @@ impl Reverse<'_, '_> {
         let saved = self.adjoints.clone();
         self.depth += 1;
         let forward = self.em.forward_block(block);
-        let phi_text = format!("d_{}", self.em.text.name(phi));
-        let seed = self.accumulate(value, adjoint.clone(), phi_text);
+        // The arm's value may be defined outside an enclosing per-sample arm, so its
+        // share leaves that arm through the guard like any other contribution.
+        let ex = self.masked(phi, value, Ex::Adj);
+        let tokens = self.em.ex_tokens(&ex, adjoint, phi);
+        let text = self.em.text.ex(&ex, phi);
+        let seed = self.accumulate(value, tokens, text);
         let reverse = self.block(block);
         self.depth -= 1;
         self.adjoints = saved;

@@ -18,8 +18,8 @@ pub fn loss(args: TokenStream, input: TokenStream) -> TokenStream {
     };
     let mut cx = Ctxt::default();
     let args = attr::parse(&mut cx, args);
-    let name = item::type_name(&item, &args);
-    let sig = signature::analyze(&mut cx, &item, Kind::Loss);
+    let name = item::type_name(&mut cx, &item, &args);
+    let sig = signature::analyze(&mut cx, &item, Kind::Loss, &args.inputs);
     let mut function = sig
         .as_ref()
         .and_then(|sig| lower::lower(&mut cx, sig, &item));
@@ -44,7 +44,9 @@ pub fn loss(args: TokenStream, input: TokenStream) -> TokenStream {
                         indent(&emitted.doc)
                     );
                     let declared = model.struct_and_constructor(Some(&doc));
-                    let kernels = if sig.row {
+                    let kernels = if sig.multi {
+                        model.multi_impls(&emitted)
+                    } else if sig.row {
                         model.row_impls(&emitted)
                     } else {
                         model.kernel_impls(&emitted)
@@ -74,9 +76,16 @@ pub fn loss(args: TokenStream, input: TokenStream) -> TokenStream {
     item.attrs.retain(|attr| !attr.path().is_ident("doc"));
     // The loss type replaces most uses of the function, so an unused original is
     // not worth a warning.
+    // Row losses index their slices in `for` loops, the only loops the macro can
+    // reverse, which clippy's `needless_range_loop` would flag on the original.
+    let row_allow = sig
+        .as_ref()
+        .filter(|sig| sig.row)
+        .map(|_| quote!(#[allow(clippy::needless_range_loop)]));
     quote! {
         #[doc = #type_doc]
         #[allow(dead_code)]
+        #row_allow
         #item
         #generated
         #errors

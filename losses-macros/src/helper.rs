@@ -16,7 +16,7 @@ pub fn expand(args: TokenStream, mut item: ItemFn) -> TokenStream {
     if !args.is_empty() {
         cx.error_spanned(&args, "`#[differentiable]` takes no arguments");
     }
-    let sig = signature::analyze(&mut cx, &item, Kind::Helper);
+    let sig = signature::analyze(&mut cx, &item, Kind::Helper, &[]);
     let mut function = sig
         .as_ref()
         .and_then(|sig| lower::lower(&mut cx, sig, &item));
@@ -30,7 +30,16 @@ pub fn expand(args: TokenStream, mut item: ItemFn) -> TokenStream {
             companions(&item, sig, &emitted.forward_body, &emitted.reverse_body)
         }
         (Some(sig), _) => fallback::helper_stubs(&item, sig),
-        (None, _) => TokenStream::new(),
+        // Without a float type there is nothing to differentiate, but the companion
+        // type is still declared, so that calls report no unresolved path.
+        (None, _) => {
+            let (vis, name) = (&item.vis, &item.sig.ident);
+            quote! {
+                #[doc(hidden)]
+                #[allow(non_camel_case_types)]
+                #vis enum #name {}
+            }
+        }
     };
     if let Some(Signature {
         float: FloatTy::Generic(ident),

@@ -19,14 +19,14 @@ pub struct LossModel<'a> {
 
 /// The generated type's name: the `name = ...` argument, or the function's name in
 /// UpperCamelCase (`weighted_bce` becomes `WeightedBce`).
-pub fn type_name(item: &ItemFn, args: &LossArgs) -> Ident {
+pub fn type_name(cx: &mut Ctxt, item: &ItemFn, args: &LossArgs) -> Ident {
     if let Some(name) = &args.name {
-        return name.clone();
+        return checked_type_name(cx, name.to_string(), name);
     }
-    let camel: String = item
-        .sig
-        .ident
+    let ident = &item.sig.ident;
+    let camel: String = ident
         .to_string()
+        .trim_start_matches("r#")
         .split('_')
         .filter(|part| !part.is_empty())
         .map(|part| {
@@ -37,7 +37,22 @@ pub fn type_name(item: &ItemFn, args: &LossArgs) -> Ident {
             }
         })
         .collect();
-    Ident::new(&camel, item.sig.ident.span())
+    checked_type_name(cx, camel, ident)
+}
+
+/// `name` as the generated type's ident; a name that is not a valid type name, such as
+/// `Self` or one that starts with a digit, is reported and replaced.
+fn checked_type_name(cx: &mut Ctxt, name: String, span: &Ident) -> Ident {
+    match syn::parse_str::<Ident>(&name) {
+        Ok(mut ident) if !name.is_empty() && name != "Self" => {
+            ident.set_span(span.span());
+            ident
+        }
+        _ => {
+            cx.error_spanned(span, format!("`{name}` cannot name the generated loss type; choose one with `#[loss(name = MyLoss)]`"));
+            Ident::new("__InvalidLossName", span.span())
+        }
+    }
 }
 
 impl LossModel<'_> {
@@ -114,6 +129,7 @@ impl LossModel<'_> {
 
                 /// Creates the loss from its hyper-parameters, in declaration order, with
                 /// the default reduction.
+                #[allow(clippy::too_many_arguments)]
                 pub fn new(#(#new_params),*) -> Self {
                     Self { #(#new_fields,)* reduction: ::losses_core::Reduction::SumOverBatchSize }
                 }
@@ -146,14 +162,27 @@ impl LossModel<'_> {
             return TokenStream::new();
         }
         let mut values = Vec::new();
+        let mut complete = true;
         for param in &hypers {
-            match defaults.iter().find(|(ident, _)| *ident == param.ident) {
-                Some((_, value)) => values.push(default_value(cx, param, value)),
-                None => cx.error_spanned(
-                    &self.item.sig.ident,
-                    format!("`defaults(...)` gives no value for `{}`: give every hyper-parameter a default, or none", param.ident),
-                ),
-            }
+            let value = match defaults.iter().find(|(ident, _)| *ident == param.ident) {
+                Some((_, value)) => default_value(cx, param, value),
+                None => {
+                    let span = defaults
+                        .first()
+                        .map_or(&self.item.sig.ident, |(ident, _)| ident);
+                    cx.error_spanned(
+                        span,
+                        format!("`defaults(...)` gives no value for `{}`: give every hyper-parameter a default, or none", param.ident),
+                    );
+                    None
+                }
+            };
+            complete &= value.is_some();
+            values.extend(value);
+        }
+        // A partial or mistyped `Default` would only add follow-on errors.
+        if !complete {
+            return TokenStream::new();
         }
         let name = &self.name;
         quote! {
@@ -258,7 +287,7 @@ impl LossModel<'_> {
     pub fn call_arg(&self, param: &Param, scalar: &TokenStream) -> TokenStream {
         let ident = &param.ident;
         match (param.role, param.ty, &self.sig.float) {
-            (Role::YTrue | Role::YPred, _, _) => quote!(#ident),
+            (Role::YTrue | Role::YPred | Role::Input, _, _) => quote!(#ident),
             (_, ParamTy::Bool | ParamTy::Index, _) => quote!(self.#ident),
             (_, ParamTy::FloatSlice, _) => quote!(&self.#ident),
             (_, ParamTy::Float, FloatTy::Generic(_)) => {
@@ -332,7 +361,22 @@ impl LossModel<'_> {
             if row_length {
                 shown.push(&features);
             }
-            let format = shown.iter().map(|ident| format!("{ident} = {{:?}}")).collect::<Vec<_>>().join(", ");
+            let slices: Vec<String> = self
+                .hypers()
+                .filter(|param| param.ty == ParamTy::FloatSlice)
+                .map(|param| param.ident.to_string())
+                .collect();
+            let is_slice = |ident: &Ident| slices.contains(&ident.to_string());
+            // A slice is shown by its length: the whole matrix would drown the message.
+            let format = shown
+                .iter()
+                .map(|ident| if is_slice(ident) { format!("{ident}.len() = {{:?}}") } else { format!("{ident} = {{:?}}") })
+                .collect::<Vec<_>>()
+                .join(", ");
+            let shown: Vec<TokenStream> = shown
+                .iter()
+                .map(|ident| if is_slice(ident) { quote!(#ident.len()) } else { quote!(#ident) })
+                .collect();
             quote! {
                 if !(#condition) {
                     return ::core::result::Result::Err(::losses_core::LossError::invalid_hyper_parameter(
@@ -412,7 +456,7 @@ fn contains_ident(tree: proc_macro2::TokenTree, ident: &Ident) -> bool {
 }
 
 /// Checks a default's literal against its parameter's type.
-fn default_value(cx: &mut Ctxt, param: &Param, value: &Expr) -> TokenStream {
+fn default_value(cx: &mut Ctxt, param: &Param, value: &Expr) -> Option<TokenStream> {
     let (negative, inner) = match value {
         Expr::Unary(syn::ExprUnary {
             op: syn::UnOp::Neg(_),
@@ -441,6 +485,7 @@ fn default_value(cx: &mut Ctxt, param: &Param, value: &Expr) -> TokenStream {
             value,
             format!("the default of `{}` must be {expected}", param.ident),
         );
+        return None;
     }
-    value.to_token_stream()
+    Some(value.to_token_stream())
 }

@@ -14,7 +14,7 @@
 //! | derivative rules | [`rules`] |
 //! | forward and reverse emission | [`emit`] |
 //! | the derivation as rustdoc text | [`docs`] |
-//! | generated items | [`item`], [`row_item`], [`helper`] |
+//! | generated items | [`item`], [`row_item`], [`multi_item`], [`helper`] |
 //! | items emitted on error | [`fallback`] |
 
 #![forbid(unsafe_code)]
@@ -24,12 +24,15 @@ mod ctxt;
 mod docs;
 mod emit;
 mod fallback;
+#[cfg(test)]
+mod fuzz;
 mod helper;
 mod ir;
 mod item;
 mod literal;
 mod lower;
 mod methods;
+mod multi_item;
 mod rewrite;
 mod row_item;
 mod rules;

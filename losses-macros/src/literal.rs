@@ -30,9 +30,8 @@ impl VisitMut for Rewriter<'_> {
         {
             if float.suffix().is_empty() {
                 let span = float.span();
-                let digits = proc_macro2::Literal::f64_suffixed(
-                    float.base10_parse::<f64>().unwrap_or(f64::NAN),
-                );
+                let digits =
+                    crate::emit::float_literal(float.base10_parse::<f64>().unwrap_or(f64::NAN));
                 let ty = self.float;
                 *expr = syn::parse_quote_spanned! {span=>
                     <#ty as ::losses_core::num_traits::NumCast>::from(#digits)

@@ -63,6 +63,24 @@ const CONSTANTS: &[(&str, f64)] = &[
     ("FRAC_2_SQRT_PI", std::f64::consts::FRAC_2_SQRT_PI),
     ("FRAC_1_PI", std::f64::consts::FRAC_1_PI),
     ("FRAC_PI_2", std::f64::consts::FRAC_PI_2),
+    ("FRAC_PI_3", std::f64::consts::FRAC_PI_3),
+    ("FRAC_PI_4", std::f64::consts::FRAC_PI_4),
+    ("FRAC_PI_6", std::f64::consts::FRAC_PI_6),
+    ("FRAC_PI_8", std::f64::consts::FRAC_PI_8),
+    ("FRAC_2_PI", std::f64::consts::FRAC_2_PI),
+    ("LOG2_10", std::f64::consts::LOG2_10),
+    ("LOG10_2", std::f64::consts::LOG10_2),
+];
+
+/// Associated constants of `f32` and `f64`, by their `f64` values; an `f32` path takes
+/// the `f32` value instead (see [`constant`]).
+const ASSOCIATED: &[(&str, f64, f32)] = &[
+    ("EPSILON", f64::EPSILON, f32::EPSILON),
+    ("MIN_POSITIVE", f64::MIN_POSITIVE, f32::MIN_POSITIVE),
+    ("MAX", f64::MAX, f32::MAX),
+    ("MIN", f64::MIN, f32::MIN),
+    ("INFINITY", f64::INFINITY, f32::INFINITY),
+    ("NEG_INFINITY", f64::NEG_INFINITY, f32::NEG_INFINITY),
 ];
 
 /// Finds a supported method by name.
@@ -96,12 +114,30 @@ pub fn constant(path: &syn::Path) -> Option<(f64, String)> {
         .iter()
         .map(|segment| segment.ident.to_string())
         .collect();
-    let (last, init) = segments.split_last()?;
-    if init.last().map(String::as_str) != Some("consts") {
-        return None;
-    }
-    let value = CONSTANTS.iter().find(|(name, _)| name == last)?.1;
-    Some((value, segments.join("::")))
+    let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+    // `std::f64::consts::PI`, `core::f32::consts::E`, `f64::consts::LN_2`, or an
+    // associated constant such as `f32::EPSILON`; a user's own `consts` module is not
+    // taken for the standard one.
+    let (float, name, mathematical) = match segments.as_slice() {
+        ["std" | "core", float, "consts", name] | [float, "consts", name] => (*float, *name, true),
+        ["std" | "core", float, name] | [float, name] => (*float, *name, false),
+        _ => return None,
+    };
+    // An `f32` constant has its `f32` value, which is what the original function uses.
+    let value = match (float, mathematical) {
+        ("f64", true) => CONSTANTS.iter().find(|(known, _)| *known == name)?.1,
+        ("f32", true) => f64::from(CONSTANTS.iter().find(|(known, _)| *known == name)?.1 as f32),
+        ("f64", false) => ASSOCIATED.iter().find(|(known, ..)| *known == name)?.1,
+        ("f32", false) => f64::from(ASSOCIATED.iter().find(|(known, ..)| *known == name)?.2),
+        _ => return None,
+    };
+    Some((
+        value,
+        format!(
+            "{float}::{}{name}",
+            if mathematical { "consts::" } else { "" }
+        ),
+    ))
 }
 
 /// The name of the standard constant whose value is exactly `value`, if any.

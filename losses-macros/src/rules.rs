@@ -107,13 +107,7 @@ pub fn vjp(op: &Op, y: Id) -> Vec<(Id, Ex)> {
             0 => Vec::new(),
             1 => vec![(*a, g())],
             2 => vec![(*a, mul(g(), mul(lit(2.0), val(*a))))],
-            n => vec![(
-                *a,
-                mul(
-                    g(),
-                    mul(lit(f64::from(*n)), Ex::Powi(Box::new(val(*a)), n - 1)),
-                ),
-            )],
+            n => vec![(*a, mul(g(), mul(lit(f64::from(*n)), lower_power(*a, *n))))],
         },
         // d/dx clamp(x, lo, hi) = 1 on [lo, hi], bounds included; below lo the
         // gradient goes to lo and above hi to hi.
@@ -129,7 +123,17 @@ pub fn vjp(op: &Op, y: Id) -> Vec<(Id, Ex)> {
                 ),
             ),
             (*lo, gate(cmp(Cmp::Lt, val(*x), val(*lo)), g())),
-            (*hi, gate(cmp(Cmp::Gt, val(*x), val(*hi)), g())),
+            // As in the forward `clamp`, `lo` wins when `lo > hi` and `x` is below both.
+            (
+                *hi,
+                gate(
+                    and(
+                        cmp(Cmp::Ge, val(*x), val(*lo)),
+                        cmp(Cmp::Gt, val(*x), val(*hi)),
+                    ),
+                    g(),
+                ),
+            ),
         ],
         // select(m, a, b): a takes g where m holds, b where it does not.
         Op::Select(mask, a, b) => vec![
@@ -268,6 +272,15 @@ fn binary_rule(op: Binary, a: Id, b: Id, y: Id) -> Vec<(Id, Ex)> {
             };
             vec![(a, share(a)), (b, share(b))]
         }
+    }
+}
+
+/// `x^(n-1)` for the rule of `powi`; `n - 1` is no `i32` for `n = i32::MIN`, where the
+/// power is taken as a float exponent instead.
+fn lower_power(x: Id, n: i32) -> Ex {
+    match n.checked_sub(1) {
+        Some(lower) => Ex::Powi(Box::new(val(x)), lower),
+        None => method("powf", vec![val(x), lit(f64::from(n) - 1.0)]),
     }
 }
 

@@ -46,6 +46,8 @@ pub enum Role {
     YPred,
     /// A hyper-parameter, the same for every sample.
     Hyper,
+    /// A differentiated row input of a loss of several inputs, listed in `inputs(...)`.
+    Input,
     /// An argument of a `#[differentiable]` helper: differentiated when it is a float.
     HelperArg,
 }
@@ -65,6 +67,9 @@ pub struct Signature {
     /// Whether `y_true` and `y_pred` are rows (`&[T]`), so the loss is applied per row
     /// along the last axis, rather than per element.
     pub row: bool,
+    /// Whether the loss has several differentiated inputs listed in `inputs(...)`
+    /// instead of `y_pred`.
+    pub multi: bool,
 }
 
 /// Which attribute is being expanded: the two accept different parameter lists.
@@ -75,24 +80,33 @@ pub enum Kind {
 }
 
 /// Checks the signature and builds its model; `None` when it cannot be used at all.
-pub fn analyze(cx: &mut Ctxt, item: &ItemFn, kind: Kind) -> Option<Signature> {
+pub fn analyze(cx: &mut Ctxt, item: &ItemFn, kind: Kind, inputs: &[Ident]) -> Option<Signature> {
     check_qualifiers(cx, item);
     let float = float_type(cx, item)?;
     check_return(cx, item, &float);
 
-    let params: Vec<Param> = item
+    let mut params: Vec<Param> = item
         .sig
         .inputs
         .iter()
         .filter_map(|input| param(cx, input, &float, kind))
         .collect();
     let mut row = false;
-    if kind == Kind::Loss {
+    let multi = !inputs.is_empty();
+    if multi {
+        params = mark_inputs(cx, params, inputs);
+        row = true;
+    } else if kind == Kind::Loss {
         require_param(cx, item, &params, Role::YTrue, "y_true");
         require_param(cx, item, &params, Role::YPred, "y_pred");
         row = check_input_kinds(cx, item, &params);
     }
-    Some(Signature { float, params, row })
+    Some(Signature {
+        float,
+        params,
+        row,
+        multi,
+    })
 }
 
 fn check_qualifiers(cx: &mut Ctxt, item: &ItemFn) {
@@ -222,12 +236,13 @@ fn param(cx: &mut Ctxt, input: &FnArg, float: &FloatTy, kind: Kind) -> Option<Pa
         {
             pat.ident.clone()
         }
+        // Reported, but kept, so that no follow-on error says the parameter is missing.
         Pat::Ident(pat) if pat.mutability.is_some() => {
             cx.error_spanned(
                 pat,
                 "parameters cannot be `mut`: bind a new name with `let` instead",
             );
-            return None;
+            pat.ident.clone()
         }
         other => {
             cx.error_spanned(
@@ -251,6 +266,10 @@ fn param(cx: &mut Ctxt, input: &FnArg, float: &FloatTy, kind: Kind) -> Option<Pa
         return None;
     };
 
+    if kind == Kind::Loss && ident == "reduction" {
+        cx.error_spanned(&ident, "a hyper-parameter cannot be named `reduction`: the loss type has a `reduction` field already; rename it");
+        return None;
+    }
     let role = match (kind, ident.to_string().as_str()) {
         (Kind::Helper, _) => Role::HelperArg,
         (Kind::Loss, "y_true") => Role::YTrue,
@@ -296,6 +315,29 @@ fn require_param(cx: &mut Ctxt, item: &ItemFn, params: &[Param], role: Role, nam
             format!("a loss needs a parameter named `{name}`, as in `fn mse(y_true: f32, y_pred: f32) -> f32`"),
         );
     }
+}
+
+/// Gives the listed parameters the role of differentiated inputs; each must be a row
+/// `&[T]`. `y_true`, if present, is one target per sample or a row.
+fn mark_inputs(cx: &mut Ctxt, mut params: Vec<Param>, inputs: &[Ident]) -> Vec<Param> {
+    for input in inputs {
+        match params.iter_mut().find(|param| param.ident == *input) {
+            Some(param) if param.ty == ParamTy::FloatSlice && param.role != Role::YTrue => param.role = Role::Input,
+            Some(_) => cx.error_spanned(input, format!("`{input}` must be a row `&[T]` to be a differentiated input, and cannot be `y_true`")),
+            None => cx.error_spanned(input, format!("`inputs(...)` names `{input}`, which is not a parameter")),
+        }
+    }
+    for param in &mut params {
+        if param.role == Role::YPred {
+            // `y_pred` is an input like any other when `inputs(...)` lists the inputs.
+            param.role = if inputs.contains(&param.ident) {
+                Role::Input
+            } else {
+                Role::Hyper
+            };
+        }
+    }
+    params
 }
 
 /// Checks that `y_true` and `y_pred` are both floats or both rows, and that slice

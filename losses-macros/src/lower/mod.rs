@@ -29,7 +29,9 @@ pub fn lower(cx: &mut Ctxt, sig: &Signature, item: &ItemFn) -> Option<Function> 
         failed: false,
     };
     lowerer.bind_params();
-    let result = lowerer.fn_body(&item.block);
+    let result = lowerer
+        .fn_body(&item.block)
+        .and_then(|id| lowerer.float_result(&item.block, id));
 
     let body = lowerer.blocks.pop().unwrap_or_default();
     match result {
@@ -83,7 +85,7 @@ impl Lowerer<'_> {
         for (index, param) in self.sig.params.iter().enumerate() {
             let float = matches!(param.ty, ParamTy::Float | ParamTy::FloatSlice);
             let varying = float && param.role != Role::Hyper;
-            let active = float && matches!(param.role, Role::YPred | Role::HelperArg);
+            let active = float && matches!(param.role, Role::YPred | Role::HelperArg | Role::Input);
             let ty = match param.ty {
                 ParamTy::Float | ParamTy::FloatSlice => Ty::Float,
                 ParamTy::Bool => Ty::Bool,
@@ -196,6 +198,19 @@ impl Lowerer<'_> {
         self.block_in_scope(block)
     }
 
+    /// Checks that the function's value is a float.
+    fn float_result(&mut self, block: &syn::Block, id: Id) -> Option<Id> {
+        let found = match self.nodes[id].ty {
+            Ty::Float => return Some(id),
+            Ty::Bool => "a `bool`",
+            Ty::Index => "a `usize`",
+        };
+        self.error(
+            block.stmts.last(),
+            format!("the loss value must be a float, but this is {found}"),
+        )
+    }
+
     fn block_in_scope(&mut self, block: &syn::Block) -> Option<Id> {
         self.scopes.push(Vec::new());
         let value = match block.stmts.split_last() {
@@ -228,7 +243,7 @@ impl Lowerer<'_> {
                 }
                 syn::Stmt::Expr(expr, _) if self.row_statement(expr) => {}
                 syn::Stmt::Expr(expr, _) => {
-                    if self.unsupported(expr).is_none() {
+                    if self.unsupported(expr).is_some() {
                         self.error(expr, "a statement without `let` has no effect in a loss: bind the value with `let` or make it the tail expression");
                     }
                 }
@@ -258,6 +273,10 @@ impl Lowerer<'_> {
             },
             other => {
                 self.error(other, "a `let` binds one plain name, as in `let d = y_pred - y_true;`; tuples and other patterns are not supported");
+                // Bind the pattern's names to nothing, so their uses report nothing more.
+                for name in pattern_names(other) {
+                    self.bind(name, None);
+                }
                 return;
             }
         };
@@ -322,7 +341,7 @@ impl Lowerer<'_> {
             Expr::Index(index) if self.sig.row => self.index_expr(index),
             Expr::Cast(cast) if self.sig.row => self.cast(cast),
             other => {
-                if self.unsupported(other).is_none() {
+                if self.unsupported(other).is_some() {
                     self.error(other, "this expression is not supported in a loss body; supported: literals, names, `+ - * /`, comparisons, `&& || !`, `if`/`else`, the float methods and `#[differentiable]` helper calls");
                 }
                 None
@@ -390,6 +409,10 @@ impl Lowerer<'_> {
     fn literal(&mut self, lit: &Lit) -> Option<Id> {
         match lit {
             Lit::Float(float) => match float.base10_parse::<f64>() {
+                Ok(value) if !value.is_finite() => self.error(
+                    float,
+                    "this float literal overflows to infinity; write `f64::INFINITY` if that is meant",
+                ),
                 Ok(value) => Some(self.push(
                     Op::Const(value, float.base10_digits().to_string()),
                     Ty::Float,
@@ -428,7 +451,7 @@ impl Lowerer<'_> {
         if let Some((value, text)) = methods::constant(&path.path) {
             return Some(self.push(Op::Const(value, text), Ty::Float));
         }
-        self.error(path, "unsupported path: a loss body can name its parameters, its `let` bindings and constants such as `std::f64::consts::PI`")
+        self.error(path, "unsupported path: a loss body can name its parameters, its `let` bindings and the standard float constants, such as `std::f64::consts::PI` or `f32::EPSILON`; pass any other constant as a hyper-parameter")
     }
 
     fn unary(&mut self, unary: &syn::ExprUnary) -> Option<Id> {
@@ -602,8 +625,19 @@ impl Lowerer<'_> {
             lit: Lit::Int(int), ..
         }) = inner
         {
-            if let Ok(value) = int.base10_parse::<i32>() {
-                return Some(if negative { -value } else { value });
+            // The magnitude is read as i64, so that i32::MIN, whose magnitude is not an
+            // i32, is accepted.
+            let suffix_ok = matches!(int.suffix(), "" | "i32");
+            let value = int
+                .base10_parse::<i64>()
+                .ok()
+                .map(|value| if negative { -value } else { value });
+            if let (true, Some(Ok(value))) = (suffix_ok, value.map(i32::try_from)) {
+                return Some(value);
+            }
+            if suffix_ok {
+                self.error(expr, "`powi` exponent out of range for `i32`");
+                return None;
             }
         }
         self.error(
@@ -635,6 +669,11 @@ impl Lowerer<'_> {
         }
         let args: Option<Vec<Id>> = args.into_iter().collect();
         let args = args?;
+        for (arg, expr) in args.iter().zip(&call.args) {
+            if self.nodes[*arg].ty == Ty::Bool && self.nodes[*arg].varying {
+                self.error(expr, "a helper's `bool` argument must be the same for all samples: pass a hyper-parameter or a literal, not a comparison of per-sample values");
+            }
+        }
         Some(self.push(Op::Call(func.path.clone(), args), Ty::Float))
     }
 
@@ -724,10 +763,11 @@ impl Lowerer<'_> {
         lower: impl FnOnce(&mut Self) -> Option<Id>,
     ) -> Option<Id> {
         let id = lower(self)?;
-        if self.nodes[id].ty == Ty::Float {
-            return Some(id);
+        match self.nodes[id].ty {
+            Ty::Float => Some(id),
+            Ty::Bool => self.error(arm, "an `if` that yields a `bool` is not supported: combine conditions with `&&`, `||` and `!`"),
+            Ty::Index => self.error(arm, "an `if` in a loss yields a float: write integer literals as floats, as in `1.0`"),
         }
-        self.error(arm, "an `if` that yields a `bool` is not supported: combine conditions with `&&`, `||` and `!`")
     }
 
     /// The guard of an arm: its condition, and-ed with the enclosing guard if any.
@@ -737,4 +777,18 @@ impl Lowerer<'_> {
             None => cond,
         }
     }
+}
+
+/// The names a pattern binds, for a rejected pattern.
+fn pattern_names(pat: &Pat) -> Vec<String> {
+    struct Names(Vec<String>);
+    impl<'ast> syn::visit::Visit<'ast> for Names {
+        fn visit_pat_ident(&mut self, pat: &'ast syn::PatIdent) {
+            self.0.push(pat.ident.to_string());
+            syn::visit::visit_pat_ident(self, pat);
+        }
+    }
+    let mut names = Names(Vec::new());
+    syn::visit::Visit::visit_pat(&mut names, pat);
+    names.0
 }

@@ -471,6 +471,14 @@ impl Lowerer<'_> {
             .iter()
             .filter(|id| self.nodes[**id].op.operands().contains(&phi))
             .count();
+        // A running value read later in the same iteration is not a plain reduction:
+        // the reverse pass would need its value at every iteration.
+        if defined
+            .iter()
+            .any(|id| self.nodes[*id].op.operands().contains(&next))
+        {
+            return None;
+        }
         if let Op::LoopOut = self.nodes[next].op {
             // A sum continued by a nested loop, as in `for i { for j { acc += e } }`.
             let nested_sum = body.stmts.iter().any(|stmt| match stmt {
@@ -488,11 +496,34 @@ impl Lowerer<'_> {
         }
         let one_side = |a: Id, b: Id| (a == phi) != (b == phi);
         match self.nodes[next].op {
-            Op::Binary(Binary::Add, a, b) if one_side(a, b) => Some(Reduction::Sum),
-            Op::Binary(Binary::Sub, a, b) if a == phi && b != phi => Some(Reduction::Sum),
             Op::Binary(Binary::Max, a, b) if one_side(a, b) => Some(Reduction::Max),
             Op::Binary(Binary::Min, a, b) if one_side(a, b) => Some(Reduction::Min),
+            _ if self.sum_chain(next, phi, &defined) => Some(Reduction::Sum),
             _ => None,
+        }
+    }
+
+    /// Whether `node` is `phi` plus or minus terms, through `+=` and `-=` updates whose
+    /// partial sums nothing else reads: `acc += a; acc -= b;` is still a sum.
+    fn sum_chain(&self, node: Id, phi: Id, defined: &[Id]) -> bool {
+        if node == phi {
+            return true;
+        }
+        let used_once = |id: Id| {
+            id == phi
+                || defined
+                    .iter()
+                    .filter(|user| self.nodes[**user].op.operands().contains(&id))
+                    .count()
+                    == 1
+        };
+        match self.nodes[node].op {
+            Op::Binary(Binary::Add, a, b) => {
+                (used_once(a) && self.sum_chain(a, phi, defined))
+                    || (used_once(b) && self.sum_chain(b, phi, defined))
+            }
+            Op::Binary(Binary::Sub, a, _) => used_once(a) && self.sum_chain(a, phi, defined),
+            _ => false,
         }
     }
 }

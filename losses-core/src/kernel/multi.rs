@@ -1,0 +1,328 @@
+//! Batch drivers for a [`MultiRowKernel`]: a loss of several row inputs, such as the two
+//! embeddings of a pair, differentiated with respect to each.
+//!
+//! Every input has its samples along the leading axes and its rows along the last
+//! axis. All inputs share the leading shape; each has its own row length. A 1-D input is
+//! one sample. `y_true`, when the kernel takes one, has the first input's shape
+//! ([`TargetShape::Row`]) or the leading shape, with or without a last axis of 1
+//! ([`TargetShape::PerSample`]). The value is `Σᵢ wᵢ lᵢ / D` with the divisor `D` of
+//! [`Reduction`], and one call to [`MultiRowKernel::reverse`] per sample, seeded with
+//! `wᵢ / D`, gives the sample's loss and its gradient rows for every input.
+
+use std::borrow::Cow;
+
+use ndarray::{ArrayD, ArrayViewD, ArrayViewMutD, IxDyn};
+
+use super::layout::{per_sample_weights, to_row_major};
+use super::{KernelError, MultiRowKernel, TargetShape};
+use crate::sum::{sum_map, sum_slice};
+use crate::{LossError, LossFloat, Reduction};
+
+/// The arrays a multi-input loss is evaluated on.
+#[derive(Clone, Debug)]
+pub struct MultiBatch<'a, T> {
+    /// Targets, when the loss takes them.
+    pub y_true: Option<ArrayViewD<'a, T>>,
+    /// The differentiated inputs, in the loss's declaration order.
+    pub inputs: Vec<ArrayViewD<'a, T>>,
+    /// Optional sample weights, in one of the shapes accepted by [`Loss`](crate::Loss).
+    pub sample_weight: Option<ArrayViewD<'a, T>>,
+}
+
+/// Evaluates the reduced loss. Never calls [`MultiRowKernel::reverse`].
+///
+/// # Errors
+///
+/// Returns [`LossError`] for an invalid hyper-parameter or row length,
+/// [`Reduction::None`], shapes that do not match, empty inputs, a sample-weight shape
+/// that is not accepted, or an error the kernel reports for a sample.
+pub fn value<T: LossFloat, K: MultiRowKernel<T>>(
+    kernel: &K,
+    batch: MultiBatch<'_, T>,
+) -> Result<T, LossError> {
+    let reduction = check_scalar_reduction(kernel)?;
+    let rows = Rows::new(kernel, batch)?;
+    let Some(divisor) = rows.divisor(reduction) else {
+        return Ok(T::zero());
+    };
+    let losses =
+        rows.map(|sample, y_true, inputs| report::<K, T>(kernel.forward(y_true, inputs), sample))?;
+    Ok(rows.weighted_sum(&losses) / divisor)
+}
+
+/// Evaluates the reduced loss and writes its gradient with respect to each input into
+/// the matching `grads` entry, which must have that input's shape. Every element is
+/// overwritten.
+///
+/// # Errors
+///
+/// As [`value`], and for a gradient output whose shape differs from its input's. The
+/// outputs are left unchanged on error.
+pub fn value_and_grad_into<T: LossFloat, K: MultiRowKernel<T>>(
+    kernel: &K,
+    batch: MultiBatch<'_, T>,
+    mut grads: Vec<ArrayViewMutD<'_, T>>,
+) -> Result<T, LossError> {
+    let reduction = check_scalar_reduction(kernel)?;
+    let rows = Rows::new(kernel, batch)?;
+    for (grad, shape) in grads.iter().zip(&rows.shapes) {
+        if grad.shape() != shape.as_slice() {
+            return Err(LossError::GradientShape {
+                grad: grad.shape().to_vec(),
+                expected: shape.clone(),
+            });
+        }
+    }
+    let Some(divisor) = rows.divisor(reduction) else {
+        grads.iter_mut().for_each(|grad| grad.fill(T::zero()));
+        return Ok(T::zero());
+    };
+
+    // The kernel adds into its gradient rows, so the buffers start at zero.
+    let mut buffers: Vec<Vec<T>> = rows
+        .inputs
+        .iter()
+        .map(|input| vec![T::zero(); input.len()])
+        .collect();
+    let losses = rows.map(|sample, y_true, inputs| {
+        let seed = rows.weight(sample) / divisor;
+        let mut row_grads: Vec<&mut [T]> = buffers
+            .iter_mut()
+            .zip(&rows.row_lens)
+            .map(|(buffer, &len)| &mut buffer[sample * len..(sample + 1) * len])
+            .collect();
+        report::<K, T>(kernel.reverse(y_true, inputs, seed, &mut row_grads), sample)
+    })?;
+    for (grad, buffer) in grads.iter_mut().zip(buffers) {
+        for (element, value) in grad.iter_mut().zip(buffer) {
+            *element = value;
+        }
+    }
+    Ok(rows.weighted_sum(&losses) / divisor)
+}
+
+/// Evaluates the per-sample losses, times the sample weights if any, in the leading
+/// shape (`[1]` for 1-D inputs), whatever the reduction.
+///
+/// # Errors
+///
+/// As [`value`], except that [`Reduction::None`] is accepted.
+pub fn per_sample<T: LossFloat, K: MultiRowKernel<T>>(
+    kernel: &K,
+    batch: MultiBatch<'_, T>,
+) -> Result<ArrayD<T>, LossError> {
+    kernel.validate()?;
+    let rows = Rows::new(kernel, batch)?;
+    let losses = rows.map(|sample, y_true, inputs| {
+        let loss = report::<K, T>(kernel.forward(y_true, inputs), sample)?;
+        Ok(rows.weight(sample) * loss)
+    })?;
+    let shape = rows.sample_shape.clone();
+    ArrayD::from_shape_vec(IxDyn(&shape), losses).map_err(|_| LossError::EmptyInput { shape })
+}
+
+/// A checked batch, with every array as a row-major slice.
+struct Rows<'a, T: Clone> {
+    y_true: Option<Cow<'a, [T]>>,
+    inputs: Vec<Cow<'a, [T]>>,
+    weights: Option<Cow<'a, [T]>>,
+    /// Each input's shape as given.
+    shapes: Vec<Vec<usize>>,
+    /// Each input's row length.
+    row_lens: Vec<usize>,
+    sample_shape: Vec<usize>,
+    sample_count: usize,
+    /// Row length of `y_true`.
+    target_len: usize,
+}
+
+impl<'a, T: LossFloat> Rows<'a, T> {
+    fn new<K: MultiRowKernel<T>>(kernel: &K, batch: MultiBatch<'a, T>) -> Result<Self, LossError> {
+        let names = K::INPUTS;
+        let shapes: Vec<Vec<usize>> = batch
+            .inputs
+            .iter()
+            .map(|input| input.shape().to_vec())
+            .collect();
+        let (first, sample_shape) = leading_shape(&shapes)?;
+        for (name, shape) in names.iter().zip(&shapes).skip(1) {
+            if split_rows(shape).0 != split_rows(first).0 {
+                return Err(LossError::InputShapeMismatch {
+                    first: names[0],
+                    first_shape: first.clone(),
+                    other: name,
+                    other_shape: shape.clone(),
+                });
+            }
+        }
+        let row_lens: Vec<usize> = shapes.iter().map(|shape| split_rows(shape).1).collect();
+        if let Some(empty) = batch.inputs.iter().position(|input| input.is_empty()) {
+            return Err(LossError::EmptyInput {
+                shape: shapes[empty].clone(),
+            });
+        }
+        let target_len = match (&batch.y_true, K::TARGET) {
+            (Some(y_true), Some(target)) => {
+                check_target_shape(target, y_true.shape(), first, &sample_shape, row_lens[0])?
+            }
+            _ => 0,
+        };
+        kernel.validate_features(&row_lens)?;
+        let weights = match batch.sample_weight {
+            Some(weights) => Some(per_sample_weights(weights, &sample_shape)?),
+            None => None,
+        };
+        Ok(Self {
+            y_true: batch.y_true.map(to_row_major),
+            inputs: batch.inputs.into_iter().map(to_row_major).collect(),
+            weights,
+            sample_count: sample_shape.iter().product(),
+            shapes,
+            row_lens,
+            sample_shape,
+            target_len,
+        })
+    }
+
+    /// Runs `row` on every sample in order, stopping at the first error.
+    fn map(
+        &self,
+        mut row: impl FnMut(usize, &[T], &[&[T]]) -> Result<T, LossError>,
+    ) -> Result<Vec<T>, LossError> {
+        let mut rows: Vec<&[T]> = Vec::with_capacity(self.inputs.len());
+        (0..self.sample_count)
+            .map(|sample| {
+                rows.clear();
+                for (input, &len) in self.inputs.iter().zip(&self.row_lens) {
+                    rows.push(&input[sample * len..(sample + 1) * len]);
+                }
+                let target = match &self.y_true {
+                    Some(y_true) => {
+                        &y_true[sample * self.target_len..(sample + 1) * self.target_len]
+                    }
+                    None => &[],
+                };
+                row(sample, target, &rows)
+            })
+            .collect()
+    }
+
+    fn weight(&self, sample: usize) -> T {
+        self.weights
+            .as_ref()
+            .map_or(T::one(), |weights| weights[sample])
+    }
+
+    fn weighted_sum(&self, losses: &[T]) -> T {
+        sum_map(self.sample_count, |sample| {
+            self.weight(sample) * losses[sample]
+        })
+    }
+
+    /// The divisor of the weighted sum, or `None` when the reduction is
+    /// [`Reduction::Mean`] and the weights sum to 0, where value and gradient are 0.
+    fn divisor(&self, reduction: Reduction) -> Option<T> {
+        let weight_sum = match reduction {
+            Reduction::Sum => return Some(T::one()),
+            Reduction::Mean => self
+                .weights
+                .as_ref()
+                .map_or(T::from_usize(self.sample_count), |weights| {
+                    sum_slice(weights)
+                }),
+            Reduction::SumOverBatchSize | Reduction::None => T::from_usize(self.sample_count),
+        };
+        if weight_sum == T::zero() {
+            None
+        } else {
+            Some(weight_sum)
+        }
+    }
+}
+
+/// The first input's shape and the per-sample shape.
+fn leading_shape(shapes: &[Vec<usize>]) -> Result<(&Vec<usize>, Vec<usize>), LossError> {
+    let first = shapes
+        .first()
+        .ok_or(LossError::EmptyInput { shape: Vec::new() })?;
+    let leading = split_rows(first).0;
+    let sample_shape = if leading.is_empty() {
+        vec![1]
+    } else {
+        leading.to_vec()
+    };
+    Ok((first, sample_shape))
+}
+
+/// Splits a shape into its leading axes and its row length; a 1-D shape is one row.
+fn split_rows(shape: &[usize]) -> (&[usize], usize) {
+    match shape.split_last() {
+        Some((&len, leading)) => (leading, len),
+        None => (&[], 1),
+    }
+}
+
+/// Checks `y_true`'s shape against what the kernel takes and returns its row length.
+pub(super) fn check_target_shape(
+    target: TargetShape,
+    y_true: &[usize],
+    first: &[usize],
+    sample_shape: &[usize],
+    row_len: usize,
+) -> Result<usize, LossError> {
+    let mismatch = || LossError::ShapeMismatch {
+        y_true: y_true.to_vec(),
+        y_pred: first.to_vec(),
+    };
+    match target {
+        TargetShape::Row if y_true == first => Ok(row_len),
+        TargetShape::Row => Err(mismatch()),
+        TargetShape::PerSample => {
+            // One target per sample: the leading shape, with or without a trailing 1.
+            let leading = if first.len() <= 1 {
+                &[][..]
+            } else {
+                sample_shape
+            };
+            let with_one: Vec<usize> = leading.iter().copied().chain([1]).collect();
+            if y_true == leading || y_true == with_one.as_slice() {
+                Ok(1)
+            } else {
+                Err(mismatch())
+            }
+        }
+    }
+}
+
+/// Converts a kernel's error for one sample into a [`LossError`] naming the sample.
+fn report<K: MultiRowKernel<T>, T: LossFloat>(
+    result: Result<T, KernelError>,
+    sample: usize,
+) -> Result<T, LossError> {
+    result.map_err(|error| match error {
+        KernelError::OutOfBounds { slice, index, len } => LossError::IndexOutOfBounds {
+            loss: K::NAME,
+            slice,
+            index,
+            len,
+            sample,
+        },
+        KernelError::InvalidLabel { value } => LossError::InvalidLabel {
+            loss: K::NAME,
+            value,
+            sample,
+        },
+    })
+}
+
+/// Validates the hyper-parameters and returns the reduction, unless it is
+/// [`Reduction::None`], which has no scalar value.
+fn check_scalar_reduction<T: LossFloat, K: MultiRowKernel<T>>(
+    kernel: &K,
+) -> Result<Reduction, LossError> {
+    kernel.validate()?;
+    match kernel.reduction() {
+        Reduction::None => Err(LossError::NoScalarValue),
+        reduction => Ok(reduction),
+    }
+}

@@ -1,0 +1,12 @@
+use losses_core::prelude::*;
+
+#[loss]
+fn squared(y_true: f32, y_pred: f32) -> f32 {
+    let square = |x: f32| x * x;
+    square(y_pred - y_true)
+}
+
+fn main() {
+    let loss = Squared::new();
+    let _ = loss.value(&ndarray::array![1.0f32], &ndarray::array![0.5f32]);
+}

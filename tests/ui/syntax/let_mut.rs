@@ -1,0 +1,12 @@
+use losses_core::prelude::*;
+
+#[loss]
+fn accumulated(y_true: f32, y_pred: f32) -> f32 {
+    let mut e = y_pred - y_true;
+    e * e
+}
+
+fn main() {
+    let loss = Accumulated::new();
+    let _ = loss.value(&ndarray::array![1.0f32], &ndarray::array![0.5f32]);
+}

@@ -1,0 +1,12 @@
+use losses_core::prelude::*;
+
+#[loss]
+fn named(y_true: f32, y_pred: f32) -> f32 {
+    let label = "mae";
+    (y_pred - y_true).abs()
+}
+
+fn main() {
+    let loss = Named::new();
+    let _ = loss.value(&ndarray::array![1.0f32], &ndarray::array![0.5f32]);
+}
