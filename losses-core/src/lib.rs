@@ -21,6 +21,10 @@ pub use kernel::multi::MultiBatch;
 pub use kernel::{ElementwiseKernel, KernelError, MultiRowKernel, RowKernel, TargetShape};
 pub use loss::{Batch, Loss};
 pub use losses::{
+    ApproxNdcg, CategoricalCrossentropy, CategoricalFocalCrossentropy, CategoricalHinge,
+    CosineSimilarity, Dice, Jaccard, KLDivergence, Mahalanobis, Tversky,
+};
+pub use losses::{
     BinaryCrossentropy, BinaryFocalCrossentropy, Hinge, Huber, LogCosh, MeanAbsoluteError,
     MeanAbsolutePercentageError, MeanSquaredError, MeanSquaredLogarithmicError, Poisson,
     SquaredHinge, WeightedBinaryCrossentropy,
@@ -45,6 +49,10 @@ pub mod __private {
 
 /// Everything a user of the crate needs in scope.
 pub mod prelude {
+    pub use crate::losses::{
+        ApproxNdcg, CategoricalCrossentropy, CategoricalFocalCrossentropy, CategoricalHinge,
+        CosineSimilarity, Dice, Jaccard, KLDivergence, Mahalanobis, Tversky,
+    };
     pub use crate::losses::{
         BinaryCrossentropy, BinaryFocalCrossentropy, Hinge, Huber, LogCosh, MeanAbsoluteError,
         MeanAbsolutePercentageError, MeanSquaredError, MeanSquaredLogarithmicError, Poisson,

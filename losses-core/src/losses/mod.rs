@@ -22,6 +22,24 @@
 //! | [`Hinge`] | `Hinge`, except for batches mixing label 0 with other labels | none: `HingeEmbeddingLoss` is a different loss |
 //! | [`SquaredHinge`] | `SquaredHinge`, with the same label exception | none |
 //!
+//! The row losses take each sample's row along the last axis as one vector: class
+//! scores, a flattened segmentation mask, a list of items to rank or a feature vector.
+//! Their loss of a sample is a function of the whole row, such as a sum over classes,
+//! not a mean over features.
+//!
+//! | loss | Keras 3 | PyTorch |
+//! | --- | --- | --- |
+//! | [`CategoricalCrossentropy`] | `CategoricalCrossentropy` | `CrossEntropyLoss` with probability targets, for logits |
+//! | [`CategoricalFocalCrossentropy`] | `CategoricalFocalCrossentropy`, except for softmax probabilities outside `[1e-7, 1 - 1e-7]` | none |
+//! | [`CategoricalHinge`] | `CategoricalHinge` | none: `MultiMarginLoss` is a different loss |
+//! | [`KLDivergence`] | `KLDivergence` | `KLDivLoss(reduction="batchmean")` on log-probabilities, without the clips |
+//! | [`CosineSimilarity`] | `CosineSimilarity` | `-cosine_similarity(eps=1e-7)` |
+//! | [`Dice`] | `Dice(axis=-1)`, with `smooth` in place of its epsilon | none |
+//! | [`Jaccard`] | none | none |
+//! | [`Tversky`] | `Tversky(axis=-1)`, with `alpha` and `beta` swapped and `smooth` in place of its epsilon | none |
+//! | [`ApproxNdcg`] | none: TF-Ranking's `ApproxNDCGLoss` | none |
+//! | [`Mahalanobis`] | none | none |
+//!
 //! Each type's documentation gives its formula, its parameters, its gradient at kinks
 //! and clip bounds, and where it differs from the Keras 3 and PyTorch losses.
 //!
@@ -49,16 +67,28 @@
 //! # Ok::<(), LossError>(())
 //! ```
 
+mod anomaly;
+mod categorical;
+mod divergence;
 mod focal;
 pub mod helpers;
 mod hinge;
 mod probabilistic;
+mod ranking;
 mod regression;
+mod segmentation;
+mod similarity;
 
+pub use anomaly::Mahalanobis;
+pub use categorical::{CategoricalCrossentropy, CategoricalFocalCrossentropy, CategoricalHinge};
+pub use divergence::KLDivergence;
 pub use focal::BinaryFocalCrossentropy;
 pub use hinge::{Hinge, SquaredHinge};
 pub use probabilistic::{BinaryCrossentropy, Poisson, WeightedBinaryCrossentropy};
+pub use ranking::ApproxNdcg;
 pub use regression::{
     Huber, LogCosh, MeanAbsoluteError, MeanAbsolutePercentageError, MeanSquaredError,
     MeanSquaredLogarithmicError,
 };
+pub use segmentation::{Dice, Jaccard, Tversky};
+pub use similarity::CosineSimilarity;

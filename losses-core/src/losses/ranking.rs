@@ -1,0 +1,98 @@
+//! Listwise ranking losses: each sample's row is one list of items, with graded
+//! relevance labels in `y_true` and the model's scores in `y_pred`.
+
+use super::helpers::sigmoid;
+use crate::{Float, loss};
+
+/// ApproxNDCG: the negative NDCG of the list ranked by the scores, with each item's rank
+/// replaced by a smooth function of the scores so that it has a gradient.
+///
+/// From Qin, Liu and Li, "A general approximation framework for direct optimization
+/// of information retrieval measures", Information Retrieval 13 (2010):
+///
+/// ```text
+/// rankᵢ = 1 + Σ_{j ≠ i} sigmoid((sⱼ - sᵢ) / temperature)
+/// gainᵢ = 2^relᵢ - 1
+/// DCG   = Σᵢ gainᵢ / log2(1 + rankᵢ)
+/// IDCG  = Σᵢ gainᵢ / log2(1 + idealᵢ)
+/// loss  = -DCG / IDCG     for IDCG > 0
+///       = 0               otherwise
+/// ```
+///
+/// `s = ŷ` are the scores and `rel = y` the labels. `idealᵢ` is the item's position
+/// when the list is sorted by label, highest first, with ties in index order:
+/// `1 + #{j : relⱼ > relᵢ} + #{j < i : relⱼ = relᵢ}`. As `temperature` goes to 0,
+/// each sigmoid becomes the indicator of `sⱼ > sᵢ`, `rankᵢ` becomes the item's
+/// position in the list sorted by score, and the loss becomes `-NDCG`. It approaches
+/// -1 for scores that order the list ideally and lie far apart compared with
+/// `temperature`.
+///
+/// The sigmoid is [`sigmoid`](crate::losses::helpers::sigmoid), which does not
+/// overflow, so scores far apart or a small `temperature` give exact 0s and 1s rather
+/// than NaN. The discounts are computed with natural logarithms, `1 / ln(1 + rank)`,
+/// which scales DCG and IDCG by the same factor `ln 2` and leaves the loss unchanged.
+/// The cost is `O(n²)` per list of `n` items.
+///
+/// Parameters, in the order of `ApproxNdcg::new`: `temperature = 0.1`, which must be
+/// `> 0`.
+///
+/// Edge cases:
+///
+/// - A list whose labels are all 0 has no relevant item, so `IDCG = 0`. Its loss is 0
+///   and its gradient 0, never NaN. Under
+///   [`Reduction::SumOverBatchSize`](crate::Reduction::SumOverBatchSize) it still
+///   counts as a sample, so it pulls the mean toward 0. To leave it out, give it a
+///   sample weight of 0 and use [`Reduction::Mean`](crate::Reduction::Mean).
+/// - Tied scores give `sigmoid(0) = 1/2` per pair, with a finite gradient.
+/// - Labels should be `>= 0`. A negative label has a negative gain. It is not treated
+///   as padding.
+///
+/// Keras 3: no ranking losses. TF-Ranking's `tfr.keras.losses.ApproxNDCGLoss(
+/// temperature=0.1)` computes the same approximate ranks, discounts and `-NDCG`. It
+/// gives lists without a relevant item a weight of 0 in its mean and treats negative
+/// labels as padding, unlike this loss.
+/// PyTorch: no loss in `torch.nn`.
+///
+/// ```
+/// use losses_core::prelude::*;
+/// use ndarray::array;
+///
+/// // Scores far apart give exact ranks: the relevant item is ranked second of two,
+/// // so NDCG = (1 / log2 3) / (1 / log2 2).
+/// let loss = ApproxNdcg::default();
+/// let value: f64 = loss.value(&array![[1.0, 0.0]], &array![[0.0, 100.0]])?;
+/// assert!((value + 1.0 / 3.0f64.log2()).abs() < 1e-12);
+///
+/// // A list without a relevant item contributes 0.
+/// let (value, grad) = loss.value_and_grad(&array![[0.0, 0.0]], &array![[0.3, 0.1]])?;
+/// assert_eq!(value, 0.0);
+/// assert_eq!(grad, array![[0.0, 0.0]]);
+/// # Ok::<(), LossError>(())
+/// ```
+#[loss(defaults(temperature = 0.1), require(temperature > 0.0))]
+fn approx_ndcg<T: Float>(y_true: &[T], y_pred: &[T], temperature: T) -> T {
+    let mut dcg = 0.0;
+    let mut ideal_dcg = 0.0;
+    for i in 0..y_pred.len() {
+        let mut rank = 1.0;
+        let mut ideal_position = 1.0;
+        for j in 0..y_pred.len() {
+            rank += if i == j {
+                0.0
+            } else {
+                sigmoid((y_pred[j] - y_pred[i]) / temperature)
+            };
+            let ahead = y_true[j] > y_true[i] || (y_true[j] == y_true[i] && j < i);
+            ideal_position += if ahead { 1.0 } else { 0.0 };
+        }
+        // 2^rel - 1, and natural logarithms: the base cancels in DCG / IDCG.
+        let gain = (y_true[i] * std::f64::consts::LN_2).exp_m1();
+        dcg += gain / (1.0 + rank).ln();
+        ideal_dcg += gain / (1.0 + ideal_position).ln();
+    }
+    if ideal_dcg > 0.0 {
+        -dcg / ideal_dcg
+    } else {
+        0.0
+    }
+}
