@@ -2483,7 +2483,6 @@ mod rows {
         let (value, grad) = row_value_and_grad(&EmptyRange::new(), &[2.0, 0.0], &[3.0, 5.0]);
         assert_eq!((value, grad), (6.0, vec![2.0, 0.0]));
     }
-
 }
 
 // ----- gradient conventions at kinks ---------------------------------------------------
