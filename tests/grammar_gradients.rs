@@ -282,12 +282,6 @@ mod methods {
     }
 
     /// log2, log10 and exp2, whose rules scale by ln 2 or ln 10.
-    // NOTE: the derivative rules emit ln 2 and ln 10 as float literals, which clippy's
-    // deny-by-default `approx_constant` rejects in every crate that uses these methods.
-    #[expect(
-        clippy::approx_constant,
-        reason = "macro bug: the rules of log2, log10 and exp2 emit ln 2 and ln 10 as literals"
-    )]
     mod base_two_and_ten {
         use super::*;
 
@@ -778,11 +772,6 @@ mod methods {
 }
 
 // ----- constants -----------------------------------------------------------------
-
-/// A user module named `consts` whose `E` is not Euler's number.
-mod consts {
-    pub const E: f64 = 0.5;
-}
 
 mod constants {
     use super::*;
@@ -1717,13 +1706,6 @@ mod signatures {
         );
     }
 
-    // NOTE: the generated `new` takes one argument per hyper-parameter and carries no
-    // allow, so clippy's `too_many_arguments` fires on it, and an allow on the function
-    // does not reach it.
-    #[expect(
-        clippy::too_many_arguments,
-        reason = "macro bug: the generated `new` of a loss with eight hyper-parameters trips the lint"
-    )]
     mod eight_hyper_parameters {
         use super::*;
 

@@ -62,6 +62,20 @@ pub enum LossError {
         /// The sample (row) being evaluated, in row-major order of the leading axes.
         sample: usize,
     },
+    /// An input element is outside the loss's domain, found by
+    /// [`Loss::validate_inputs`](crate::Loss::validate_inputs).
+    InvalidInput {
+        /// Name of the loss type.
+        loss: &'static str,
+        /// The element's index in `y_pred`, axis by axis.
+        index: Vec<usize>,
+        /// The violated condition, as written in `valid_inputs(...)`.
+        condition: &'static str,
+        /// The `y_true` value at that position.
+        y_true: f64,
+        /// The `y_pred` value at that position.
+        y_pred: f64,
+    },
     /// Two inputs of a multi-input loss have different leading (sample) shapes.
     InputShapeMismatch {
         /// Name of the first input.
@@ -151,6 +165,17 @@ impl fmt::Display for LossError {
             } => write!(
                 f,
                 "{loss} read index {index} of `{slice}`, whose length is {len}, in sample {sample}"
+            ),
+            Self::InvalidInput {
+                loss,
+                index,
+                condition,
+                y_true,
+                y_pred,
+            } => write!(
+                f,
+                "invalid input for {loss} at index {index:?}: requires {condition}, \
+                 got y_true = {y_true}, y_pred = {y_pred}"
             ),
             Self::InputShapeMismatch {
                 first,

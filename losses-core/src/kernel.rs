@@ -41,6 +41,13 @@ pub trait ElementwiseKernel<T: LossFloat> {
     /// The loss must be bit-identical to [`forward`](Self::forward)'s, so that
     /// a value computed with its gradient equals the value computed alone.
     fn reverse<V: Real<Scalar = T>>(&self, y_true: V, y_pred: V, seed: V) -> (V, V);
+
+    /// Returns the first of the loss's input conditions, `valid_inputs(...)` in
+    /// `#[loss]`, that an element violates, as written. `None` when all hold.
+    fn invalid_inputs(&self, y_true: T, y_pred: T) -> Option<&'static str> {
+        let _ = (y_true, y_pred);
+        None
+    }
 }
 
 /// A loss defined row by row: the loss of a sample is the kernel applied to the
@@ -94,6 +101,13 @@ pub trait RowKernel<T: LossFloat> {
         seed: T,
         grad: &mut [T],
     ) -> Result<T, KernelError>;
+
+    /// Returns the position in the row and the first of the loss's input conditions,
+    /// `valid_inputs(...)` in `#[loss]`, that the row violates. `None` when all hold.
+    fn invalid_inputs(&self, y_true: &[T], y_pred: &[T]) -> Option<(usize, &'static str)> {
+        let _ = (y_true, y_pred);
+        None
+    }
 }
 
 /// A loss of several row inputs, such as the two embeddings of a pair, differentiated

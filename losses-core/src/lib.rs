@@ -8,6 +8,7 @@
 // shipped losses below can use `#[loss]` inside the crate that defines it.
 extern crate self as losses_core;
 
+pub mod check;
 pub mod error;
 pub mod kernel;
 pub mod loss;
@@ -15,6 +16,7 @@ pub mod losses;
 pub mod real;
 pub mod reduction;
 pub mod sum;
+pub mod validated;
 
 pub use error::LossError;
 pub use kernel::multi::MultiBatch;
@@ -35,6 +37,7 @@ pub use losses_macros::differentiable;
 pub use losses_macros::loss;
 pub use real::{LossFloat, Mask, Real};
 pub use reduction::Reduction;
+pub use validated::Validated;
 
 pub use num_traits;
 pub use num_traits::Float;

@@ -10,7 +10,7 @@ use syn::punctuated::Punctuated;
 use syn::{Expr, Ident, Meta, MetaNameValue, Token};
 
 /// The keys `#[loss(...)]` accepts, listed in error messages.
-const KEYS: &str = "`defaults(name = value, ...)`, `require(condition, ...)`, `inputs(a, b, ...)` and `name = TypeName`";
+const KEYS: &str = "`defaults(name = value, ...)`, `require(condition, ...)`, `valid_inputs(condition, ...)`, `inputs(a, b, ...)`, `check(...)` and `name = TypeName`";
 
 /// The parsed arguments of `#[loss(...)]`.
 #[derive(Default)]
@@ -23,6 +23,18 @@ pub struct LossArgs {
     pub name: Option<Ident>,
     /// The differentiated row inputs of a loss of several inputs, in place of `y_pred`.
     pub inputs: Vec<Ident>,
+    /// Conditions on each element's `y_true` and `y_pred` that `validate_inputs` checks.
+    pub valid_inputs: Vec<Expr>,
+    /// Whether to emit a finite-difference test, with the ranges to draw inputs from.
+    pub check: Option<CheckArgs>,
+}
+
+/// The arguments of `check(...)`: the ranges that the generated test draws `y_true`
+/// and `y_pred` from.
+#[derive(Default)]
+pub struct CheckArgs {
+    pub y_true: Option<syn::ExprRange>,
+    pub y_pred: Option<syn::ExprRange>,
 }
 
 /// Parses the attribute's token stream, reporting unknown and repeated keys.
@@ -79,6 +91,20 @@ fn parse_key(cx: &mut Ctxt, args: &mut LossArgs, key: &str, meta: Meta) {
                 Err(error) => cx.push(error),
             }
         }
+        ("valid_inputs", Meta::List(list)) => {
+            match list.parse_args_with(Punctuated::<Expr, Token![,]>::parse_terminated) {
+                Ok(conditions) => args.valid_inputs = conditions.into_iter().collect(),
+                Err(error) => cx.push(error),
+            }
+        }
+        ("check", Meta::Path(_)) => args.check = Some(CheckArgs::default()),
+        ("check", Meta::List(list)) => {
+            let parser = Punctuated::<MetaNameValue, Token![,]>::parse_terminated;
+            match list.parse_args_with(parser) {
+                Ok(pairs) => args.check = Some(check_ranges(cx, pairs)),
+                Err(error) => cx.push(error),
+            }
+        }
         ("inputs", Meta::List(list)) => {
             match list.parse_args_with(Punctuated::<Ident, Token![,]>::parse_terminated) {
                 Ok(idents) => args.inputs = idents.into_iter().collect(),
@@ -91,7 +117,7 @@ fn parse_key(cx: &mut Ctxt, args: &mut LossArgs, key: &str, meta: Meta) {
             }
             other => cx.error_spanned(other, "`name` takes a type name, as in `name = Huber`"),
         },
-        ("defaults" | "require" | "inputs", other) => {
+        ("defaults" | "require" | "inputs" | "valid_inputs", other) => {
             cx.error_spanned(
                 other,
                 format!("`{key}` takes a parenthesised list, as in `{key}(...)`"),
@@ -118,4 +144,27 @@ fn default_pair(cx: &mut Ctxt, pair: MetaNameValue) -> Option<(Ident, Expr)> {
             None
         }
     }
+}
+
+/// Reads `check(y_true = 0.0..1.0, y_pred = 0.05..0.95)`.
+fn check_ranges(cx: &mut Ctxt, pairs: Punctuated<MetaNameValue, Token![,]>) -> CheckArgs {
+    let mut check = CheckArgs::default();
+    for pair in pairs {
+        let range = match &pair.value {
+            Expr::Range(range) if range.start.is_some() && range.end.is_some() => range.clone(),
+            other => {
+                cx.error_spanned(
+                    other,
+                    "`check` takes ranges, as in `check(y_pred = 0.05..0.95)`",
+                );
+                continue;
+            }
+        };
+        match pair.path.get_ident().map(ToString::to_string).as_deref() {
+            Some("y_true") => check.y_true = Some(range),
+            Some("y_pred") => check.y_pred = Some(range),
+            _ => cx.error_spanned(&pair.path, "`check` takes ranges for `y_true` and `y_pred`"),
+        }
+    }
+    check
 }

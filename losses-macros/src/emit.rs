@@ -261,8 +261,10 @@ impl<'a> Emitter<'a> {
     fn literal_tokens(&self, value: f64, text: &str) -> TokenStream {
         let concrete_f32 = matches!(&self.sig.float, FloatTy::Concrete(ident) if ident == "f32");
         if concrete_f32 && !text.contains("::") {
-            if let Ok(literal) = syn::parse_str::<syn::LitFloat>(&format!("{text}f32")) {
-                return quote!(::core::primitive::f64::from(#literal));
+            // Rust reads decimal digits into `f32` with correct rounding; that `f32`
+            // widened to `f64` is exact, and so is its conversion back.
+            if let Ok(single) = text.replace('_', "").parse::<f32>() {
+                return constant_tokens(f64::from(single), "");
             }
         }
         constant_tokens(value, text)

@@ -44,6 +44,7 @@ pub fn loss(args: TokenStream, input: TokenStream) -> TokenStream {
                         indent(&emitted.doc)
                     );
                     let declared = model.struct_and_constructor(Some(&doc));
+                    let check = crate::check::gradient_test(&mut cx, &model);
                     let kernels = if sig.multi {
                         model.multi_impls(&emitted)
                     } else if sig.row {
@@ -51,7 +52,7 @@ pub fn loss(args: TokenStream, input: TokenStream) -> TokenStream {
                     } else {
                         model.kernel_impls(&emitted)
                     };
-                    quote!(#declared #default_impl #kernels)
+                    quote!(#declared #default_impl #kernels #check)
                 }
                 _ => {
                     let stub = fallback::loss_items(&model);

@@ -134,6 +134,12 @@ impl LossModel<'_> {
                     Self { #(#new_fields,)* reduction: ::losses_core::Reduction::SumOverBatchSize }
                 }
 
+                /// Wraps the loss so that every evaluation first checks its inputs with
+                /// `Loss::validate_inputs`.
+                pub fn validated(self) -> ::losses_core::Validated<Self> {
+                    ::losses_core::Validated(self)
+                }
+
                 /// Returns the loss with its per-sample losses combined by `reduction`.
                 pub fn with_reduction(self, reduction: ::losses_core::Reduction) -> Self {
                     Self { #(#kept_fields: self.#kept_fields,)* reduction }
@@ -214,6 +220,28 @@ impl LossModel<'_> {
             .collect();
         let validate = self.validate_body();
         let name_text = name.to_string();
+        let (invalid_inputs, validate_inputs) = if self.args.valid_inputs.is_empty() {
+            (TokenStream::new(), TokenStream::new())
+        } else {
+            let checks = self.input_checks(
+                &elem,
+                |text| quote!(return ::core::option::Option::Some(#text);),
+            );
+            (
+                quote! {
+                    #[allow(unused_variables)]
+                    fn invalid_inputs(&self, y_true: #elem, y_pred: #elem) -> ::core::option::Option<&'static str> {
+                        #checks
+                        ::core::option::Option::None
+                    }
+                },
+                quote! {
+                    fn validate_inputs(&self, batch: ::losses_core::Batch<'_, #elem>) -> ::core::result::Result<(), ::losses_core::LossError> {
+                        ::losses_core::__private::elementwise::validate_inputs(self, batch)
+                    }
+                },
+            )
+        };
         quote! {
             #[automatically_derived]
             impl #name {
@@ -253,6 +281,8 @@ impl LossModel<'_> {
                 fn reverse<__V: ::losses_core::Real<Scalar = #elem>>(&self, y_true: __V, y_pred: __V, seed: __V) -> (__V, __V) {
                     Self::__reverse::<__V>(#(#call_args,)* seed)
                 }
+
+                #invalid_inputs
             }
 
             #[automatically_derived]
@@ -279,6 +309,8 @@ impl LossModel<'_> {
                 ) -> ::core::result::Result<::losses_core::__private::ArrayD<#elem>, ::losses_core::LossError> {
                     ::losses_core::__private::elementwise::per_sample(self, batch)
                 }
+
+                #validate_inputs
             }
         }
     }
@@ -385,6 +417,52 @@ impl LossModel<'_> {
                 }
             }
         });
+        quote!(#(#bindings)* #(#checks)*)
+    }
+}
+
+impl LossModel<'_> {
+    /// The checks of `valid_inputs(...)` on one element, with `y_true` and `y_pred`
+    /// bound to the element's values of type `elem`: each failed condition returns
+    /// `on_failure(text)`.
+    pub fn input_checks(
+        &self,
+        elem: &TokenStream,
+        on_failure: impl Fn(&str) -> TokenStream,
+    ) -> TokenStream {
+        let elem_ident = match &self.sig.float {
+            FloatTy::Generic(_) => Some(Ident::new("__T", proc_macro2::Span::call_site())),
+            FloatTy::Concrete(_) => None,
+        };
+        let _ = elem;
+        let checks = self.args.valid_inputs.iter().map(|condition| {
+            let text = format!("`{}`", condition.to_token_stream()).replace(" . ", ".");
+            let mut condition = condition.clone();
+            if let Some(ident) = &elem_ident {
+                crate::literal::rewrite_expr(&mut condition, ident);
+            }
+            let failure = on_failure(&text);
+            quote! {
+                if !(#condition) {
+                    #failure
+                }
+            }
+        });
+        let bindings = self
+            .hypers()
+            .filter(|param| {
+                self.args
+                    .valid_inputs
+                    .iter()
+                    .any(|condition| mentions(condition, &param.ident))
+            })
+            .map(|param| {
+                let ident = &param.ident;
+                match param.ty {
+                    ParamTy::FloatSlice => quote!(let #ident = self.#ident.as_slice();),
+                    _ => quote!(let #ident = self.#ident;),
+                }
+            });
         quote!(#(#bindings)* #(#checks)*)
     }
 }

@@ -5,21 +5,23 @@
 //!
 //! | phase | module |
 //! |---|---|
-//! | attribute arguments | [`attr`] |
-//! | error collection | [`ctxt`] |
-//! | signature model and checks | [`signature`] |
-//! | supported methods and constants | [`methods`] |
-//! | lowering the body to the IR, with grammar checks | [`lower`], [`ir`] |
-//! | rewrites of unstable patterns | [`rewrite`] |
-//! | derivative rules | [`rules`] |
-//! | forward and reverse emission | [`emit`] |
-//! | the derivation as rustdoc text | [`docs`] |
-//! | generated items | [`item`], [`row_item`], [`multi_item`], [`helper`] |
-//! | items emitted on error | [`fallback`] |
+//! | attribute arguments | `attr` |
+//! | error collection | `ctxt` |
+//! | signature model and checks | `signature` |
+//! | supported methods and constants | `methods` |
+//! | lowering the body to the IR, with grammar checks | `lower`, `ir` |
+//! | rewrites of unstable patterns | `rewrite` |
+//! | derivative rules | `rules` |
+//! | forward and reverse emission | `emit` |
+//! | the derivation as rustdoc text | `docs` |
+//! | generated items | `item`, `row_item`, `multi_item`, `helper` |
+//! | the generated gradient test of `check` | `check` |
+//! | items emitted on error | `fallback` |
 
 #![forbid(unsafe_code)]
 
 mod attr;
+mod check;
 mod ctxt;
 mod docs;
 mod emit;

@@ -12,6 +12,11 @@ use proc_macro2::Ident;
 use syn::visit_mut::VisitMut;
 use syn::{Expr, ExprLit, Lit};
 
+/// Rewrites the float literals of `expr` into conversions to `float`.
+pub fn rewrite_expr(expr: &mut Expr, float: &Ident) {
+    Rewriter { float }.visit_expr_mut(expr);
+}
+
 /// Rewrites the float literals of `block` into conversions to `float`.
 pub fn rewrite(block: &mut syn::Block, float: &Ident) {
     Rewriter { float }.visit_block_mut(block);

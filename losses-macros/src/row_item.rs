@@ -65,6 +65,7 @@ impl LossModel<'_> {
         let validate_features = self.requirement_checks(true);
         let name_text = name.to_string();
         let out_of_bounds = quote!(::losses_core::KernelError);
+        let (invalid_inputs, validate_inputs) = self.row_input_checks(&elem);
         quote! {
             #[automatically_derived]
             impl #name {
@@ -119,6 +120,8 @@ impl LossModel<'_> {
                 ) -> ::core::result::Result<#elem, #out_of_bounds> {
                     Self::__reverse::<#elem>(#(#call_args,)* seed, grad)
                 }
+
+                #invalid_inputs
             }
 
             #[automatically_derived]
@@ -145,7 +148,50 @@ impl LossModel<'_> {
                 ) -> ::core::result::Result<::losses_core::__private::ArrayD<#elem>, ::losses_core::LossError> {
                     ::losses_core::__private::rows::per_sample(self, batch)
                 }
+
+                #validate_inputs
             }
         }
+    }
+
+    /// `invalid_inputs` of the row kernel, which checks `valid_inputs(...)` on each
+    /// element of the row, and the `Loss::validate_inputs` that calls the driver.
+    fn row_input_checks(&self, elem: &TokenStream) -> (TokenStream, TokenStream) {
+        if self.args.valid_inputs.is_empty() {
+            return (TokenStream::new(), TokenStream::new());
+        }
+        let checks = self.input_checks(
+            elem,
+            |text| quote!(return ::core::option::Option::Some((__i, #text));),
+        );
+        // One target per sample is the same for every element of its row.
+        let target = match self
+            .sig
+            .params
+            .iter()
+            .find(|param| param.role == Role::YTrue)
+            .map(|param| param.ty)
+        {
+            Some(ParamTy::FloatSlice) => quote!(__targets.get(__i)),
+            _ => quote!(__targets.first()),
+        };
+        let invalid_inputs = quote! {
+            #[allow(unused_variables)]
+            fn invalid_inputs(&self, __targets: &[#elem], __predictions: &[#elem]) -> ::core::option::Option<(usize, &'static str)> {
+                for (__i, &y_pred) in __predictions.iter().enumerate() {
+                    let ::core::option::Option::Some(&y_true) = #target else {
+                        continue;
+                    };
+                    #checks
+                }
+                ::core::option::Option::None
+            }
+        };
+        let validate_inputs = quote! {
+            fn validate_inputs(&self, batch: ::losses_core::Batch<'_, #elem>) -> ::core::result::Result<(), ::losses_core::LossError> {
+                ::losses_core::__private::rows::validate_inputs(self, batch)
+            }
+        };
+        (invalid_inputs, validate_inputs)
     }
 }

@@ -214,3 +214,49 @@ fn write_row_major<T: LossFloat>(
     }
     result
 }
+
+/// Checks every element against [`ElementwiseKernel::invalid_inputs`] and reports the
+/// first one outside the loss's domain, with its index.
+///
+/// # Errors
+///
+/// Returns the input checks' errors of [`value`], or [`LossError::InvalidInput`].
+pub fn validate_inputs<T: LossFloat, K: ElementwiseKernel<T>>(
+    kernel: &K,
+    batch: Batch<'_, T>,
+) -> Result<(), LossError> {
+    let shape = batch.y_pred.shape().to_vec();
+    let batch = CheckedBatch::new(batch)?;
+    let found = batch
+        .y_true
+        .iter()
+        .zip(batch.y_pred.iter())
+        .enumerate()
+        .find_map(|(position, (&y_true, &y_pred))| {
+            kernel
+                .invalid_inputs(y_true, y_pred)
+                .map(|condition| (position, condition, y_true, y_pred))
+        });
+    match found {
+        None => Ok(()),
+        Some((position, condition, y_true, y_pred)) => Err(LossError::InvalidInput {
+            loss: K::NAME,
+            index: unravel(position, &shape),
+            condition,
+            y_true: y_true.to_f64(),
+            y_pred: y_pred.to_f64(),
+        }),
+    }
+}
+
+/// The row-major index of element `position` of an array of shape `shape`.
+pub(crate) fn unravel(mut position: usize, shape: &[usize]) -> Vec<usize> {
+    let mut index = vec![0; shape.len()];
+    for (axis, &len) in shape.iter().enumerate().rev() {
+        if len > 0 {
+            index[axis] = position % len;
+            position /= len;
+        }
+    }
+    index
+}

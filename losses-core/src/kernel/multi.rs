@@ -121,6 +121,32 @@ pub fn per_sample<T: LossFloat, K: MultiRowKernel<T>>(
     ArrayD::from_shape_vec(IxDyn(&shape), losses).map_err(|_| LossError::EmptyInput { shape })
 }
 
+/// Runs the shape checks of [`value`], then `visit` on each sample's target row and
+/// input rows in order, and returns the first result it gives.
+///
+/// # Errors
+///
+/// Returns the input checks' errors of [`value`].
+pub(super) fn find_row<T: LossFloat, K: MultiRowKernel<T>, R>(
+    kernel: &K,
+    batch: MultiBatch<'_, T>,
+    mut visit: impl FnMut(usize, &[T], &[&[T]]) -> Option<R>,
+) -> Result<Option<R>, LossError> {
+    let rows = Rows::new(kernel, batch)?;
+    let mut found = None;
+    // `map` stops at the first error, which here carries nothing but the stop.
+    let _ = rows.map(
+        |sample, y_true, inputs| match visit(sample, y_true, inputs) {
+            Some(result) => {
+                found = Some(result);
+                Err(LossError::NoScalarValue)
+            }
+            None => Ok(T::zero()),
+        },
+    );
+    Ok(found)
+}
+
 /// A checked batch, with every array as a row-major slice.
 struct Rows<'a, T: Clone> {
     y_true: Option<Cow<'a, [T]>>,

@@ -5,7 +5,7 @@
 //! `y_true`, or its one value when the kernel takes one target per sample (a class
 //! index, a pair label). A 1-D `y_pred` of length `F` is one sample, as Keras treats a
 //! single row of class scores. These drivers run the multi-input drivers of
-//! [`multi`](super::multi) with `y_pred` as the one input, so both kinds of loss follow
+//! [`multi`] with `y_pred` as the one input, so both kinds of loss follow
 //! the same shape rules, reductions and errors.
 
 use ndarray::{ArrayD, ArrayViewMutD};
@@ -143,4 +143,44 @@ pub fn single_target<T: LossFloat>(row: &[T]) -> Result<T, KernelError> {
         index: 0,
         len: 0,
     })
+}
+
+/// Checks every row against [`RowKernel::invalid_inputs`] and reports the first element
+/// outside the loss's domain, with its index in `y_pred`.
+///
+/// # Errors
+///
+/// Returns the input checks' errors of [`value`], or [`LossError::InvalidInput`].
+pub fn validate_inputs<T: LossFloat, K: RowKernel<T>>(
+    kernel: &K,
+    batch: Batch<'_, T>,
+) -> Result<(), LossError> {
+    let shape = batch.y_pred.shape().to_vec();
+    let features = shape.last().copied().unwrap_or(1);
+    let found = multi::find_row(
+        &OneInput(kernel),
+        one_input(batch),
+        |sample, y_true, inputs| {
+            let y_pred = inputs.first()?;
+            let (offset, condition) = kernel.invalid_inputs(y_true, y_pred)?;
+            let target = y_true
+                .get(offset)
+                .or(y_true.first())
+                .map_or(f64::NAN, |value| crate::LossFloat::to_f64(*value));
+            let prediction = y_pred
+                .get(offset)
+                .map_or(f64::NAN, |value| crate::LossFloat::to_f64(*value));
+            Some((sample * features + offset, condition, target, prediction))
+        },
+    )?;
+    match found {
+        None => Ok(()),
+        Some((position, condition, y_true, y_pred)) => Err(LossError::InvalidInput {
+            loss: K::NAME,
+            index: super::elementwise::unravel(position, &shape),
+            condition,
+            y_true,
+            y_pred,
+        }),
+    }
 }
