@@ -311,3 +311,38 @@ fn labelled_margin_at_zero_distance_is_finite() {
     assert_eq!(value, 1.0);
     assert!(grad.iter().all(|g| g.is_finite()), "{grad}");
 }
+
+/// A weighted mean of the predictions, undefined when a row's weights are all zero:
+/// such a row is left out.
+#[loss(exclude_if(y_true.iter().all(|t| *t <= 0.0)))]
+fn target_weighted_mean<T: Float>(y_true: &[T], y_pred: &[T]) -> T {
+    let mut weighted = 0.0;
+    let mut total = 0.0;
+    for i in 0..y_pred.len() {
+        weighted += y_true[i] * y_pred[i];
+        total += y_true[i];
+    }
+    weighted / total
+}
+
+#[test]
+fn excluded_row_is_left_out_of_the_mean() {
+    let loss = TargetWeightedMean::new();
+    let y_true = array![[1.0, 3.0], [0.0, 0.0]];
+    let y_pred = array![[2.0, 4.0], [5.0, 7.0]];
+    let (value, grad) = loss.value_and_grad(&y_true, &y_pred).unwrap();
+    // Only the first row counts: (1·2 + 3·4) / 4 = 3.5, divided by one sample.
+    assert_eq!(value, 3.5);
+    assert_eq!(grad, array![[0.25, 0.75], [0.0, 0.0]]);
+    let per_sample: ArrayD<f64> = loss.per_sample(&y_true, &y_pred).unwrap();
+    assert_eq!(per_sample.as_slice().unwrap(), &[3.5, 0.0]);
+}
+
+#[test]
+fn all_rows_excluded_give_zero() {
+    let (value, grad) = TargetWeightedMean::new()
+        .value_and_grad(&array![[0.0, 0.0]], &array![[5.0, 7.0]])
+        .unwrap();
+    assert_eq!(value, 0.0);
+    assert_eq!(grad, array![[0.0, 0.0]]);
+}

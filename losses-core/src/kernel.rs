@@ -102,6 +102,14 @@ pub trait RowKernel<T: LossFloat> {
         grad: &mut [T],
     ) -> Result<T, KernelError>;
 
+    /// Whether the sample with this target row is left out: it gets loss 0 and
+    /// gradient 0 and does not count in the divisor of the mean. The default leaves
+    /// nothing out; `exclude_if(...)` in `#[loss]` overrides it.
+    fn excluded(&self, y_true: &[T]) -> bool {
+        let _ = y_true;
+        false
+    }
+
     /// Returns the position in the row and the first of the loss's input conditions,
     /// `valid_inputs(...)` in `#[loss]`, that the row violates. `None` when all hold.
     fn invalid_inputs(&self, y_true: &[T], y_pred: &[T]) -> Option<(usize, &'static str)> {
@@ -163,6 +171,14 @@ pub trait MultiRowKernel<T: LossFloat> {
         seed: T,
         grads: &mut [&mut [T]],
     ) -> Result<T, KernelError>;
+
+    /// Whether the sample with this target row is left out: it gets loss 0 and
+    /// gradient 0 and does not count in the divisor of the mean. The default leaves
+    /// nothing out; `exclude_if(...)` in `#[loss]` overrides it.
+    fn excluded(&self, y_true: &[T]) -> bool {
+        let _ = y_true;
+        false
+    }
 }
 
 /// The shape of `y_true` that a row kernel takes.

@@ -10,7 +10,7 @@ use syn::punctuated::Punctuated;
 use syn::{Expr, Ident, Meta, MetaNameValue, Token};
 
 /// The keys `#[loss(...)]` accepts, listed in error messages.
-const KEYS: &str = "`defaults(name = value, ...)`, `require(condition, ...)`, `valid_inputs(condition, ...)`, `inputs(a, b, ...)`, `check(...)` and `name = TypeName`";
+const KEYS: &str = "`defaults(name = value, ...)`, `require(condition, ...)`, `valid_inputs(condition, ...)`, `exclude_if(condition)`, `inputs(a, b, ...)`, `check(...)` and `name = TypeName`";
 
 /// The parsed arguments of `#[loss(...)]`.
 #[derive(Default)]
@@ -27,6 +27,8 @@ pub struct LossArgs {
     pub valid_inputs: Vec<Expr>,
     /// Whether to emit a finite-difference test, with the ranges to draw inputs from.
     pub check: Option<CheckArgs>,
+    /// A condition on a sample's `y_true` under which the sample is left out.
+    pub exclude_if: Option<Expr>,
 }
 
 /// The arguments of `check(...)`: the ranges that the generated test draws `y_true`
@@ -97,6 +99,10 @@ fn parse_key(cx: &mut Ctxt, args: &mut LossArgs, key: &str, meta: Meta) {
                 Err(error) => cx.push(error),
             }
         }
+        ("exclude_if", Meta::List(list)) => match list.parse_args::<Expr>() {
+            Ok(condition) => args.exclude_if = Some(condition),
+            Err(error) => cx.push(error),
+        },
         ("check", Meta::Path(_)) => args.check = Some(CheckArgs::default()),
         ("check", Meta::List(list)) => {
             let parser = Punctuated::<MetaNameValue, Token![,]>::parse_terminated;
@@ -117,7 +123,7 @@ fn parse_key(cx: &mut Ctxt, args: &mut LossArgs, key: &str, meta: Meta) {
             }
             other => cx.error_spanned(other, "`name` takes a type name, as in `name = Huber`"),
         },
-        ("defaults" | "require" | "inputs" | "valid_inputs", other) => {
+        ("defaults" | "require" | "inputs" | "valid_inputs" | "exclude_if", other) => {
             cx.error_spanned(
                 other,
                 format!("`{key}` takes a parenthesised list, as in `{key}(...)`"),

@@ -46,9 +46,9 @@ pub fn loss(args: TokenStream, input: TokenStream) -> TokenStream {
                     let declared = model.struct_and_constructor(Some(&doc));
                     let check = crate::check::gradient_test(&mut cx, &model);
                     let kernels = if sig.multi {
-                        model.multi_impls(&emitted)
+                        model.multi_impls(&mut cx, &emitted)
                     } else if sig.row {
-                        model.row_impls(&emitted)
+                        model.row_impls(&mut cx, &emitted)
                     } else {
                         model.kernel_impls(&emitted)
                     };

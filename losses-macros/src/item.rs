@@ -467,6 +467,59 @@ impl LossModel<'_> {
     }
 }
 
+impl LossModel<'_> {
+    /// The `excluded` method of a row kernel for `exclude_if(...)`: `y_true` is the
+    /// target row, or the sample's one target, and float hyper-parameters have the
+    /// element type `elem`.
+    pub fn exclusion(&self, cx: &mut Ctxt, elem: &TokenStream) -> TokenStream {
+        let Some(condition) = &self.args.exclude_if else {
+            return TokenStream::new();
+        };
+        if !self.sig.row {
+            cx.error_spanned(condition, "`exclude_if` needs a row loss, whose `y_pred` is `&[T]`: an element of an elementwise loss cannot be left out alone");
+            return TokenStream::new();
+        }
+        let mut condition = condition.clone();
+        if let FloatTy::Generic(_) = &self.sig.float {
+            crate::literal::rewrite_expr(
+                &mut condition,
+                &Ident::new("__T", proc_macro2::Span::call_site()),
+            );
+        }
+        let target = self
+            .sig
+            .params
+            .iter()
+            .find(|param| param.role == Role::YTrue)
+            .map(|param| param.ty);
+        let target = match target {
+            Some(ParamTy::FloatSlice) | None => quote!(let y_true: &[#elem] = __targets;),
+            Some(_) => quote! {
+                let ::core::option::Option::Some(&y_true) = __targets.first() else {
+                    return false;
+                };
+            },
+        };
+        let bindings = self.hypers().filter(|param| mentions(&condition, &param.ident)).map(|param| {
+            let ident = &param.ident;
+            match (param.ty, &self.sig.float) {
+                (ParamTy::FloatSlice, _) => quote!(let #ident = self.#ident.as_slice();),
+                (ParamTy::Float, FloatTy::Generic(_)) => {
+                    quote!(let #ident = <#elem as ::losses_core::LossFloat>::from_f64_value(self.#ident);)
+                }
+                _ => quote!(let #ident = self.#ident;),
+            }
+        });
+        quote! {
+            fn excluded(&self, __targets: &[#elem]) -> bool {
+                #target
+                #(#bindings)*
+                #condition
+            }
+        }
+    }
+}
+
 /// The bound on `__V` of the generated functions.
 pub fn kernel_bound(sig: &Signature) -> TokenStream {
     match &sig.float {

@@ -2,6 +2,7 @@
 //! kernel functions, the `MultiRowKernel` impl, and inherent `value`,
 //! `value_and_grad` and `per_sample` methods that take one array per input.
 
+use crate::ctxt::Ctxt;
 use crate::emit::{Emitted, grad_ident};
 use crate::item::{LossModel, kernel_params};
 use crate::signature::{FloatTy, Param, ParamTy, Role};
@@ -25,7 +26,7 @@ impl LossModel<'_> {
     }
 
     /// The kernel functions and the trait impl of a multi-input loss.
-    pub fn multi_impls(&self, emitted: &Emitted) -> TokenStream {
+    pub fn multi_impls(&self, cx: &mut Ctxt, emitted: &Emitted) -> TokenStream {
         let name = &self.name;
         let params = kernel_params(self.sig);
         let (forward_body, reverse_body) = (&emitted.forward_body, &emitted.reverse_body);
@@ -63,6 +64,7 @@ impl LossModel<'_> {
             ::core::result::Result::Err(#error::OutOfBounds { slice: "inputs", index: 0, len: inputs.len() })
         };
         let methods = self.multi_methods();
+        let exclusion = self.exclusion(cx, &elem);
         quote! {
             #[automatically_derived]
             impl #name {
@@ -126,6 +128,8 @@ impl LossModel<'_> {
                         _ => #wrong_count,
                     }
                 }
+
+                #exclusion
             }
 
             #methods

@@ -1,6 +1,7 @@
 //! The items `#[loss]` generates for a row loss: the row kernel functions, the
 //! `RowKernel` impl and the `Loss` impl that calls the row drivers.
 
+use crate::ctxt::Ctxt;
 use crate::emit::{Emitted, grad_ident};
 use crate::item::{LossModel, kernel_params};
 use crate::signature::{FloatTy, ParamTy, Role};
@@ -9,7 +10,7 @@ use quote::quote;
 
 impl LossModel<'_> {
     /// The row kernel functions and the trait impls of a row loss.
-    pub fn row_impls(&self, emitted: &Emitted) -> TokenStream {
+    pub fn row_impls(&self, cx: &mut Ctxt, emitted: &Emitted) -> TokenStream {
         let name = &self.name;
         let params = kernel_params(self.sig);
         let (forward_body, reverse_body) = (&emitted.forward_body, &emitted.reverse_body);
@@ -66,6 +67,7 @@ impl LossModel<'_> {
         let name_text = name.to_string();
         let out_of_bounds = quote!(::losses_core::KernelError);
         let (invalid_inputs, validate_inputs) = self.row_input_checks(&elem);
+        let exclusion = self.exclusion(cx, &elem);
         quote! {
             #[automatically_derived]
             impl #name {
@@ -122,6 +124,8 @@ impl LossModel<'_> {
                 }
 
                 #invalid_inputs
+
+                #exclusion
             }
 
             #[automatically_derived]

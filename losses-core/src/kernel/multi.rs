@@ -160,6 +160,11 @@ struct Rows<'a, T: Clone> {
     sample_count: usize,
     /// Row length of `y_true`.
     target_len: usize,
+    /// Samples the kernel leaves out, by [`MultiRowKernel::excluded`]; empty when
+    /// none is.
+    excluded: Vec<bool>,
+    /// How many samples are not left out.
+    counted: usize,
 }
 
 impl<'a, T: LossFloat> Rows<'a, T> {
@@ -198,7 +203,7 @@ impl<'a, T: LossFloat> Rows<'a, T> {
             Some(weights) => Some(per_sample_weights(weights, &sample_shape)?),
             None => None,
         };
-        Ok(Self {
+        let mut rows = Self {
             y_true: batch.y_true.map(to_row_major),
             inputs: batch.inputs.into_iter().map(to_row_major).collect(),
             weights,
@@ -207,10 +212,34 @@ impl<'a, T: LossFloat> Rows<'a, T> {
             row_lens,
             sample_shape,
             target_len,
-        })
+            excluded: Vec::new(),
+            counted: 0,
+        };
+        rows.excluded = (0..rows.sample_count)
+            .map(|sample| kernel.excluded(rows.target(sample)))
+            .collect();
+        rows.counted = rows.excluded.iter().filter(|excluded| !**excluded).count();
+        if rows.counted == rows.sample_count {
+            rows.excluded.clear();
+        }
+        Ok(rows)
     }
 
-    /// Runs `row` on every sample in order, stopping at the first error.
+    /// The target row of `sample`: empty when the loss takes no targets.
+    fn target(&self, sample: usize) -> &[T] {
+        match &self.y_true {
+            Some(y_true) => &y_true[sample * self.target_len..(sample + 1) * self.target_len],
+            None => &[],
+        }
+    }
+
+    fn is_excluded(&self, sample: usize) -> bool {
+        self.excluded.get(sample).copied().unwrap_or(false)
+    }
+
+    /// Runs `row` on every sample in order, stopping at the first error. A sample the
+    /// kernel leaves out gets 0 without a call, so that a loss undefined there, such as
+    /// NDCG of a list without relevance, is never computed.
     fn map(
         &self,
         mut row: impl FnMut(usize, &[T], &[&[T]]) -> Result<T, LossError>,
@@ -222,18 +251,20 @@ impl<'a, T: LossFloat> Rows<'a, T> {
                 for (input, &len) in self.inputs.iter().zip(&self.row_lens) {
                     rows.push(&input[sample * len..(sample + 1) * len]);
                 }
-                let target = match &self.y_true {
-                    Some(y_true) => {
-                        &y_true[sample * self.target_len..(sample + 1) * self.target_len]
-                    }
-                    None => &[],
-                };
-                row(sample, target, &rows)
+                if self.is_excluded(sample) {
+                    return Ok(T::zero());
+                }
+                row(sample, self.target(sample), &rows)
             })
             .collect()
     }
 
+    /// The weight of `sample`: 1 without sample weights, 0 when the kernel leaves the
+    /// sample out.
     fn weight(&self, sample: usize) -> T {
+        if self.is_excluded(sample) {
+            return T::zero();
+        }
         self.weights
             .as_ref()
             .map_or(T::one(), |weights| weights[sample])
@@ -250,13 +281,15 @@ impl<'a, T: LossFloat> Rows<'a, T> {
     fn divisor(&self, reduction: Reduction) -> Option<T> {
         let weight_sum = match reduction {
             Reduction::Sum => return Some(T::one()),
-            Reduction::Mean => self
+            Reduction::Mean if self.excluded.is_empty() => self
                 .weights
                 .as_ref()
                 .map_or(T::from_usize(self.sample_count), |weights| {
                     sum_slice(weights)
                 }),
-            Reduction::SumOverBatchSize | Reduction::None => T::from_usize(self.sample_count),
+            Reduction::Mean => sum_map(self.sample_count, |sample| self.weight(sample)),
+            // Samples left out do not count, as Keras leaves masked samples out.
+            Reduction::SumOverBatchSize | Reduction::None => T::from_usize(self.counted),
         };
         if weight_sum == T::zero() {
             None

@@ -86,6 +86,10 @@ impl<T: LossFloat, K: RowKernel<T>> MultiRowKernel<T> for OneInput<'_, K> {
             .try_for_each(|&features| self.0.validate_features(features))
     }
 
+    fn excluded(&self, y_true: &[T]) -> bool {
+        self.0.excluded(y_true)
+    }
+
     fn forward(&self, y_true: &[T], inputs: &[&[T]]) -> Result<T, KernelError> {
         match inputs {
             [y_pred] => self.0.forward(y_true, y_pred),
