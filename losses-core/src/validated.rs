@@ -12,10 +12,14 @@ use crate::{Batch, Loss, LossError, LossFloat, Reduction};
 /// use losses_core::prelude::*;
 /// use ndarray::array;
 ///
-/// let loss = Validated(BinaryCrossentropy::default());
+/// #[loss(valid_inputs(y_true >= 0.0 && y_true <= 1.0))]
+/// fn absolute_error<T: Float>(y_true: T, y_pred: T) -> T {
+///     (y_pred - y_true).abs()
+/// }
+///
+/// let loss = AbsoluteError::new().validated();
 /// let error = loss.value(&array![[1.0, 2.0]], &array![[0.5, 0.5]]).unwrap_err();
 /// assert!(matches!(error, LossError::InvalidInput { ref index, .. } if index == &[0, 1]));
-/// # Ok::<(), LossError>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Validated<L>(pub L);
