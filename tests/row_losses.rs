@@ -346,3 +346,60 @@ fn all_rows_excluded_give_zero() {
     assert_eq!(value, 0.0);
     assert_eq!(grad, array![[0.0, 0.0]]);
 }
+
+/// Expected unigram matches of a sequence of probability rows (`y_pred` flattened as
+/// positions × vocabulary) against reference token ids of their own length.
+#[loss(target_any_length)]
+fn expected_unigram_matches<T: Float>(y_true: &[T], y_pred: &[T], vocabulary: usize) -> T {
+    let positions = y_pred.len() / vocabulary;
+    let mut matches = 0.0;
+    for j in 0..y_true.len() {
+        let token = y_true[j].to_usize().unwrap();
+        for t in 0..positions {
+            matches += y_pred[t * vocabulary + token];
+        }
+    }
+    -matches
+}
+
+#[test]
+fn reference_ids_index_the_rows() {
+    let loss = ExpectedUnigramMatches::new(3);
+    // Two positions over a vocabulary of 3; reference [2, 0, 2].
+    let y_true = dyn2(&[&[2.0, 0.0, 2.0]]);
+    let y_pred = dyn2(&[&[0.1, 0.2, 0.7, 0.5, 0.25, 0.25]]);
+    let (value, grad) = loss.value_and_grad(&y_true, &y_pred).unwrap();
+    // Token 2 counts twice, token 0 once, at both positions.
+    assert!((value + (2.0 * (0.7 + 0.25) + (0.1 + 0.5))).abs() < 1e-15);
+    assert_eq!(
+        grad.as_slice().unwrap(),
+        &[-1.0, 0.0, -2.0, -1.0, 0.0, -2.0]
+    );
+}
+
+#[test]
+fn reference_id_that_is_not_whole_is_an_error() {
+    let loss = ExpectedUnigramMatches::new(3);
+    let error = loss
+        .value(&array![[0.5]], &array![[0.1, 0.2, 0.7]])
+        .unwrap_err();
+    assert!(
+        matches!(error, LossError::InvalidLabel { value, sample: 0, .. } if value == 0.5),
+        "{error}"
+    );
+}
+
+#[test]
+fn reference_rows_need_the_same_samples() {
+    let loss = ExpectedUnigramMatches::new(3);
+    let error = loss
+        .value(&array![[0.0], [1.0]], &array![[0.1, 0.2, 0.7]])
+        .unwrap_err();
+    assert_eq!(
+        error,
+        LossError::ShapeMismatch {
+            y_true: vec![2, 1],
+            y_pred: vec![1, 3]
+        }
+    );
+}

@@ -76,6 +76,14 @@ pub enum LossError {
         /// The `y_pred` value at that position.
         y_pred: f64,
     },
+    /// A row loss divided a `usize` value by zero, for example by a hyper-parameter
+    /// of 0.
+    DivisionByZero {
+        /// Name of the loss type.
+        loss: &'static str,
+        /// The sample being evaluated.
+        sample: usize,
+    },
     /// Two inputs of a multi-input loss have different leading (sample) shapes.
     InputShapeMismatch {
         /// Name of the first input.
@@ -176,6 +184,10 @@ impl fmt::Display for LossError {
                 f,
                 "invalid input for {loss} at index {index:?}: requires {condition}, \
                  got y_true = {y_true}, y_pred = {y_pred}"
+            ),
+            Self::DivisionByZero { loss, sample } => write!(
+                f,
+                "{loss} divided a usize value by zero in sample {sample}; check its hyper-parameters"
             ),
             Self::InputShapeMismatch {
                 first,

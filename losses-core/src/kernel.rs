@@ -189,6 +189,9 @@ pub enum TargetShape {
     /// One value per sample, such as a class index: `y_true` has `y_pred`'s shape
     /// without its last axis, or with a last axis of length 1.
     PerSample,
+    /// A row of its own length, such as a reference sequence: `y_true` has `y_pred`'s
+    /// leading axes and any last axis.
+    AnyLength,
 }
 
 /// A problem a row kernel found in one row; the driver reports it as a [`LossError`]
@@ -209,4 +212,6 @@ pub enum KernelError {
         /// The label.
         value: f64,
     },
+    /// A `usize` division or remainder by zero.
+    DivisionByZero,
 }

@@ -31,6 +31,7 @@ pub use losses::{
     MeanAbsolutePercentageError, MeanSquaredError, MeanSquaredLogarithmicError, Poisson,
     SquaredHinge, WeightedBinaryCrossentropy,
 };
+pub use losses::{ContrastiveLoss, TripletMarginLoss};
 #[doc = include_str!("../docs/differentiable.md")]
 pub use losses_macros::differentiable;
 #[doc = include_str!("../docs/loss.md")]
@@ -61,6 +62,7 @@ pub mod prelude {
         MeanAbsolutePercentageError, MeanSquaredError, MeanSquaredLogarithmicError, Poisson,
         SquaredHinge, WeightedBinaryCrossentropy,
     };
+    pub use crate::losses::{ContrastiveLoss, TripletMarginLoss};
     pub use crate::{
         ElementwiseKernel, Float, Loss, LossError, LossFloat, Mask, Real, Reduction,
         differentiable, loss,

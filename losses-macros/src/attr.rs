@@ -10,7 +10,7 @@ use syn::punctuated::Punctuated;
 use syn::{Expr, Ident, Meta, MetaNameValue, Token};
 
 /// The keys `#[loss(...)]` accepts, listed in error messages.
-const KEYS: &str = "`defaults(name = value, ...)`, `require(condition, ...)`, `valid_inputs(condition, ...)`, `exclude_if(condition)`, `inputs(a, b, ...)`, `check(...)` and `name = TypeName`";
+const KEYS: &str = "`defaults(name = value, ...)`, `require(condition, ...)`, `valid_inputs(condition, ...)`, `exclude_if(condition)`, `target_any_length`, `inputs(a, b, ...)`, `check(...)` and `name = TypeName`";
 
 /// The parsed arguments of `#[loss(...)]`.
 #[derive(Default)]
@@ -29,6 +29,8 @@ pub struct LossArgs {
     pub check: Option<CheckArgs>,
     /// A condition on a sample's `y_true` under which the sample is left out.
     pub exclude_if: Option<Expr>,
+    /// Whether a row loss's `y_true` rows may have their own length.
+    pub target_any_length: bool,
 }
 
 /// The arguments of `check(...)`: the ranges that the generated test draws `y_true`
@@ -104,6 +106,7 @@ fn parse_key(cx: &mut Ctxt, args: &mut LossArgs, key: &str, meta: Meta) {
             Err(error) => cx.push(error),
         },
         ("check", Meta::Path(_)) => args.check = Some(CheckArgs::default()),
+        ("target_any_length", Meta::Path(_)) => args.target_any_length = true,
         ("check", Meta::List(list)) => {
             let parser = Punctuated::<MetaNameValue, Token![,]>::parse_terminated;
             match list.parse_args_with(parser) {

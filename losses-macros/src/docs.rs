@@ -106,6 +106,8 @@ impl<'a> Text<'a> {
                     IntOp::Add => "+",
                     IntOp::Sub => "-",
                     IntOp::Mul => "*",
+                    IntOp::Div => "/",
+                    IntOp::Rem => "%",
                 };
                 format!("{} {symbol} {}", operand(a), operand(b))
             }
@@ -115,6 +117,7 @@ impl<'a> Text<'a> {
                 format!("{}[{}]", self.sig.params[*param].ident, self.name(*index))
             }
             Op::ToFloat(index) => format!("float({})", self.name(*index)),
+            Op::ToIndex(value) => format!("index({})", self.name(*value)),
             Op::LoopVar => "i".to_string(),
             Op::Carried | Op::LoopOut => "acc".to_string(),
             Op::LogSumExp(terms) => {

@@ -435,6 +435,14 @@ impl<'a> Emitter<'a> {
                     IntOp::Add => quote!(#a.wrapping_add(#b)),
                     IntOp::Sub => quote!(#a.wrapping_sub(#b)),
                     IntOp::Mul => quote!(#a.wrapping_mul(#b)),
+                    IntOp::Div => quote!(match #a.checked_div(#b) {
+                        ::core::option::Option::Some(quotient) => quotient,
+                        ::core::option::Option::None => return ::core::result::Result::Err(::losses_core::KernelError::DivisionByZero),
+                    }),
+                    IntOp::Rem => quote!(match #a.checked_rem(#b) {
+                        ::core::option::Option::Some(remainder) => remainder,
+                        ::core::option::Option::None => return ::core::result::Result::Err(::losses_core::KernelError::DivisionByZero),
+                    }),
                 }
             }
             Op::IntCmp(cmp, a, b) => {
@@ -453,6 +461,10 @@ impl<'a> Emitter<'a> {
                 quote!(#slice.len())
             }
             Op::Load(param, index) => self.load_tokens(*param, *index),
+            Op::ToIndex(value) => {
+                let value = self.value(*value, Want::Scalar);
+                quote!(::losses_core::__private::rows::label_index(#value)?)
+            }
             Op::ToFloat(index) => {
                 let (index, s) = (arg(index), s_ty());
                 let value = quote!(<#s as #real>::from_f64(#index as f64));

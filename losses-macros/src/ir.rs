@@ -55,6 +55,10 @@ pub enum IntOp {
     Add,
     Sub,
     Mul,
+    /// Integer division; a zero divisor is a run-time error, not a panic.
+    Div,
+    /// Remainder; a zero divisor is a run-time error, not a panic.
+    Rem,
 }
 
 /// Comparisons, of floats or of indices.
@@ -105,6 +109,9 @@ pub enum Op {
     Load(usize, Id),
     /// A `usize` converted to the float type.
     ToFloat(Id),
+    /// A float that holds a whole number, such as a token id in `y_true`, read as a
+    /// `usize`; not differentiated.
+    ToIndex(Id),
     /// The variable of a [`Loop`], bound by the loop header.
     LoopVar,
     /// A value carried across iterations, at the start of an iteration; its loop's
@@ -237,7 +244,12 @@ impl Op {
         match self {
             Op::Param(_) | Op::Const(..) | Op::Bool(_) | Op::Index(_) | Op::Len(_) => Vec::new(),
             Op::LoopVar | Op::Carried | Op::LoopOut => Vec::new(),
-            Op::Unary(_, a) | Op::Powi(a, _) | Op::Not(a) | Op::Load(_, a) | Op::ToFloat(a) => {
+            Op::Unary(_, a)
+            | Op::Powi(a, _)
+            | Op::Not(a)
+            | Op::Load(_, a)
+            | Op::ToFloat(a)
+            | Op::ToIndex(a) => {
                 vec![*a]
             }
             Op::IntBinary(_, a, b) | Op::IntCmp(_, a, b) => vec![*a, *b],

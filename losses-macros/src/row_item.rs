@@ -59,6 +59,9 @@ impl LossModel<'_> {
             .find(|param| param.role == Role::YTrue)
             .map(|param| param.ty)
         {
+            Some(ParamTy::FloatSlice) | None if self.args.target_any_length => {
+                quote!(::losses_core::TargetShape::AnyLength)
+            }
             Some(ParamTy::FloatSlice) | None => quote!(::losses_core::TargetShape::Row),
             Some(_) => quote!(::losses_core::TargetShape::PerSample),
         };

@@ -171,6 +171,7 @@ pub fn vjp(op: &Op, y: Id) -> Vec<(Id, Ex)> {
         | Op::Len(_)
         | Op::Load(..)
         | Op::ToFloat(_)
+        | Op::ToIndex(_)
         | Op::LoopVar
         | Op::Carried
         | Op::LoopOut => Vec::new(),

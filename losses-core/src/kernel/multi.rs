@@ -336,6 +336,20 @@ pub(super) fn check_target_shape(
     match target {
         TargetShape::Row if y_true == first => Ok(row_len),
         TargetShape::Row => Err(mismatch()),
+        TargetShape::AnyLength => {
+            // Same leading axes; a 1-D `y_pred` is one sample, so any 1-D `y_true` fits.
+            let (true_leading, true_len) = split_rows(y_true);
+            let same_samples = if first.len() <= 1 {
+                y_true.len() == 1
+            } else {
+                true_leading == sample_shape
+            };
+            if same_samples && true_len > 0 {
+                Ok(true_len)
+            } else {
+                Err(mismatch())
+            }
+        }
         TargetShape::PerSample => {
             // One target per sample: the leading shape, with or without a trailing 1.
             let leading = if first.len() <= 1 {
@@ -364,6 +378,10 @@ fn report<K: MultiRowKernel<T>, T: LossFloat>(
             slice,
             index,
             len,
+            sample,
+        },
+        KernelError::DivisionByZero => LossError::DivisionByZero {
+            loss: K::NAME,
             sample,
         },
         KernelError::InvalidLabel { value } => LossError::InvalidLabel {

@@ -517,7 +517,15 @@ impl Lowerer<'_> {
                 let op = if matches!(binary.op, BinOp::And(_)) { Op::And(left, right) } else { Op::Or(left, right) };
                 Some(self.push(op, Ty::Bool))
             }
-            BinOp::Rem(token) => self.error(token, "`%` is not supported: the remainder is not differentiable at its jumps; write the formula without it"),
+            BinOp::Rem(token) => {
+                let (left, right) = (self.expr(&binary.left), self.expr(&binary.right));
+                match (left, right) {
+                    (Some(left), Some(right)) if self.both_index(left, right) => {
+                        Some(self.push(Op::IntBinary(crate::ir::IntOp::Rem, left, right), Ty::Index))
+                    }
+                    _ => self.error(token, "`%` is supported only on `usize` values: the remainder of floats is not differentiable at its jumps"),
+                }
+            }
             BinOp::AddAssign(_) | BinOp::SubAssign(_) | BinOp::MulAssign(_) | BinOp::DivAssign(_) | BinOp::RemAssign(_) => {
                 self.error(binary, "compound assignment is a statement, not a value: write it on its own line, ending with `;`")
             }

@@ -76,10 +76,11 @@ impl Lowerer<'_> {
             Binary::Add => IntOp::Add,
             Binary::Sub => IntOp::Sub,
             Binary::Mul => IntOp::Mul,
+            Binary::Div => IntOp::Div,
             _ => {
                 return self.error(
                     binary.op,
-                    "only `+`, `-` and `*` are supported on `usize` values, so an index cannot divide by zero",
+                    "only `+`, `-`, `*`, `/` and `%` are supported on `usize` values",
                 );
             }
         };
@@ -125,6 +126,10 @@ impl Lowerer<'_> {
 
     /// `i as f32` (or `as f64`): a `usize` converted to the float type.
     pub(super) fn cast(&mut self, cast: &syn::ExprCast) -> Option<Id> {
+        if crate::signature::type_ident(&cast.ty).is_some_and(|target| target == "usize") {
+            let value = self.expr(&cast.expr)?;
+            return self.to_index(&cast.expr, value);
+        }
         let target_is_float = match (&self.sig.float, crate::signature::type_ident(&cast.ty)) {
             (FloatTy::Concrete(float), Some(target)) => float == target,
             _ => false,
@@ -142,6 +147,23 @@ impl Lowerer<'_> {
         Some(self.push(Op::ToFloat(value), Ty::Float))
     }
 
+    /// A float read as a `usize` index: `x as usize` or `x.to_usize().unwrap()`. The
+    /// value must not be differentiated, and at run time a value that is not a whole
+    /// number from 0 is an error.
+    fn to_index(&mut self, expr: &Expr, value: Id) -> Option<Id> {
+        let node = &self.nodes[value];
+        if node.ty == Ty::Index {
+            return Some(value);
+        }
+        if node.ty != Ty::Float {
+            return self.error(expr, "only a float or a `usize` can become an index");
+        }
+        if node.active {
+            return self.error(expr, "a differentiated value cannot become an index: its gradient would be 0 almost everywhere; index with values from `y_true`, hyper-parameters or loop variables");
+        }
+        Some(self.push(Op::ToIndex(value), Ty::Index))
+    }
+
     /// `x.len()` and `T::from(i).unwrap()`; `None` when `call` is neither.
     pub(super) fn row_method(&mut self, call: &syn::ExprMethodCall) -> Option<Option<Id>> {
         if !self.sig.row {
@@ -156,6 +178,12 @@ impl Lowerer<'_> {
             return Some(param.map(|param| self.push(Op::Len(param), Ty::Index)));
         }
         if call.method == "unwrap" && call.args.is_empty() {
+            if let Expr::MethodCall(inner) = &*call.receiver {
+                if inner.method == "to_usize" && inner.args.is_empty() {
+                    let value = self.expr(&inner.receiver);
+                    return Some(value.and_then(|value| self.to_index(&inner.receiver, value)));
+                }
+            }
             let argument = self.conversion_argument(&call.receiver)?;
             let value = self.expr(argument);
             return Some(value.and_then(|value| {
