@@ -128,7 +128,7 @@ impl Lowerer<'_> {
     pub(super) fn cast(&mut self, cast: &syn::ExprCast) -> Option<Id> {
         if crate::signature::type_ident(&cast.ty).is_some_and(|target| target == "usize") {
             let value = self.expr(&cast.expr)?;
-            return self.to_index(&cast.expr, value);
+            return self.index_from(&cast.expr, value);
         }
         let target_is_float = match (&self.sig.float, crate::signature::type_ident(&cast.ty)) {
             (FloatTy::Concrete(float), Some(target)) => float == target,
@@ -150,7 +150,7 @@ impl Lowerer<'_> {
     /// A float read as a `usize` index: `x as usize` or `x.to_usize().unwrap()`. The
     /// value must not be differentiated, and at run time a value that is not a whole
     /// number from 0 is an error.
-    fn to_index(&mut self, expr: &Expr, value: Id) -> Option<Id> {
+    fn index_from(&mut self, expr: &Expr, value: Id) -> Option<Id> {
         let node = &self.nodes[value];
         if node.ty == Ty::Index {
             return Some(value);
@@ -181,7 +181,7 @@ impl Lowerer<'_> {
             if let Expr::MethodCall(inner) = &*call.receiver {
                 if inner.method == "to_usize" && inner.args.is_empty() {
                     let value = self.expr(&inner.receiver);
-                    return Some(value.and_then(|value| self.to_index(&inner.receiver, value)));
+                    return Some(value.and_then(|value| self.index_from(&inner.receiver, value)));
                 }
             }
             let argument = self.conversion_argument(&call.receiver)?;
