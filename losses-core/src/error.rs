@@ -84,6 +84,12 @@ pub enum LossError {
         /// The sample being evaluated.
         sample: usize,
     },
+    /// Sample weights were given to a loss evaluated over the whole batch, which has
+    /// one value for the batch and no per-sample losses to weigh.
+    WholeBatchWeights {
+        /// Name of the loss type.
+        loss: &'static str,
+    },
     /// Two inputs of a multi-input loss have different leading (sample) shapes.
     InputShapeMismatch {
         /// Name of the first input.
@@ -188,6 +194,11 @@ impl fmt::Display for LossError {
             Self::DivisionByZero { loss, sample } => write!(
                 f,
                 "{loss} divided a usize value by zero in sample {sample}; check its hyper-parameters"
+            ),
+            Self::WholeBatchWeights { loss } => write!(
+                f,
+                "{loss} is evaluated over the whole batch, which has no per-sample losses to \
+                 weigh; use `Axis::PerSample` for sample weights"
             ),
             Self::InputShapeMismatch {
                 first,

@@ -1,6 +1,7 @@
 //! The per-element kernel trait that `#[loss]` implements, and the batch drivers that
 //! turn a kernel into a [`Loss`](crate::Loss).
 
+pub mod batch;
 pub mod elementwise;
 mod layout;
 pub mod multi;
@@ -214,4 +215,54 @@ pub enum KernelError {
     },
     /// A `usize` division or remainder by zero.
     DivisionByZero,
+}
+
+/// A loss of whole-batch statistics: a function of a few sums over every element,
+/// such as Dice over the whole batch. `#[loss(batch)]` implements it from a row loss
+/// whose loops sum over the row and whose rest uses only those sums; the drivers in
+/// [`batch`] split the elements into chunks and merge the chunks' sums.
+pub trait BatchKernel<T: LossFloat> {
+    /// Type name, for error messages.
+    const NAME: &'static str;
+
+    /// How many sums the loss needs.
+    const STATISTICS: usize;
+
+    /// Checks the hyper-parameters.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`LossError::InvalidHyperParameter`] for a value outside its domain.
+    fn validate(&self) -> Result<(), LossError>;
+
+    /// Adds the sums over the elements `y_true` and `y_pred` of one chunk to `sums`.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`KernelError`] for an index out of bounds or an invalid label.
+    fn partials(&self, y_true: &[T], y_pred: &[T], sums: &mut [T]) -> Result<(), KernelError>;
+
+    /// Returns the loss from the merged sums.
+    fn finish(&self, sums: &[T]) -> T;
+
+    /// Returns the loss from the merged sums and writes `seed × ∂loss/∂sum` into
+    /// `adjoints`.
+    fn finish_reverse(&self, sums: &[T], seed: T, adjoints: &mut [T]) -> T;
+
+    /// Adds the gradient of one chunk's elements, given the adjoints of the sums.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`KernelError`] for an index out of bounds or an invalid label.
+    fn chunk_reverse(&self, y_true: &[T], y_pred: &[T], adjoints: &[T], grad: &mut [T]) -> Result<(), KernelError>;
+}
+
+/// Which elements a loss of whole-batch statistics sums over.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Axis {
+    /// Each sample's row on its own: one loss per sample, reduced as usual.
+    #[default]
+    PerSample,
+    /// Every element of the batch at once: one loss for the batch.
+    WholeBatch,
 }

@@ -20,7 +20,9 @@ pub mod validated;
 
 pub use error::LossError;
 pub use kernel::multi::MultiBatch;
-pub use kernel::{ElementwiseKernel, KernelError, MultiRowKernel, RowKernel, TargetShape};
+pub use kernel::{
+    Axis, BatchKernel, ElementwiseKernel, KernelError, MultiRowKernel, RowKernel, TargetShape,
+};
 pub use loss::{Batch, Loss};
 pub use losses::{
     ApproxNdcg, CategoricalCrossentropy, CategoricalFocalCrossentropy, CategoricalHinge,
@@ -31,7 +33,6 @@ pub use losses::{
     MeanAbsolutePercentageError, MeanSquaredError, MeanSquaredLogarithmicError, Poisson,
     SquaredHinge, WeightedBinaryCrossentropy,
 };
-pub use losses::{ContrastiveLoss, TripletMarginLoss};
 #[doc = include_str!("../docs/differentiable.md")]
 pub use losses_macros::differentiable;
 #[doc = include_str!("../docs/loss.md")]
@@ -46,7 +47,7 @@ pub use num_traits::Float;
 /// Items that generated code reaches through `::losses_core::__private`; not a public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::kernel::{elementwise, multi, rows};
+    pub use crate::kernel::{batch, elementwise, multi, rows};
     pub use ndarray;
     pub use ndarray::{ArrayD, ArrayViewMutD};
 }
@@ -62,9 +63,8 @@ pub mod prelude {
         MeanAbsolutePercentageError, MeanSquaredError, MeanSquaredLogarithmicError, Poisson,
         SquaredHinge, WeightedBinaryCrossentropy,
     };
-    pub use crate::losses::{ContrastiveLoss, TripletMarginLoss};
     pub use crate::{
-        ElementwiseKernel, Float, Loss, LossError, LossFloat, Mask, Real, Reduction,
+        Axis, ElementwiseKernel, Float, Loss, LossError, LossFloat, Mask, Real, Reduction,
         differentiable, loss,
     };
 }

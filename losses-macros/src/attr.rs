@@ -10,7 +10,7 @@ use syn::punctuated::Punctuated;
 use syn::{Expr, Ident, Meta, MetaNameValue, Token};
 
 /// The keys `#[loss(...)]` accepts, listed in error messages.
-const KEYS: &str = "`defaults(name = value, ...)`, `require(condition, ...)`, `valid_inputs(condition, ...)`, `exclude_if(condition)`, `target_any_length`, `inputs(a, b, ...)`, `check(...)` and `name = TypeName`";
+const KEYS: &str = "`defaults(name = value, ...)`, `require(condition, ...)`, `valid_inputs(condition, ...)`, `exclude_if(condition)`, `target_any_length`, `batch`, `inputs(a, b, ...)`, `check(...)` and `name = TypeName`";
 
 /// The parsed arguments of `#[loss(...)]`.
 #[derive(Default)]
@@ -31,6 +31,8 @@ pub struct LossArgs {
     pub exclude_if: Option<Expr>,
     /// Whether a row loss's `y_true` rows may have their own length.
     pub target_any_length: bool,
+    /// Whether the row loss can also be evaluated over the whole batch, from sums.
+    pub batch: bool,
 }
 
 /// The arguments of `check(...)`: the ranges that the generated test draws `y_true`
@@ -107,6 +109,7 @@ fn parse_key(cx: &mut Ctxt, args: &mut LossArgs, key: &str, meta: Meta) {
         },
         ("check", Meta::Path(_)) => args.check = Some(CheckArgs::default()),
         ("target_any_length", Meta::Path(_)) => args.target_any_length = true,
+        ("batch", Meta::Path(_)) => args.batch = true,
         ("check", Meta::List(list)) => {
             let parser = Punctuated::<MetaNameValue, Token![,]>::parse_terminated;
             match list.parse_args_with(parser) {

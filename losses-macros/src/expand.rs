@@ -45,6 +45,7 @@ pub fn loss(args: TokenStream, input: TokenStream) -> TokenStream {
                     );
                     let declared = model.struct_and_constructor(Some(&doc));
                     let check = crate::check::gradient_test(&mut cx, &model);
+                    let batch = crate::batch::batch_items(&mut cx, &model);
                     let kernels = if sig.multi {
                         model.multi_impls(&mut cx, &emitted)
                     } else if sig.row {
@@ -52,7 +53,7 @@ pub fn loss(args: TokenStream, input: TokenStream) -> TokenStream {
                     } else {
                         model.kernel_impls(&emitted)
                     };
-                    quote!(#declared #default_impl #kernels #check)
+                    quote!(#declared #default_impl #kernels #check #batch)
                 }
                 _ => {
                     let stub = fallback::loss_items(&model);

@@ -108,6 +108,26 @@ impl LossModel<'_> {
         let new_fields = self.hypers().map(|param| &param.ident);
         let kept_fields: Vec<&Ident> = self.hypers().map(|param| &param.ident).collect();
         let name_text = name.to_string();
+        let (axis_field, axis_init, axis_keep, axis_method) = if self.args.batch {
+            (
+                quote! {
+                    /// Whether each sample's row is a loss of its own (`PerSample`, the
+                    /// default) or the sums run over the whole batch (`WholeBatch`).
+                    pub axis: ::losses_core::Axis,
+                },
+                quote!(axis: ::losses_core::Axis::PerSample,),
+                quote!(axis: self.axis,),
+                quote! {
+                    /// Returns the loss evaluated over `axis`: per sample, or over the
+                    /// whole batch at once.
+                    pub fn with_axis(self, axis: ::losses_core::Axis) -> Self {
+                        Self { axis, ..self }
+                    }
+                },
+            )
+        } else {
+            (TokenStream::new(), TokenStream::new(), TokenStream::new(), TokenStream::new())
+        };
         // A `Vec` field cannot be `Copy`.
         let copy = (!self.has_slice_hyper()).then(|| quote!(Copy,));
         quote! {
@@ -120,6 +140,7 @@ impl LossModel<'_> {
                 #(#fields)*
                 /// How per-sample losses combine into one value; `SumOverBatchSize` by default.
                 pub reduction: ::losses_core::Reduction,
+                #axis_field
             }
 
             #[automatically_derived]
@@ -131,7 +152,7 @@ impl LossModel<'_> {
                 /// the default reduction.
                 #[allow(clippy::too_many_arguments)]
                 pub fn new(#(#new_params),*) -> Self {
-                    Self { #(#new_fields,)* reduction: ::losses_core::Reduction::SumOverBatchSize }
+                    Self { #(#new_fields,)* reduction: ::losses_core::Reduction::SumOverBatchSize, #axis_init }
                 }
 
                 /// Wraps the loss so that every evaluation first checks its inputs with
@@ -140,9 +161,11 @@ impl LossModel<'_> {
                     ::losses_core::Validated(self)
                 }
 
+                #axis_method
+
                 /// Returns the loss with its per-sample losses combined by `reduction`.
                 pub fn with_reduction(self, reduction: ::losses_core::Reduction) -> Self {
-                    Self { #(#kept_fields: self.#kept_fields,)* reduction }
+                    Self { #(#kept_fields: self.#kept_fields,)* reduction, #axis_keep }
                 }
             }
         }

@@ -16,11 +16,13 @@
 //! | the derivation as rustdoc text | `docs` |
 //! | generated items | `item`, `row_item`, `multi_item`, `helper` |
 //! | the generated gradient test of `check` | `check` |
+//! | whole-batch evaluation of `batch` | `batch` |
 //! | items emitted on error | `fallback` |
 
 #![forbid(unsafe_code)]
 
 mod attr;
+mod batch;
 mod check;
 mod ctxt;
 mod docs;

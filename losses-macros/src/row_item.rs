@@ -71,6 +71,20 @@ impl LossModel<'_> {
         let out_of_bounds = quote!(::losses_core::KernelError);
         let (invalid_inputs, validate_inputs) = self.row_input_checks(&elem);
         let exclusion = self.exclusion(cx, &elem);
+        // A loss with `batch` first looks at its axis.
+        let whole_batch = |call: TokenStream| {
+            if !self.args.batch {
+                return TokenStream::new();
+            }
+            quote! {
+                if self.axis == ::losses_core::Axis::WholeBatch {
+                    return ::losses_core::__private::batch::#call;
+                }
+            }
+        };
+        let whole_batch_value = whole_batch(quote!(value(self, batch)));
+        let whole_batch_into = whole_batch(quote!(value_and_grad_into(self, batch, grad)));
+        let whole_batch_per_sample = whole_batch(quote!(per_sample(self, batch)));
         quote! {
             #[automatically_derived]
             impl #name {
@@ -138,6 +152,7 @@ impl LossModel<'_> {
                 }
 
                 fn evaluate_value(&self, batch: ::losses_core::Batch<'_, #elem>) -> ::core::result::Result<#elem, ::losses_core::LossError> {
+                    #whole_batch_value
                     ::losses_core::__private::rows::value(self, batch)
                 }
 
@@ -146,6 +161,7 @@ impl LossModel<'_> {
                     batch: ::losses_core::Batch<'_, #elem>,
                     grad: ::losses_core::__private::ArrayViewMutD<'_, #elem>,
                 ) -> ::core::result::Result<#elem, ::losses_core::LossError> {
+                    #whole_batch_into
                     ::losses_core::__private::rows::value_and_grad_into(self, batch, grad)
                 }
 
@@ -153,6 +169,7 @@ impl LossModel<'_> {
                     &self,
                     batch: ::losses_core::Batch<'_, #elem>,
                 ) -> ::core::result::Result<::losses_core::__private::ArrayD<#elem>, ::losses_core::LossError> {
+                    #whole_batch_per_sample
                     ::losses_core::__private::rows::per_sample(self, batch)
                 }
 

@@ -182,6 +182,7 @@ fn jaccard<T: Float>(y_true: &[T], y_pred: &[T], smooth: T) -> T {
 /// # Ok::<(), LossError>(())
 /// ```
 #[loss(
+    batch,
     defaults(alpha = 0.5, beta = 0.5, smooth = 1.0),
     require(alpha >= 0.0, beta >= 0.0, smooth >= 0.0)
 )]

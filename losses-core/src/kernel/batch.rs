@@ -1,0 +1,154 @@
+//! Drivers for losses of whole-batch statistics, such as Dice over the whole batch: the
+//! loss is a function of a few sums over every element, `L = f(S₁, ..., S_K)`.
+//!
+//! The elements are split into chunks of [`CHUNK`] elements, each chunk's sums are
+//! computed on their own ([`partials`]), and the chunks' sums merge by addition in a
+//! fixed pairwise order ([`merge`]). The gradient is `dL/dpᵢ = Σₖ (∂f/∂Sₖ) ∂Sₖ/∂pᵢ`: the
+//! adjoints `∂f/∂Sₖ` come from the merged sums, and then each chunk's gradient needs
+//! only its own elements ([`BatchKernel::chunk_reverse`]). A batch split into chunks,
+//! on threads or on machines, therefore gives the same value and gradient as the whole
+//! batch, bit for bit when the split falls on chunk boundaries and merges in the same
+//! order.
+
+use ndarray::{ArrayD, ArrayViewMutD, IxDyn};
+
+use super::layout::to_row_major;
+use super::{BatchKernel, KernelError};
+use crate::{Batch, LossError, LossFloat};
+
+/// Elements per chunk; fixed, so that results do not depend on how the work is run.
+pub const CHUNK: usize = 8192;
+
+/// Evaluates the loss of the whole batch.
+///
+/// # Errors
+///
+/// Returns [`LossError`] for an invalid hyper-parameter, unequal or empty inputs, sample
+/// weights (a whole-batch loss has one value for the batch), or an error the kernel
+/// reports.
+pub fn value<T: LossFloat, K: BatchKernel<T>>(kernel: &K, batch: Batch<'_, T>) -> Result<T, LossError> {
+    let (y_true, y_pred, _) = checked(kernel, &batch)?;
+    let sums = partials(kernel, &y_true, &y_pred)?;
+    Ok(kernel.finish(&sums))
+}
+
+/// Evaluates the loss of the whole batch and writes its gradient with respect to
+/// `y_pred` into `grad`, which must have `y_pred`'s shape.
+///
+/// # Errors
+///
+/// As [`value`], and for a `grad` whose shape differs from `y_pred`'s.
+pub fn value_and_grad_into<T: LossFloat, K: BatchKernel<T>>(
+    kernel: &K,
+    batch: Batch<'_, T>,
+    mut grad: ArrayViewMutD<'_, T>,
+) -> Result<T, LossError> {
+    let (y_true, y_pred, shape) = checked(kernel, &batch)?;
+    if grad.shape() != shape.as_slice() {
+        return Err(LossError::GradientShape { grad: grad.shape().to_vec(), expected: shape });
+    }
+    let sums = partials(kernel, &y_true, &y_pred)?;
+    let mut adjoints = vec![T::zero(); K::STATISTICS];
+    let value = kernel.finish_reverse(&sums, T::one(), &mut adjoints);
+
+    let mut buffer = vec![T::zero(); y_pred.len()];
+    for ((targets, predictions), chunk_grad) in
+        y_true.chunks(CHUNK).zip(y_pred.chunks(CHUNK)).zip(buffer.chunks_mut(CHUNK))
+    {
+        chunk_reverse(kernel, targets, predictions, &adjoints, chunk_grad)?;
+    }
+    for (element, value) in grad.iter_mut().zip(buffer) {
+        *element = value;
+    }
+    Ok(value)
+}
+
+/// The loss of the whole batch as a one-element array: a whole-batch loss has no
+/// per-sample values.
+///
+/// # Errors
+///
+/// As [`value`].
+pub fn per_sample<T: LossFloat, K: BatchKernel<T>>(kernel: &K, batch: Batch<'_, T>) -> Result<ArrayD<T>, LossError> {
+    let value = value(kernel, batch)?;
+    Ok(ArrayD::from_elem(IxDyn(&[1]), value))
+}
+
+/// The sums of elements `y_true` and `y_pred`, in row-major order, chunk by chunk,
+/// merged by [`merge`]. A caller that splits a batch itself merges the results of
+/// its parts with [`merge`] and passes them to [`BatchKernel::finish`].
+///
+/// # Errors
+///
+/// Returns the kernel's errors as [`LossError`]s.
+pub fn partials<T: LossFloat, K: BatchKernel<T>>(kernel: &K, y_true: &[T], y_pred: &[T]) -> Result<Vec<T>, LossError> {
+    let chunks: Result<Vec<Vec<T>>, LossError> = y_true
+        .chunks(CHUNK)
+        .zip(y_pred.chunks(CHUNK))
+        .map(|(targets, predictions)| {
+            let mut sums = vec![T::zero(); K::STATISTICS];
+            kernel.partials(targets, predictions, &mut sums).map_err(|error| report::<K, T>(error))?;
+            Ok(sums)
+        })
+        .collect();
+    Ok(merge(&chunks?))
+}
+
+/// Adds the sums of several chunks, in a pairwise tree over the chunks in index order:
+/// the result depends only on the chunks and their order.
+pub fn merge<T: LossFloat>(chunks: &[Vec<T>]) -> Vec<T> {
+    match chunks {
+        [] => Vec::new(),
+        [single] => single.clone(),
+        _ => {
+            let (left, right) = chunks.split_at(chunks.len().div_ceil(2));
+            let (left, right) = (merge(left), merge(right));
+            left.iter().zip(&right).map(|(a, b)| *a + *b).collect()
+        }
+    }
+}
+
+/// Adds one chunk's gradient, given the adjoints of the merged sums.
+///
+/// # Errors
+///
+/// Returns the kernel's errors as [`LossError`]s.
+pub fn chunk_reverse<T: LossFloat, K: BatchKernel<T>>(
+    kernel: &K,
+    y_true: &[T],
+    y_pred: &[T],
+    adjoints: &[T],
+    grad: &mut [T],
+) -> Result<(), LossError> {
+    kernel.chunk_reverse(y_true, y_pred, adjoints, grad).map_err(|error| report::<K, T>(error))
+}
+
+/// Checks the hyper-parameters and shapes; returns the inputs in row-major order and
+/// `y_pred`'s shape.
+fn checked<'a, T: LossFloat, K: BatchKernel<T>>(
+    kernel: &K,
+    batch: &Batch<'a, T>,
+) -> Result<(std::borrow::Cow<'a, [T]>, std::borrow::Cow<'a, [T]>, Vec<usize>), LossError> {
+    kernel.validate()?;
+    let shape = batch.y_pred.shape().to_vec();
+    if batch.y_true.shape() != shape.as_slice() {
+        return Err(LossError::ShapeMismatch { y_true: batch.y_true.shape().to_vec(), y_pred: shape });
+    }
+    if batch.y_pred.is_empty() {
+        return Err(LossError::EmptyInput { shape });
+    }
+    if batch.sample_weight.is_some() {
+        return Err(LossError::WholeBatchWeights { loss: K::NAME });
+    }
+    Ok((to_row_major(batch.y_true.clone()), to_row_major(batch.y_pred.clone()), shape))
+}
+
+fn report<K: BatchKernel<T>, T: LossFloat>(error: KernelError) -> LossError {
+    match error {
+        KernelError::OutOfBounds { slice, index, len } => {
+            LossError::IndexOutOfBounds { loss: K::NAME, slice, index, len, sample: 0 }
+        }
+        KernelError::InvalidLabel { value } => LossError::InvalidLabel { loss: K::NAME, value, sample: 0 },
+        KernelError::DivisionByZero => LossError::DivisionByZero { loss: K::NAME, sample: 0 },
+    }
+}

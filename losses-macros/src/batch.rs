@@ -1,0 +1,259 @@
+//! `#[loss(batch)]`: a row loss whose loops sum over the row, so that it can also be
+//! evaluated over the whole batch from sums that merge across chunks.
+//!
+//! The function's body must have three parts: `let` statements (the sums' initial
+//! values among them, as `let mut sum = ..;`), then `for` loops over the whole row that
+//! only add to the sums, then statements that use the sums and the hyper-parameters.
+//! The macro writes two functions from these parts and expands them with its own
+//! attributes:
+//! - one row loss per sum, `__NamePartialK`, whose value is that sum started from 0
+//!   over a chunk of elements; its gradient is the sum's gradient;
+//! - one `#[differentiable]` helper, `__name_finish`, from the sums to the loss, whose
+//!   reverse function gives the adjoints of the sums.
+//!
+//! The `BatchKernel` impl calls them; the drivers merge the chunks' sums.
+
+use crate::ctxt::Ctxt;
+use crate::item::LossModel;
+use crate::signature::{FloatTy, ParamTy, Role};
+use proc_macro2::{Ident, TokenStream};
+use quote::{format_ident, quote};
+use syn::{Expr, FnArg, Pat, Stmt};
+
+/// The body of a batch loss, split into its three parts.
+struct Parts<'a> {
+    prefix: &'a [Stmt],
+    loops: &'a [Stmt],
+    suffix: &'a [Stmt],
+    /// The sums: the `let mut` names of the prefix.
+    sums: Vec<Ident>,
+}
+
+/// The synthesized functions and the `BatchKernel` impl, or nothing when `batch` was
+/// not asked for.
+pub fn batch_items(cx: &mut Ctxt, model: &LossModel<'_>) -> TokenStream {
+    if !model.args.batch {
+        return TokenStream::new();
+    }
+    let item = model.item;
+    if !model.sig.row || model.sig.multi || model.args.exclude_if.is_some() {
+        cx.error_spanned(&item.sig.ident, "`batch` needs a row loss of `y_true: &[T]` and `y_pred: &[T]`, without `inputs(...)` or `exclude_if`");
+        return TokenStream::new();
+    }
+    if let Some(param) = model.sig.params.iter().find(|param| param.role == Role::Hyper && !matches!(param.ty, ParamTy::Float | ParamTy::Bool)) {
+        cx.error_spanned(&param.ident, "a `batch` loss takes float and `bool` hyper-parameters only");
+        return TokenStream::new();
+    }
+    let Some(parts) = split(cx, &item.block.stmts) else {
+        return TokenStream::new();
+    };
+    let partials = parts.sums.iter().enumerate().map(|(k, sum)| partial_function(model, &parts, k, sum));
+    let finish = finish_function(model, &parts);
+    let kernel = kernel_impl(model, &parts);
+    quote! {
+        #(#partials)*
+        #finish
+        #kernel
+    }
+}
+
+/// Splits the body at its loops; reports a body without the three parts.
+fn split<'a>(cx: &mut Ctxt, stmts: &'a [Stmt]) -> Option<Parts<'a>> {
+    let is_loop = |stmt: &Stmt| matches!(stmt, Stmt::Expr(Expr::ForLoop(_), _));
+    let first = stmts.iter().position(is_loop);
+    let Some(first) = first else {
+        cx.error_spanned(stmts.first(), "a `batch` loss sums over the row in `for` loops, and has none");
+        return None;
+    };
+    let end = first + stmts[first..].iter().take_while(|stmt| is_loop(stmt)).count();
+    let (prefix, loops, suffix) = (&stmts[..first], &stmts[first..end], &stmts[end..]);
+    if let Some(stray) = suffix.iter().find(|stmt| is_loop(stmt)) {
+        cx.error_spanned(stray, "a `batch` loss has its loops together, after the sums are declared and before they are used");
+        return None;
+    }
+    let sums = prefix
+        .iter()
+        .filter_map(|stmt| match stmt {
+            Stmt::Local(local) => match &local.pat {
+                Pat::Ident(pat) if pat.mutability.is_some() => Some(pat.ident.clone()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect::<Vec<_>>();
+    if sums.is_empty() {
+        cx.error_spanned(&stmts[first], "a `batch` loss declares its sums with `let mut sum = 0.0;` before its loops");
+        return None;
+    }
+    Some(Parts { prefix, loops, suffix, sums })
+}
+
+/// The prefix with every sum's initial value replaced: by 0 for a partial sum over a
+/// chunk, or by `sum_k + initial` for the finish function.
+fn prefix_with(parts: &Parts<'_>, replace: impl Fn(usize, &Expr) -> Expr, keep_mut: bool) -> Vec<Stmt> {
+    parts
+        .prefix
+        .iter()
+        .map(|stmt| {
+            let Stmt::Local(local) = stmt else { return stmt.clone() };
+            let Pat::Ident(pat) = &local.pat else { return stmt.clone() };
+            let Some(k) = parts.sums.iter().position(|sum| *sum == pat.ident) else {
+                return stmt.clone();
+            };
+            let mut local = local.clone();
+            if let (Some(init), Pat::Ident(pat)) = (&mut local.init, &mut local.pat) {
+                *init.expr = replace(k, &init.expr);
+                if !keep_mut {
+                    pat.mutability = None;
+                }
+            }
+            Stmt::Local(local)
+        })
+        .collect()
+}
+
+fn partial_type(model: &LossModel<'_>, k: usize) -> Ident {
+    format_ident!("__{}Partial{}", model.name, k)
+}
+
+fn finish_name(model: &LossModel<'_>) -> Ident {
+    format_ident!("__{}_finish", model.item.sig.ident)
+}
+
+/// A row loss whose value is sum `k` started from 0.
+fn partial_function(model: &LossModel<'_>, parts: &Parts<'_>, k: usize, sum: &Ident) -> TokenStream {
+    let item = model.item;
+    let (generics, where_clause) = (&item.sig.generics, &item.sig.generics.where_clause);
+    let (inputs, output) = (&item.sig.inputs, &item.sig.output);
+    let prefix = prefix_with(parts, |_, _| syn::parse_quote!(0.0), true);
+    let loops = parts.loops;
+    let name = format_ident!("__{}_partial_{}", item.sig.ident, k);
+    let type_name = partial_type(model, k);
+    quote! {
+        #[doc(hidden)]
+        #[allow(unused_variables, unused_mut, unused_assignments, clippy::needless_range_loop)]
+        #[::losses_core::loss(name = #type_name)]
+        fn #name #generics (#inputs) #output #where_clause {
+            #(#prefix)*
+            #(#loops)*
+            #sum
+        }
+    }
+}
+
+/// The helper from the sums and the hyper-parameters to the loss.
+fn finish_function(model: &LossModel<'_>, parts: &Parts<'_>) -> TokenStream {
+    let item = model.item;
+    let (generics, where_clause, output) = (&item.sig.generics, &item.sig.generics.where_clause, &item.sig.output);
+    let float = match &model.sig.float {
+        FloatTy::Generic(ident) | FloatTy::Concrete(ident) => ident,
+    };
+    let sum_params: Vec<Ident> = (0..parts.sums.len()).map(|k| format_ident!("__sum{}", k)).collect();
+    let hypers = item.sig.inputs.iter().filter(|input| match input {
+        FnArg::Typed(typed) => match &*typed.pat {
+            Pat::Ident(pat) => pat.ident != "y_true" && pat.ident != "y_pred",
+            _ => false,
+        },
+        FnArg::Receiver(_) => false,
+    });
+    let prefix = prefix_with(
+        parts,
+        |k, init| {
+            let sum = &sum_params[k];
+            syn::parse_quote!(#sum + (#init))
+        },
+        false,
+    );
+    let suffix = parts.suffix;
+    let name = finish_name(model);
+    quote! {
+        #[doc(hidden)]
+        #[allow(unused_variables, unused_mut)]
+        #[::losses_core::differentiable]
+        fn #name #generics (#(#sum_params: #float,)* #(#hypers),*) #output #where_clause {
+            #(#prefix)*
+            #(#suffix)*
+        }
+    }
+}
+
+/// `impl BatchKernel` from the partial row losses and the finish helper.
+fn kernel_impl(model: &LossModel<'_>, parts: &Parts<'_>) -> TokenStream {
+    let name = &model.name;
+    let count = parts.sums.len();
+    let (impl_generics, elem) = match &model.sig.float {
+        FloatTy::Generic(_) => (quote!(<__T: ::losses_core::LossFloat>), quote!(__T)),
+        FloatTy::Concrete(ident) => (TokenStream::new(), quote!(#ident)),
+    };
+    let hypers: Vec<&Ident> = model.sig.params.iter().filter(|param| param.role == Role::Hyper).map(|param| &param.ident).collect();
+    let hyper_args: Vec<TokenStream> = model
+        .sig
+        .params
+        .iter()
+        .filter(|param| param.role == Role::Hyper)
+        .map(|param| model.call_arg(param, &elem))
+        .collect();
+    let partial_types: Vec<Ident> = (0..count).map(|k| partial_type(model, k)).collect();
+    let indices: Vec<usize> = (0..count).collect();
+    let sums: Vec<Ident> = (0..count).map(|k| format_ident!("__s{}", k)).collect();
+    let adjoint_slots: Vec<Ident> = (0..count).map(|k| format_ident!("__a{}", k)).collect();
+    let adjoints: Vec<Ident> = (0..count).map(|k| format_ident!("__d{}", k)).collect();
+    let finish = finish_name(model);
+    let instances: Vec<TokenStream> = partial_types.iter().map(|ty| quote!(#ty::new(#(self.#hypers),*))).collect();
+    let row_kernel = quote!(::losses_core::RowKernel<#elem>);
+    let name_text = name.to_string();
+    quote! {
+        #[automatically_derived]
+        impl #impl_generics ::losses_core::BatchKernel<#elem> for #name {
+            const NAME: &'static str = #name_text;
+            const STATISTICS: usize = #count;
+
+            fn validate(&self) -> ::core::result::Result<(), ::losses_core::LossError> {
+                <Self as #row_kernel>::validate(self)
+            }
+
+            fn partials(&self, y_true: &[#elem], y_pred: &[#elem], sums: &mut [#elem]) -> ::core::result::Result<(), ::losses_core::KernelError> {
+                #(
+                    let part = <#partial_types as #row_kernel>::forward(&#instances, y_true, y_pred)?;
+                    if let ::core::option::Option::Some(sum) = sums.get_mut(#indices) {
+                        *sum = *sum + part;
+                    }
+                )*
+                ::core::result::Result::Ok(())
+            }
+
+            fn finish(&self, sums: &[#elem]) -> #elem {
+                match sums {
+                    [#(#sums),*] => #finish::forward::<#elem>(#(*#sums,)* #(#hyper_args),*),
+                    _ => <#elem as ::losses_core::num_traits::Float>::nan(),
+                }
+            }
+
+            fn finish_reverse(&self, sums: &[#elem], seed: #elem, adjoints: &mut [#elem]) -> #elem {
+                match (sums, adjoints) {
+                    ([#(#sums),*], [#(#adjoint_slots),*]) => {
+                        let (value, #(#adjoints,)* ..) = #finish::reverse::<#elem>(#(*#sums,)* #(#hyper_args,)* seed);
+                        #(*#adjoint_slots = #adjoints;)*
+                        value
+                    }
+                    _ => <#elem as ::losses_core::num_traits::Float>::nan(),
+                }
+            }
+
+            fn chunk_reverse(
+                &self,
+                y_true: &[#elem],
+                y_pred: &[#elem],
+                adjoints: &[#elem],
+                grad: &mut [#elem],
+            ) -> ::core::result::Result<(), ::losses_core::KernelError> {
+                #(
+                    if let ::core::option::Option::Some(&adjoint) = adjoints.get(#indices) {
+                        <#partial_types as #row_kernel>::reverse(&#instances, y_true, y_pred, adjoint, grad)?;
+                    }
+                )*
+                ::core::result::Result::Ok(())
+            }
+        }
+    }
+}

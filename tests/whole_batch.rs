@@ -1,0 +1,121 @@
+//! Losses of whole-batch statistics, `#[loss(batch)]`: a soft Dice loss evaluated per
+//! sample or over the whole batch, and the whole-batch sums merged across chunks.
+
+use losses_core::kernel::batch::{self, CHUNK};
+use losses_core::BatchKernel;
+use losses_core::prelude::*;
+use ndarray::{Array2, array};
+
+/// Soft Dice: 1 - (2 Σ t p + smooth) / (Σ t + Σ p + smooth).
+#[loss(batch, defaults(smooth = 1.0))]
+fn soft_dice<T: Float>(y_true: &[T], y_pred: &[T], smooth: T) -> T {
+    let mut intersection = 0.0;
+    let mut targets = 0.0;
+    let mut predictions = 0.0;
+    for i in 0..y_pred.len() {
+        intersection += y_true[i] * y_pred[i];
+        targets += y_true[i];
+        predictions += y_pred[i];
+    }
+    1.0 - (2.0 * intersection + smooth) / (targets + predictions + smooth)
+}
+
+/// A seeded batch of `rows` rows of `columns` masks and predictions in [0, 1].
+fn batch_of(rows: usize, columns: usize, seed: u64) -> (Array2<f64>, Array2<f64>) {
+    let mut state = seed | 1;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let y_true = Array2::from_shape_fn((rows, columns), |_| if next() > 0.5 { 1.0 } else { 0.0 });
+    let y_pred = Array2::from_shape_fn((rows, columns), |_| next());
+    (y_true, y_pred)
+}
+
+#[test]
+fn whole_batch_is_one_row_of_everything() {
+    let (y_true, y_pred) = batch_of(4, 5, 3);
+    let whole = SoftDice::default().with_axis(Axis::WholeBatch);
+    let (value, grad) = whole.value_and_grad(&y_true, &y_pred).unwrap();
+
+    // The same sums computed directly.
+    let intersection: f64 = (&y_true * &y_pred).sum();
+    let denominator = y_true.sum() + y_pred.sum() + 1.0;
+    let expected = 1.0 - (2.0 * intersection + 1.0) / denominator;
+    assert!((value - expected).abs() < 1e-14, "{value} {expected}");
+
+    // d/dp_i = -(2 t_i D - (2I + s)) / D²
+    for ((t, p), g) in y_true.iter().zip(&y_pred).zip(&grad) {
+        let _ = p;
+        let exact = -(2.0 * t * denominator - (2.0 * intersection + 1.0)) / (denominator * denominator);
+        assert!((g - exact).abs() < 1e-14, "{g} {exact}");
+    }
+}
+
+#[test]
+fn per_sample_axis_is_the_row_loss() {
+    let (y_true, y_pred) = batch_of(3, 4, 5);
+    let per_sample = SoftDice::default().per_sample(&y_true, &y_pred).unwrap();
+    assert_eq!(per_sample.shape(), &[3]);
+    let whole = SoftDice::default().with_axis(Axis::WholeBatch).per_sample(&y_true, &y_pred).unwrap();
+    assert_eq!(whole.shape(), &[1]);
+}
+
+#[test]
+fn chunks_merge_to_the_whole_batch_bit_for_bit() {
+    // Four chunks of CHUNK elements: the whole batch merges them as (c0 + c1) + (c2 + c3),
+    // so two halves of two chunks each, merged alike, give the same bits.
+    let (y_true, y_pred) = batch_of(4, CHUNK, 11);
+    let loss = SoftDice::default().with_axis(Axis::WholeBatch);
+    let (value, grad) = loss.value_and_grad(&y_true, &y_pred).unwrap();
+
+    let (t, p) = (y_true.as_slice().unwrap(), y_pred.as_slice().unwrap());
+    let half = 2 * CHUNK;
+    let first = batch::partials(&loss, &t[..half], &p[..half]).unwrap();
+    let second = batch::partials(&loss, &t[half..], &p[half..]).unwrap();
+    let sums = batch::merge(&[first, second]);
+    assert_eq!(BatchKernel::finish(&loss, &sums), value);
+
+    // Each part's gradient needs only the merged sums' adjoints and its own elements.
+    let mut adjoints = vec![0.0; 3];
+    BatchKernel::finish_reverse(&loss, &sums, 1.0, &mut adjoints);
+    let mut parts = vec![0.0; t.len()];
+    let (left, right) = parts.split_at_mut(half);
+    batch::chunk_reverse(&loss, &t[..half], &p[..half], &adjoints, left).unwrap();
+    batch::chunk_reverse(&loss, &t[half..], &p[half..], &adjoints, right).unwrap();
+    assert_eq!(parts.as_slice(), grad.as_slice().unwrap());
+}
+
+#[test]
+fn any_split_merges_to_the_same_value() {
+    let (y_true, y_pred) = batch_of(3, 7, 13);
+    let loss = SoftDice::default().with_axis(Axis::WholeBatch);
+    let value = loss.value(&y_true, &y_pred).unwrap();
+    let (t, p) = (y_true.as_slice().unwrap(), y_pred.as_slice().unwrap());
+    let parts: Vec<Vec<f64>> = [(0, 5), (5, 12), (12, 21)]
+        .iter()
+        .map(|&(start, end)| batch::partials(&loss, &t[start..end], &p[start..end]).unwrap())
+        .collect();
+    let merged = BatchKernel::finish(&loss, &batch::merge(&parts));
+    assert!((merged - value).abs() < 1e-15, "{merged} {value}");
+}
+
+#[test]
+fn whole_batch_rejects_sample_weights() {
+    let loss = SoftDice::default().with_axis(Axis::WholeBatch);
+    let error = loss.value_weighted(&array![[1.0, 0.0]], &array![[0.5, 0.5]], &array![1.0]).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "SoftDice is evaluated over the whole batch, which has no per-sample losses to weigh; use `Axis::PerSample` for sample weights"
+    );
+}
+
+#[test]
+fn whole_batch_of_empty_masks_is_finite() {
+    let loss = SoftDice::default().with_axis(Axis::WholeBatch);
+    let (value, grad) = loss.value_and_grad(&array![[0.0, 0.0]], &array![[0.0, 0.0]]).unwrap();
+    assert_eq!(value, 0.0);
+    assert!(grad.iter().all(|g| g.is_finite()));
+}
