@@ -40,14 +40,23 @@ pub fn batch_items(cx: &mut Ctxt, model: &LossModel<'_>) -> TokenStream {
         cx.error_spanned(&item.sig.ident, "`batch` needs a row loss of `y_true: &[T]` and `y_pred: &[T]`, without `inputs(...)` or `exclude_if`");
         return TokenStream::new();
     }
-    if let Some(param) = model.sig.params.iter().find(|param| param.role == Role::Hyper && !matches!(param.ty, ParamTy::Float | ParamTy::Bool)) {
-        cx.error_spanned(&param.ident, "a `batch` loss takes float and `bool` hyper-parameters only");
+    if let Some(param) = model.sig.params.iter().find(|param| {
+        param.role == Role::Hyper && !matches!(param.ty, ParamTy::Float | ParamTy::Bool)
+    }) {
+        cx.error_spanned(
+            &param.ident,
+            "a `batch` loss takes float and `bool` hyper-parameters only",
+        );
         return TokenStream::new();
     }
     let Some(parts) = split(cx, &item.block.stmts) else {
         return TokenStream::new();
     };
-    let partials = parts.sums.iter().enumerate().map(|(k, sum)| partial_function(model, &parts, k, sum));
+    let partials = parts
+        .sums
+        .iter()
+        .enumerate()
+        .map(|(k, sum)| partial_function(model, &parts, k, sum));
     let finish = finish_function(model, &parts);
     let kernel = kernel_impl(model, &parts);
     quote! {
@@ -62,10 +71,17 @@ fn split<'a>(cx: &mut Ctxt, stmts: &'a [Stmt]) -> Option<Parts<'a>> {
     let is_loop = |stmt: &Stmt| matches!(stmt, Stmt::Expr(Expr::ForLoop(_), _));
     let first = stmts.iter().position(is_loop);
     let Some(first) = first else {
-        cx.error_spanned(stmts.first(), "a `batch` loss sums over the row in `for` loops, and has none");
+        cx.error_spanned(
+            stmts.first(),
+            "a `batch` loss sums over the row in `for` loops, and has none",
+        );
         return None;
     };
-    let end = first + stmts[first..].iter().take_while(|stmt| is_loop(stmt)).count();
+    let end = first
+        + stmts[first..]
+            .iter()
+            .take_while(|stmt| is_loop(stmt))
+            .count();
     let (prefix, loops, suffix) = (&stmts[..first], &stmts[first..end], &stmts[end..]);
     if let Some(stray) = suffix.iter().find(|stmt| is_loop(stmt)) {
         cx.error_spanned(stray, "a `batch` loss has its loops together, after the sums are declared and before they are used");
@@ -82,21 +98,37 @@ fn split<'a>(cx: &mut Ctxt, stmts: &'a [Stmt]) -> Option<Parts<'a>> {
         })
         .collect::<Vec<_>>();
     if sums.is_empty() {
-        cx.error_spanned(&stmts[first], "a `batch` loss declares its sums with `let mut sum = 0.0;` before its loops");
+        cx.error_spanned(
+            &stmts[first],
+            "a `batch` loss declares its sums with `let mut sum = 0.0;` before its loops",
+        );
         return None;
     }
-    Some(Parts { prefix, loops, suffix, sums })
+    Some(Parts {
+        prefix,
+        loops,
+        suffix,
+        sums,
+    })
 }
 
 /// The prefix with every sum's initial value replaced: by 0 for a partial sum over a
 /// chunk, or by `sum_k + initial` for the finish function.
-fn prefix_with(parts: &Parts<'_>, replace: impl Fn(usize, &Expr) -> Expr, keep_mut: bool) -> Vec<Stmt> {
+fn prefix_with(
+    parts: &Parts<'_>,
+    replace: impl Fn(usize, &Expr) -> Expr,
+    keep_mut: bool,
+) -> Vec<Stmt> {
     parts
         .prefix
         .iter()
         .map(|stmt| {
-            let Stmt::Local(local) = stmt else { return stmt.clone() };
-            let Pat::Ident(pat) = &local.pat else { return stmt.clone() };
+            let Stmt::Local(local) = stmt else {
+                return stmt.clone();
+            };
+            let Pat::Ident(pat) = &local.pat else {
+                return stmt.clone();
+            };
             let Some(k) = parts.sums.iter().position(|sum| *sum == pat.ident) else {
                 return stmt.clone();
             };
@@ -121,7 +153,12 @@ fn finish_name(model: &LossModel<'_>) -> Ident {
 }
 
 /// A row loss whose value is sum `k` started from 0.
-fn partial_function(model: &LossModel<'_>, parts: &Parts<'_>, k: usize, sum: &Ident) -> TokenStream {
+fn partial_function(
+    model: &LossModel<'_>,
+    parts: &Parts<'_>,
+    k: usize,
+    sum: &Ident,
+) -> TokenStream {
     let item = model.item;
     let (generics, where_clause) = (&item.sig.generics, &item.sig.generics.where_clause);
     let (inputs, output) = (&item.sig.inputs, &item.sig.output);
@@ -144,11 +181,17 @@ fn partial_function(model: &LossModel<'_>, parts: &Parts<'_>, k: usize, sum: &Id
 /// The helper from the sums and the hyper-parameters to the loss.
 fn finish_function(model: &LossModel<'_>, parts: &Parts<'_>) -> TokenStream {
     let item = model.item;
-    let (generics, where_clause, output) = (&item.sig.generics, &item.sig.generics.where_clause, &item.sig.output);
+    let (generics, where_clause, output) = (
+        &item.sig.generics,
+        &item.sig.generics.where_clause,
+        &item.sig.output,
+    );
     let float = match &model.sig.float {
         FloatTy::Generic(ident) | FloatTy::Concrete(ident) => ident,
     };
-    let sum_params: Vec<Ident> = (0..parts.sums.len()).map(|k| format_ident!("__sum{}", k)).collect();
+    let sum_params: Vec<Ident> = (0..parts.sums.len())
+        .map(|k| format_ident!("__sum{}", k))
+        .collect();
     let hypers = item.sig.inputs.iter().filter(|input| match input {
         FnArg::Typed(typed) => match &*typed.pat {
             Pat::Ident(pat) => pat.ident != "y_true" && pat.ident != "y_pred",
@@ -185,7 +228,13 @@ fn kernel_impl(model: &LossModel<'_>, parts: &Parts<'_>) -> TokenStream {
         FloatTy::Generic(_) => (quote!(<__T: ::losses_core::LossFloat>), quote!(__T)),
         FloatTy::Concrete(ident) => (TokenStream::new(), quote!(#ident)),
     };
-    let hypers: Vec<&Ident> = model.sig.params.iter().filter(|param| param.role == Role::Hyper).map(|param| &param.ident).collect();
+    let hypers: Vec<&Ident> = model
+        .sig
+        .params
+        .iter()
+        .filter(|param| param.role == Role::Hyper)
+        .map(|param| &param.ident)
+        .collect();
     let hyper_args: Vec<TokenStream> = model
         .sig
         .params
@@ -199,7 +248,10 @@ fn kernel_impl(model: &LossModel<'_>, parts: &Parts<'_>) -> TokenStream {
     let adjoint_slots: Vec<Ident> = (0..count).map(|k| format_ident!("__a{}", k)).collect();
     let adjoints: Vec<Ident> = (0..count).map(|k| format_ident!("__d{}", k)).collect();
     let finish = finish_name(model);
-    let instances: Vec<TokenStream> = partial_types.iter().map(|ty| quote!(#ty::new(#(self.#hypers),*))).collect();
+    let instances: Vec<TokenStream> = partial_types
+        .iter()
+        .map(|ty| quote!(#ty::new(#(self.#hypers),*)))
+        .collect();
     let row_kernel = quote!(::losses_core::RowKernel<#elem>);
     let name_text = name.to_string();
     quote! {

@@ -126,7 +126,12 @@ impl LossModel<'_> {
                 },
             )
         } else {
-            (TokenStream::new(), TokenStream::new(), TokenStream::new(), TokenStream::new())
+            (
+                TokenStream::new(),
+                TokenStream::new(),
+                TokenStream::new(),
+                TokenStream::new(),
+            )
         };
         // A `Vec` field cannot be `Copy`.
         let copy = (!self.has_slice_hyper()).then(|| quote!(Copy,));

@@ -26,7 +26,10 @@ pub const CHUNK: usize = 8192;
 /// Returns [`LossError`] for an invalid hyper-parameter, unequal or empty inputs, sample
 /// weights (a whole-batch loss has one value for the batch), or an error the kernel
 /// reports.
-pub fn value<T: LossFloat, K: BatchKernel<T>>(kernel: &K, batch: Batch<'_, T>) -> Result<T, LossError> {
+pub fn value<T: LossFloat, K: BatchKernel<T>>(
+    kernel: &K,
+    batch: Batch<'_, T>,
+) -> Result<T, LossError> {
     let (y_true, y_pred, _) = checked(kernel, &batch)?;
     let sums = partials(kernel, &y_true, &y_pred)?;
     Ok(kernel.finish(&sums))
@@ -45,15 +48,20 @@ pub fn value_and_grad_into<T: LossFloat, K: BatchKernel<T>>(
 ) -> Result<T, LossError> {
     let (y_true, y_pred, shape) = checked(kernel, &batch)?;
     if grad.shape() != shape.as_slice() {
-        return Err(LossError::GradientShape { grad: grad.shape().to_vec(), expected: shape });
+        return Err(LossError::GradientShape {
+            grad: grad.shape().to_vec(),
+            expected: shape,
+        });
     }
     let sums = partials(kernel, &y_true, &y_pred)?;
     let mut adjoints = vec![T::zero(); K::STATISTICS];
     let value = kernel.finish_reverse(&sums, T::one(), &mut adjoints);
 
     let mut buffer = vec![T::zero(); y_pred.len()];
-    for ((targets, predictions), chunk_grad) in
-        y_true.chunks(CHUNK).zip(y_pred.chunks(CHUNK)).zip(buffer.chunks_mut(CHUNK))
+    for ((targets, predictions), chunk_grad) in y_true
+        .chunks(CHUNK)
+        .zip(y_pred.chunks(CHUNK))
+        .zip(buffer.chunks_mut(CHUNK))
     {
         chunk_reverse(kernel, targets, predictions, &adjoints, chunk_grad)?;
     }
@@ -69,7 +77,10 @@ pub fn value_and_grad_into<T: LossFloat, K: BatchKernel<T>>(
 /// # Errors
 ///
 /// As [`value`].
-pub fn per_sample<T: LossFloat, K: BatchKernel<T>>(kernel: &K, batch: Batch<'_, T>) -> Result<ArrayD<T>, LossError> {
+pub fn per_sample<T: LossFloat, K: BatchKernel<T>>(
+    kernel: &K,
+    batch: Batch<'_, T>,
+) -> Result<ArrayD<T>, LossError> {
     let value = value(kernel, batch)?;
     Ok(ArrayD::from_elem(IxDyn(&[1]), value))
 }
@@ -81,13 +92,19 @@ pub fn per_sample<T: LossFloat, K: BatchKernel<T>>(kernel: &K, batch: Batch<'_, 
 /// # Errors
 ///
 /// Returns the kernel's errors as [`LossError`]s.
-pub fn partials<T: LossFloat, K: BatchKernel<T>>(kernel: &K, y_true: &[T], y_pred: &[T]) -> Result<Vec<T>, LossError> {
+pub fn partials<T: LossFloat, K: BatchKernel<T>>(
+    kernel: &K,
+    y_true: &[T],
+    y_pred: &[T],
+) -> Result<Vec<T>, LossError> {
     let chunks: Result<Vec<Vec<T>>, LossError> = y_true
         .chunks(CHUNK)
         .zip(y_pred.chunks(CHUNK))
         .map(|(targets, predictions)| {
             let mut sums = vec![T::zero(); K::STATISTICS];
-            kernel.partials(targets, predictions, &mut sums).map_err(|error| report::<K, T>(error))?;
+            kernel
+                .partials(targets, predictions, &mut sums)
+                .map_err(|error| report::<K, T>(error))?;
             Ok(sums)
         })
         .collect();
@@ -120,19 +137,31 @@ pub fn chunk_reverse<T: LossFloat, K: BatchKernel<T>>(
     adjoints: &[T],
     grad: &mut [T],
 ) -> Result<(), LossError> {
-    kernel.chunk_reverse(y_true, y_pred, adjoints, grad).map_err(|error| report::<K, T>(error))
+    kernel
+        .chunk_reverse(y_true, y_pred, adjoints, grad)
+        .map_err(|error| report::<K, T>(error))
 }
+
+/// `y_true` and `y_pred` in row-major order, and `y_pred`'s shape.
+type Checked<'a, T> = (
+    std::borrow::Cow<'a, [T]>,
+    std::borrow::Cow<'a, [T]>,
+    Vec<usize>,
+);
 
 /// Checks the hyper-parameters and shapes; returns the inputs in row-major order and
 /// `y_pred`'s shape.
 fn checked<'a, T: LossFloat, K: BatchKernel<T>>(
     kernel: &K,
     batch: &Batch<'a, T>,
-) -> Result<(std::borrow::Cow<'a, [T]>, std::borrow::Cow<'a, [T]>, Vec<usize>), LossError> {
+) -> Result<Checked<'a, T>, LossError> {
     kernel.validate()?;
     let shape = batch.y_pred.shape().to_vec();
     if batch.y_true.shape() != shape.as_slice() {
-        return Err(LossError::ShapeMismatch { y_true: batch.y_true.shape().to_vec(), y_pred: shape });
+        return Err(LossError::ShapeMismatch {
+            y_true: batch.y_true.shape().to_vec(),
+            y_pred: shape,
+        });
     }
     if batch.y_pred.is_empty() {
         return Err(LossError::EmptyInput { shape });
@@ -140,15 +169,30 @@ fn checked<'a, T: LossFloat, K: BatchKernel<T>>(
     if batch.sample_weight.is_some() {
         return Err(LossError::WholeBatchWeights { loss: K::NAME });
     }
-    Ok((to_row_major(batch.y_true.clone()), to_row_major(batch.y_pred.clone()), shape))
+    Ok((
+        to_row_major(batch.y_true.clone()),
+        to_row_major(batch.y_pred.clone()),
+        shape,
+    ))
 }
 
 fn report<K: BatchKernel<T>, T: LossFloat>(error: KernelError) -> LossError {
     match error {
-        KernelError::OutOfBounds { slice, index, len } => {
-            LossError::IndexOutOfBounds { loss: K::NAME, slice, index, len, sample: 0 }
-        }
-        KernelError::InvalidLabel { value } => LossError::InvalidLabel { loss: K::NAME, value, sample: 0 },
-        KernelError::DivisionByZero => LossError::DivisionByZero { loss: K::NAME, sample: 0 },
+        KernelError::OutOfBounds { slice, index, len } => LossError::IndexOutOfBounds {
+            loss: K::NAME,
+            slice,
+            index,
+            len,
+            sample: 0,
+        },
+        KernelError::InvalidLabel { value } => LossError::InvalidLabel {
+            loss: K::NAME,
+            value,
+            sample: 0,
+        },
+        KernelError::DivisionByZero => LossError::DivisionByZero {
+            loss: K::NAME,
+            sample: 0,
+        },
     }
 }
