@@ -28,7 +28,9 @@ impl<'a> Text<'a> {
             let name = match (&node.op, &node.name) {
                 (Op::Param(index), _) => Some(sig.params[*index].ident.to_string()),
                 (Op::Const(..) | Op::Bool(_) | Op::Index(_), _) => None,
-                (Op::LoopVar, _) => {
+                // A loop variable keeps the user's name.
+                (Op::LoopVar, Some(name)) => Some(unique(name, &used)),
+                (Op::LoopVar, None) => {
                     loop_vars += 1;
                     Some(unique(
                         ["i", "j", "k", "l", "m"]
@@ -133,7 +135,13 @@ impl<'a> Text<'a> {
         let compound = self.names[id].is_none()
             && matches!(
                 self.f.nodes[id].op,
-                Op::Binary(..) | Op::Cmp(..) | Op::And(..) | Op::Or(..) | Op::Unary(Unary::Neg, _)
+                Op::Binary(..)
+                    | Op::Cmp(..)
+                    | Op::And(..)
+                    | Op::Or(..)
+                    | Op::Unary(Unary::Neg, _)
+                    | Op::IntBinary(..)
+                    | Op::IntCmp(..)
             );
         if compound { format!("({text})") } else { text }
     }

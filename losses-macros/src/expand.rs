@@ -36,6 +36,9 @@ pub fn loss(args: TokenStream, input: TokenStream) -> TokenStream {
                 name: name.clone(),
             };
             let default_impl = model.default_impl(&mut cx);
+            if let (true, Some(condition)) = (args.target_any_length, args.valid_inputs.first()) {
+                cx.error_spanned(condition, "`valid_inputs` checks `y_true` and `y_pred` element by element, which rows of their own lengths (`target_any_length`) do not pair; check the inputs before calling the loss instead");
+            }
             match &function {
                 Some(function) if cx.is_empty() => {
                     let emitted = Emitter::new(function, sig).emit();

@@ -34,12 +34,7 @@ impl Lowerer<'_> {
                 Some(op) => self.assign(&binary.left, op, &binary.right),
                 None => return false,
             },
-            Expr::If(expr_if) if self.sig.row && expr_if.else_branch.is_none() => {
-                self.error(
-                    expr_if,
-                    "an `if` statement is not supported: write the update as a value, as in `acc += if c { x } else { 0.0 };`",
-                );
-            }
+            Expr::If(expr_if) if self.sig.row => self.if_statement(expr_if),
             _ => return false,
         }
         true
@@ -334,6 +329,7 @@ impl Lowerer<'_> {
         self.loop_depth += 1;
 
         let var = self.loop_node(Op::LoopVar, Ty::Index);
+        self.nodes[var].name = Some(var_name.clone());
         self.bind(var_name, Some(var));
         let carried = self.carry(&assigned, floor);
         self.loop_body(&for_loop.body);
@@ -466,10 +462,13 @@ impl Lowerer<'_> {
             self.scopes[scope][position].id = Some(out);
             let reduction = self.classify(phi, next, active, body);
             if reduction.is_none() {
-                self.error(
-                    for_loop.for_token,
-                    format!("the loop updates `{name}` in a form that cannot be reversed without storing every iteration; supported updates of a differentiated value: `{name} += e`, `{name} -= e`, `{name} = {name}.max(e)` and `{name} = {name}.min(e)`, with `{name}` not otherwise read in the loop"),
-                );
+                match super::messages::loop_update(&for_loop.body, &name) {
+                    Some((tokens, message)) => self.error(tokens, message),
+                    None => self.error(
+                        for_loop.for_token,
+                        format!("the loop updates `{name}` in a form that cannot be reversed without storing every iteration; supported updates of a differentiated value: `{name} += e`, `{name} -= e`, `{name} = {name}.max(e)` and `{name} = {name}.min(e)`, with `{name}` not otherwise read in the loop"),
+                    ),
+                };
                 continue;
             }
             let reduction = reduction.unwrap_or(Reduction::Inactive);
@@ -557,7 +556,7 @@ impl Lowerer<'_> {
 }
 
 /// The names a loop body assigns with `=` or an assignment operator.
-fn assigned_names(block: &syn::Block) -> Vec<String> {
+pub(super) fn assigned_names(block: &syn::Block) -> Vec<String> {
     struct Collector(Vec<String>);
     impl<'ast> Visit<'ast> for Collector {
         fn visit_expr_assign(&mut self, assign: &'ast syn::ExprAssign) {
