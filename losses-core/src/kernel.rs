@@ -5,6 +5,8 @@ pub mod batch;
 pub mod elementwise;
 mod layout;
 pub mod multi;
+mod parallel;
+mod pass;
 pub mod rows;
 #[cfg(test)]
 mod tests;
@@ -18,8 +20,10 @@ use crate::{LossError, LossFloat, Real, Reduction};
 /// [`Loss`](crate::Loss) by calling the drivers in [`elementwise`], which check the
 /// inputs, loop over the elements and reduce.
 ///
-/// The methods are generic over `V` so that one kernel serves a single element
-/// (`V = T`) and, later, a SIMD vector of several elements.
+/// The methods are generic over `V`. The drivers call them with `V = T`, one element
+/// at a time, inside loops that the compiler vectorises at the instruction set level
+/// chosen at run time (see [`simd`](crate::simd)). A type of SIMD lanes that implements
+/// [`Real`] could be passed as `V` as well.
 pub trait ElementwiseKernel<T: LossFloat> {
     /// Type name, for error messages.
     const NAME: &'static str;
@@ -254,7 +258,13 @@ pub trait BatchKernel<T: LossFloat> {
     /// # Errors
     ///
     /// Returns [`KernelError`] for an index out of bounds or an invalid label.
-    fn chunk_reverse(&self, y_true: &[T], y_pred: &[T], adjoints: &[T], grad: &mut [T]) -> Result<(), KernelError>;
+    fn chunk_reverse(
+        &self,
+        y_true: &[T],
+        y_pred: &[T],
+        adjoints: &[T],
+        grad: &mut [T],
+    ) -> Result<(), KernelError>;
 }
 
 /// Which elements a loss of whole-batch statistics sums over.

@@ -2,13 +2,18 @@
 //!
 //! Code emitted by `#[loss]` never calls `f32` or `f64` methods directly. It calls
 //! [`Real`] through fully qualified paths, so one generated function serves a single
-//! scalar and, later, a SIMD vector of several samples. A value that is the same for
-//! every sample (a hyper-parameter, a literal) has the scalar type `V::Scalar`; a value
-//! that differs per sample has the type `V`. Comparisons of `V` values give a
-//! [`Mask`], and branches on masks become [`Real::select`].
+//! scalar or any other type that implements the trait. The batch drivers use it on
+//! scalars inside loops that the compiler vectorises; see [`simd`](crate::simd).
+//!
+//! A value that is the same for every sample (a hyper-parameter, a literal) has the
+//! scalar type `V::Scalar`. A value that differs per sample has the type `V`.
+//! Comparisons of `V` values give a [`Mask`], and branches on masks become
+//! [`Real::select`].
 
 use core::fmt::{Debug, Display};
 use core::ops::{Add, Div, Mul, Neg, Sub};
+
+use crate::math;
 
 /// A per-sample truth value: `bool` for one sample, a lane mask for a vector.
 pub trait Mask: Copy + Send + Sync + 'static {
@@ -50,6 +55,13 @@ impl Mask for bool {
 /// with two deliberate differences: [`Real::max`], [`Real::min`] and [`Real::clamp`]
 /// propagate NaN from any argument (the standard `max` and `min` drop a NaN), and
 /// [`Real::sign0`] returns 0 at ±0, unlike `signum`.
+///
+/// For `f32`, `exp`, `ln`, `ln_1p`, `exp_m1`, `tanh`, `powf` and `powi`, and through
+/// them `sigmoid`, `softplus` and `log_sigmoid`, are branch-free polynomial kernels
+/// rather than libm calls, so that loops over them vectorise and give the same bits on
+/// every instruction set. Their errors are at most 1 ulp for `exp` and `ln` and at most
+/// 2 ulp for the others, and they treat infinities, NaN and signed zeros as C99 does.
+/// `powi` multiplies by binary exponentiation for both `f32` and `f64`.
 pub trait Real:
     Copy
     + Send
@@ -216,7 +228,7 @@ pub trait LossFloat:
 }
 
 macro_rules! impl_scalar {
-    ($t:ty) => {
+    ($t:ty, $math:ident) => {
         impl Real for $t {
             type Scalar = $t;
             type Mask = bool;
@@ -268,7 +280,7 @@ macro_rules! impl_scalar {
 
             #[inline(always)]
             fn ln(self) -> Self {
-                <$t>::ln(self)
+                $math::ln(self)
             }
 
             #[inline(always)]
@@ -283,7 +295,7 @@ macro_rules! impl_scalar {
 
             #[inline(always)]
             fn exp(self) -> Self {
-                <$t>::exp(self)
+                $math::exp(self)
             }
 
             #[inline(always)]
@@ -303,12 +315,12 @@ macro_rules! impl_scalar {
 
             #[inline(always)]
             fn powi(self, n: i32) -> Self {
-                <$t>::powi(self, n)
+                crate::math::powi(self, n, 1.0)
             }
 
             #[inline(always)]
             fn powf(self, p: Self) -> Self {
-                <$t>::powf(self, p)
+                $math::powf(self, p)
             }
 
             #[inline(always)]
@@ -353,7 +365,12 @@ macro_rules! impl_scalar {
 
             #[inline(always)]
             fn tanh(self) -> Self {
-                <$t>::tanh(self)
+                $math::tanh(self)
+            }
+
+            #[inline(always)]
+            fn sigmoid(self) -> Self {
+                $math::sigmoid(self)
             }
 
             #[inline(always)]
@@ -378,12 +395,12 @@ macro_rules! impl_scalar {
 
             #[inline(always)]
             fn ln_1p(self) -> Self {
-                <$t>::ln_1p(self)
+                $math::ln_1p(self)
             }
 
             #[inline(always)]
             fn exp_m1(self) -> Self {
-                <$t>::exp_m1(self)
+                $math::exp_m1(self)
             }
 
             #[inline(always)]
@@ -433,8 +450,40 @@ macro_rules! impl_scalar {
     };
 }
 
-impl_scalar!(f32);
-impl_scalar!(f64);
+/// The `f64` functions of the standard library, under the names `impl_scalar!` calls.
+///
+/// NOTE: `f64` has no polynomial kernels yet, so `f64` loops that call these functions
+/// make one libm call per element and are not vectorised. Their results still do not
+/// depend on the instruction set, because the same libm function runs at every level.
+mod std_f64 {
+    macro_rules! forward_to_std {
+        ($($name:ident($($arg:ident),*)),* $(,)?) => {
+            $(
+                #[inline(always)]
+                pub(super) fn $name(x: f64 $(, $arg: f64)*) -> f64 {
+                    x.$name($($arg),*)
+                }
+            )*
+        };
+    }
+
+    forward_to_std!(ln(), exp(), tanh(), ln_1p(), exp_m1(), powf(p));
+
+    /// The logistic sigmoid with `f64::exp`, in the overflow-free form that
+    /// [`Real::sigmoid`](super::Real::sigmoid) documents.
+    #[inline(always)]
+    pub(super) fn sigmoid(x: f64) -> f64 {
+        let e = (-x.abs()).exp();
+        if x >= 0.0 {
+            1.0 / (1.0 + e)
+        } else {
+            e / (1.0 + e)
+        }
+    }
+}
+
+impl_scalar!(f32, math);
+impl_scalar!(f64, std_f64);
 
 #[cfg(test)]
 mod tests {

@@ -21,12 +21,20 @@
 //! Inputs in standard (row-major, contiguous) layout are read in place. Inputs in any
 //! other layout are first copied into row-major order, so that the result is the same
 //! bit for bit.
+//!
+//! The loops run at the instruction set level that [`simd`] picks, and
+//! with the `parallel` feature on the threads of the current rayon pool. Neither choice
+//! changes a bit of the value or the gradient. For inputs, a gradient and sample
+//! weights in standard layout, [`value`] and [`value_and_grad_into`] allocate no
+//! memory, apart from what rayon may allocate to hand work to its threads.
 
 use ndarray::{ArrayD, ArrayViewMutD, IxDyn};
 
 use super::ElementwiseKernel;
 use super::layout::CheckedBatch;
-use crate::sum::sum_map;
+use super::parallel;
+use super::pass::{Gradient, PerSampleJob};
+use crate::simd::{self, SupportedLevel};
 use crate::{Batch, LossError, LossFloat, Reduction};
 
 /// Evaluates the reduced loss of `batch`. Never calls [`ElementwiseKernel::reverse`].
@@ -35,7 +43,7 @@ use crate::{Batch, LossError, LossFloat, Reduction};
 ///
 /// Returns [`LossError`] for an invalid hyper-parameter, [`Reduction::None`], unequal or
 /// empty inputs, or a sample-weight shape that is not accepted.
-pub fn value<T: LossFloat, K: ElementwiseKernel<T>>(
+pub fn value<T: LossFloat, K: ElementwiseKernel<T> + Sync>(
     kernel: &K,
     batch: Batch<'_, T>,
 ) -> Result<T, LossError> {
@@ -45,9 +53,7 @@ pub fn value<T: LossFloat, K: ElementwiseKernel<T>>(
         return Ok(T::zero());
     };
 
-    let weighted_sum = sum_map(batch.sample_count, |sample| {
-        batch.weight(sample) * sample_loss(kernel, &batch, sample)
-    });
+    let weighted_sum = parallel::sum(SupportedLevel::current(), kernel, &batch, None);
     Ok(weighted_sum / divisor)
 }
 
@@ -62,17 +68,17 @@ pub fn value<T: LossFloat, K: ElementwiseKernel<T>>(
 /// Returns [`LossError`] for an invalid hyper-parameter, [`Reduction::None`], unequal or
 /// empty inputs, a sample-weight shape that is not accepted, or a `grad` whose shape
 /// differs from `y_pred`'s. `grad` is left unchanged on error.
-pub fn value_and_grad_into<T: LossFloat, K: ElementwiseKernel<T>>(
+pub fn value_and_grad_into<T: LossFloat, K: ElementwiseKernel<T> + Sync>(
     kernel: &K,
     batch: Batch<'_, T>,
     mut grad: ArrayViewMutD<'_, T>,
 ) -> Result<T, LossError> {
     let reduction = check_scalar_reduction(kernel)?;
     let batch = CheckedBatch::new(batch)?;
-    if grad.shape() != batch.shape.as_slice() {
+    if grad.shape() != batch.shape() {
         return Err(LossError::GradientShape {
             grad: grad.shape().to_vec(),
-            expected: batch.shape.clone(),
+            expected: batch.shape().to_vec(),
         });
     }
     let Some(divisor) = divisor(reduction, &batch) else {
@@ -80,8 +86,15 @@ pub fn value_and_grad_into<T: LossFloat, K: ElementwiseKernel<T>>(
         return Ok(T::zero());
     };
 
-    let weighted_sum = write_row_major(grad, |grad| {
-        weighted_sum_and_grad(kernel, &batch, divisor, grad)
+    // The seed of an element of a sample of weight 1: d(value)/d(loss of the element).
+    let seed_per_weight = T::one() / (divisor * T::from_usize(batch.feature_count));
+    let level = SupportedLevel::current();
+    let weighted_sum = write_row_major(grad, |entries| {
+        let gradient = Gradient {
+            entries,
+            seed_per_weight,
+        };
+        parallel::sum(level, kernel, &batch, Some(gradient))
     });
     Ok(weighted_sum / divisor)
 }
@@ -93,19 +106,23 @@ pub fn value_and_grad_into<T: LossFloat, K: ElementwiseKernel<T>>(
 ///
 /// Returns [`LossError`] for an invalid hyper-parameter, unequal or empty inputs, or a
 /// sample-weight shape that is not accepted.
-pub fn per_sample<T: LossFloat, K: ElementwiseKernel<T>>(
+pub fn per_sample<T: LossFloat, K: ElementwiseKernel<T> + Sync>(
     kernel: &K,
     batch: Batch<'_, T>,
 ) -> Result<ArrayD<T>, LossError> {
     kernel.validate()?;
     let batch = CheckedBatch::new(batch)?;
 
-    // A fresh array is in standard layout, so `iter_mut` visits samples in row-major
-    // order, which is the order of the sample indices.
-    let mut losses = ArrayD::zeros(IxDyn(&batch.sample_shape));
-    for (sample, loss) in losses.iter_mut().enumerate() {
-        *loss = batch.weight(sample) * sample_loss(kernel, &batch, sample);
-    }
+    let mut losses = ArrayD::zeros(IxDyn(batch.sample_shape()));
+    let job = PerSampleJob {
+        kernel,
+        batch: &batch,
+        // A fresh array is in standard layout, so its slice is in sample order.
+        losses: losses
+            .as_slice_mut()
+            .expect("a new array is in standard layout"),
+    };
+    simd::run(SupportedLevel::current(), job);
     Ok(losses)
 }
 
@@ -136,65 +153,6 @@ fn divisor<T: LossFloat>(reduction: Reduction, batch: &CheckedBatch<'_, T>) -> O
     } else {
         Some(weight_sum)
     }
-}
-
-/// Returns `lᵢ = (1/F) Σⱼ forward(tᵢⱼ, pᵢⱼ)` for sample `i = sample`.
-fn sample_loss<T: LossFloat, K: ElementwiseKernel<T>>(
-    kernel: &K,
-    batch: &CheckedBatch<'_, T>,
-    sample: usize,
-) -> T {
-    let (y_true, y_pred) = batch.sample(sample);
-
-    // A sum of one term is that term bit for bit, and division by 1 is exact, so the
-    // shortcut for one feature gives the result of the general code, faster.
-    if let ([y_true], [y_pred]) = (y_true, y_pred) {
-        return kernel.forward(*y_true, *y_pred);
-    }
-    let sum = sum_map(y_pred.len(), |j| kernel.forward(y_true[j], y_pred[j]));
-    sum / T::from_usize(y_pred.len())
-}
-
-/// Returns [`sample_loss`] for the sample whose elements are `y_true` and `y_pred`, and
-/// writes `seed × d forward / d y_pred` into `grad`, with the same additions.
-fn sample_loss_and_grad<T: LossFloat, K: ElementwiseKernel<T>>(
-    kernel: &K,
-    (y_true, y_pred): (&[T], &[T]),
-    seed: T,
-    grad: &mut [T],
-) -> T {
-    if let ([y_true], [y_pred], [partial]) = (y_true, y_pred, &mut *grad) {
-        let (loss, seeded_partial) = kernel.reverse(*y_true, *y_pred, seed);
-        *partial = seeded_partial;
-        return loss;
-    }
-    let sum = sum_map(y_pred.len(), |j| {
-        let (loss, seeded_partial) = kernel.reverse(y_true[j], y_pred[j], seed);
-        grad[j] = seeded_partial;
-        loss
-    });
-    sum / T::from_usize(y_pred.len())
-}
-
-/// Returns `Σᵢ wᵢ lᵢ` and writes `d(Σᵢ wᵢ lᵢ / divisor) / d y_pred` into the row-major
-/// `grad`.
-///
-/// The additions are those of [`value`], so when `reverse` returns the same element
-/// losses as `forward`, the two values are bit-identical.
-fn weighted_sum_and_grad<T: LossFloat, K: ElementwiseKernel<T>>(
-    kernel: &K,
-    batch: &CheckedBatch<'_, T>,
-    divisor: T,
-    grad: &mut [T],
-) -> T {
-    let seed_per_weight = T::one() / (divisor * T::from_usize(batch.feature_count));
-
-    sum_map(batch.sample_count, |sample| {
-        let weight = batch.weight(sample);
-        let seed = weight * seed_per_weight;
-        let sample_grad = &mut grad[batch.sample_range(sample)];
-        weight * sample_loss_and_grad(kernel, batch.sample(sample), seed, sample_grad)
-    })
 }
 
 /// Runs `compute` on a row-major slice of `grad`'s elements: `grad`'s own memory when it

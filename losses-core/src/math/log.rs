@@ -1,0 +1,82 @@
+//! `ln` and `ln_1p`.
+//!
+//! Both write their argument as `2^e m` with `m` in `[√½, √2)`, and compute
+//! `ln m = ln(1 + f)` from `s = f / (2 + f)`, for which `ln(1 + f) = 2 atanh s`, as
+//! `f - (f²/2 - s (f²/2 + R(s²)))`. That form keeps the exact `f` as the leading term,
+//! so the rounding of `s` only touches a correction below `f / 20`.
+
+use super::{select, select_i32};
+
+const LN2_HI: f32 = f32::from_bits(0x3f31_7200);
+const LN2_LO: f32 = 1.428_606_8e-6;
+/// The bits of `√½` rounded down: subtracting them from a float's bits moves the
+/// boundary between exponents from 1 to `√½`.
+const SQRT_HALF_BITS: u32 = 0x3f35_04f3;
+const MANTISSA_MASK: u32 = 0x007f_ffff;
+/// 2^23, which scales a subnormal input into the normal range.
+const SUBNORMAL_SCALE: f32 = 8_388_608.0;
+
+/// Coefficients of `R(z) / z ≈ 2/3 + 2/5 z + 2/7 z²`, `z = s²` in `[0, 0.0295]`,
+/// fitted for minimax error of `ln(1 + f)` (8.1e-10 relative before rounding to `f32`).
+const L1: f32 = 0.666_667_76;
+const L2: f32 = 0.399_775_37;
+const L3: f32 = 0.298_718_66;
+
+/// Splits a positive normal `x` into `(m, e)` with `x = 2^e m`, `m` in `[√½, √2)`.
+#[inline(always)]
+pub(super) fn split(x: f32) -> (f32, i32) {
+    let offset = x.to_bits().wrapping_sub(SQRT_HALF_BITS);
+    let exponent = (offset as i32) >> 23;
+    let mantissa = f32::from_bits((offset & MANTISSA_MASK) + SQRT_HALF_BITS);
+    (mantissa, exponent)
+}
+
+/// `e ln 2 + ln(1 + f) + correction`, for `1 + f` in `[√½, √2)` and a correction far
+/// below `f`'s ulp.
+#[inline(always)]
+fn combine(f: f32, exponent: i32, correction: f32) -> f32 {
+    let e = exponent as f32;
+    let s = f / (2.0 + f);
+    let z = s * s;
+    let r = z * ((L1 + z * L2) + (z * z) * L3);
+    let half_square = 0.5 * f * f;
+    e * LN2_HI + (f - (half_square - (s * (half_square + r) + (e * LN2_LO + correction))))
+}
+
+/// Computes the natural logarithm: NaN below 0, -∞ at ±0, +∞ at +∞.
+#[inline(always)]
+pub(crate) fn ln(x: f32) -> f32 {
+    let subnormal = x < f32::MIN_POSITIVE;
+    let scaled = select(subnormal, x * SUBNORMAL_SCALE, x);
+    let (mantissa, exponent) = split(scaled);
+    let exponent = exponent - select_i32(subnormal, 23, 0);
+    let result = combine(mantissa - 1.0, exponent, 0.0);
+
+    let result = select(
+        x > 0.0,
+        result,
+        select(x == 0.0, f32::NEG_INFINITY, f32::NAN),
+    );
+    select(x == f32::INFINITY, x, result)
+}
+
+/// `ln(1 + x)`, accurate near 0: NaN below -1, -∞ at -1, +∞ at +∞, and `x` itself at
+/// ±0.
+#[inline(always)]
+pub(crate) fn ln_1p(x: f32) -> f32 {
+    let u = 1.0 + x;
+    // The rounding error of `u`, (1 + x) - u, by differences that are exact: below 1
+    // `u - 1` is exact, and from 1 on `u - x` and then `1 - (u - x)` are.
+    let error = select(x >= 1.0, 1.0 - (u - x), x - (u - 1.0));
+    // `u` is 0 or at least 2^-24 when x >= -1, so it is never subnormal.
+    let (mantissa, exponent) = split(u);
+    let result = combine(mantissa - 1.0, exponent, error / u);
+
+    let result = select(
+        u > 0.0,
+        result,
+        select(u == 0.0, f32::NEG_INFINITY, f32::NAN),
+    );
+    let result = select(x == f32::INFINITY, x, result);
+    select(x == 0.0, x, result)
+}
