@@ -16,9 +16,17 @@ fn smooth_abs<T: Float>(x: T) -> T {
 /// Huber-like loss with a logits switch.
 #[loss(defaults(delta = 1.0, from_logits = false), require(delta >= 0.0), check)]
 fn lint_elementwise<T: Float>(y_true: T, y_pred: T, delta: T, from_logits: bool) -> T {
-    let p = if from_logits { 1.0 / (1.0 + (-y_pred).exp()) } else { y_pred };
+    let p = if from_logits {
+        1.0 / (1.0 + (-y_pred).exp())
+    } else {
+        y_pred
+    };
     let e = smooth_abs(p - y_true);
-    if e <= delta { 0.5 * e * e } else { delta * (e - 0.5 * delta) }
+    if e <= delta {
+        0.5 * e * e
+    } else {
+        delta * (e - 0.5 * delta)
+    }
 }
 
 /// A row loss with loops, reductions and a matrix hyper-parameter.
@@ -67,6 +75,14 @@ fn lint_clean_losses_evaluate() {
     assert!(LintPair::new().value(&array![1.0f32], &a, &a).is_ok());
     let whole = LintBatch::default().with_axis(Axis::WholeBatch);
     assert!(whole.value(&y_true, &y_pred).is_ok());
-    assert!(BinaryCrossentropy::default().value(&y_true, &y_pred).is_ok());
-    assert!(CategoricalCrossentropy::default().value(&y_true, &y_pred).is_ok());
+    assert!(
+        BinaryCrossentropy::default()
+            .value(&y_true, &y_pred)
+            .is_ok()
+    );
+    assert!(
+        CategoricalCrossentropy::default()
+            .value(&y_true, &y_pred)
+            .is_ok()
+    );
 }

@@ -406,15 +406,15 @@ fn ndcg_all_zero_labels_give_zero() {
 }
 
 #[test]
-fn ndcg_all_zero_list_counts_in_mean() {
+fn ndcg_all_zero_list_is_left_out_of_mean() {
     // List 1 is ranked perfectly with scores far apart: loss -1. List 0 has no relevant
-    // item: loss 0, and it halves the mean unless its weight is 0 under Mean.
+    // item: it is left out, with loss 0, and does not count in the mean.
     let y_true = array![[0.0, 0.0], [1.0, 0.0]];
     let y_pred = array![[0.3, 0.1], [100.0, 0.0]];
     let loss = ApproxNdcg::default();
     let per_sample = loss.per_sample(&y_true, &y_pred).unwrap();
     assert_eq!(per_sample.as_slice().unwrap(), &[0.0, -1.0]);
-    assert_eq!(loss.value(&y_true, &y_pred).unwrap(), -0.5);
+    assert_eq!(loss.value(&y_true, &y_pred).unwrap(), -1.0);
 
     let weights = array![0.0, 1.0];
     let mean = loss.with_reduction(Reduction::Mean);

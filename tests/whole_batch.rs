@@ -1,8 +1,8 @@
 //! Losses of whole-batch statistics, `#[loss(batch)]`: a soft Dice loss evaluated per
 //! sample or over the whole batch, and the whole-batch sums merged across chunks.
 
-use losses_core::kernel::batch::{self, CHUNK};
 use losses_core::BatchKernel;
+use losses_core::kernel::batch::{self, CHUNK};
 use losses_core::prelude::*;
 use ndarray::{Array2, array};
 
@@ -49,7 +49,8 @@ fn whole_batch_is_one_row_of_everything() {
     // d/dp_i = -(2 t_i D - (2I + s)) / D²
     for ((t, p), g) in y_true.iter().zip(&y_pred).zip(&grad) {
         let _ = p;
-        let exact = -(2.0 * t * denominator - (2.0 * intersection + 1.0)) / (denominator * denominator);
+        let exact =
+            -(2.0 * t * denominator - (2.0 * intersection + 1.0)) / (denominator * denominator);
         assert!((g - exact).abs() < 1e-14, "{g} {exact}");
     }
 }
@@ -59,7 +60,10 @@ fn per_sample_axis_is_the_row_loss() {
     let (y_true, y_pred) = batch_of(3, 4, 5);
     let per_sample = SoftDice::default().per_sample(&y_true, &y_pred).unwrap();
     assert_eq!(per_sample.shape(), &[3]);
-    let whole = SoftDice::default().with_axis(Axis::WholeBatch).per_sample(&y_true, &y_pred).unwrap();
+    let whole = SoftDice::default()
+        .with_axis(Axis::WholeBatch)
+        .per_sample(&y_true, &y_pred)
+        .unwrap();
     assert_eq!(whole.shape(), &[1]);
 }
 
@@ -105,7 +109,9 @@ fn any_split_merges_to_the_same_value() {
 #[test]
 fn whole_batch_rejects_sample_weights() {
     let loss = SoftDice::default().with_axis(Axis::WholeBatch);
-    let error = loss.value_weighted(&array![[1.0, 0.0]], &array![[0.5, 0.5]], &array![1.0]).unwrap_err();
+    let error = loss
+        .value_weighted(&array![[1.0, 0.0]], &array![[0.5, 0.5]], &array![1.0])
+        .unwrap_err();
     assert_eq!(
         error.to_string(),
         "SoftDice is evaluated over the whole batch, which has no per-sample losses to weigh; use `Axis::PerSample` for sample weights"
@@ -115,7 +121,9 @@ fn whole_batch_rejects_sample_weights() {
 #[test]
 fn whole_batch_of_empty_masks_is_finite() {
     let loss = SoftDice::default().with_axis(Axis::WholeBatch);
-    let (value, grad) = loss.value_and_grad(&array![[0.0, 0.0]], &array![[0.0, 0.0]]).unwrap();
+    let (value, grad) = loss
+        .value_and_grad(&array![[0.0, 0.0]], &array![[0.0, 0.0]])
+        .unwrap();
     assert_eq!(value, 0.0);
     assert!(grad.iter().all(|g| g.is_finite()));
 }

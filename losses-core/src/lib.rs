@@ -8,13 +8,17 @@
 // shipped losses below can use `#[loss]` inside the crate that defines it.
 extern crate self as losses_core;
 
+#[cfg(feature = "candle")]
+pub mod candle;
 pub mod check;
 pub mod error;
 pub mod kernel;
 pub mod loss;
 pub mod losses;
+mod math;
 pub mod real;
 pub mod reduction;
+pub mod simd;
 pub mod sum;
 pub mod validated;
 
@@ -24,6 +28,7 @@ pub use kernel::{
     Axis, BatchKernel, ElementwiseKernel, KernelError, MultiRowKernel, RowKernel, TargetShape,
 };
 pub use loss::{Batch, Loss};
+pub use losses::SmoothBleu;
 pub use losses::{
     ApproxNdcg, CategoricalCrossentropy, CategoricalFocalCrossentropy, CategoricalHinge,
     CosineSimilarity, Dice, Jaccard, KLDivergence, Mahalanobis, Tversky,
@@ -33,6 +38,7 @@ pub use losses::{
     MeanAbsolutePercentageError, MeanSquaredError, MeanSquaredLogarithmicError, Poisson,
     SquaredHinge, WeightedBinaryCrossentropy,
 };
+pub use losses::{ContrastiveLoss, SparseCategoricalCrossentropy, TripletMarginLoss};
 #[doc = include_str!("../docs/differentiable.md")]
 pub use losses_macros::differentiable;
 #[doc = include_str!("../docs/loss.md")]
@@ -54,6 +60,7 @@ pub mod __private {
 
 /// Everything a user of the crate needs in scope.
 pub mod prelude {
+    pub use crate::losses::SmoothBleu;
     pub use crate::losses::{
         ApproxNdcg, CategoricalCrossentropy, CategoricalFocalCrossentropy, CategoricalHinge,
         CosineSimilarity, Dice, Jaccard, KLDivergence, Mahalanobis, Tversky,
@@ -63,6 +70,7 @@ pub mod prelude {
         MeanAbsolutePercentageError, MeanSquaredError, MeanSquaredLogarithmicError, Poisson,
         SquaredHinge, WeightedBinaryCrossentropy,
     };
+    pub use crate::losses::{ContrastiveLoss, SparseCategoricalCrossentropy, TripletMarginLoss};
     pub use crate::{
         Axis, ElementwiseKernel, Float, Loss, LossError, LossFloat, Mask, Real, Reduction,
         differentiable, loss,

@@ -1,9 +1,10 @@
-//! Losses over a row of class scores per sample: categorical cross-entropy, its focal
-//! form and the categorical hinge.
+//! Losses over a row of class scores per sample: categorical cross-entropy, its sparse
+//! and focal forms, and the categorical hinge.
 //!
 //! Each sample is one row along the last axis, holding `C` class scores, and its loss
 //! is a sum over the classes, not a mean. Targets are one-hot rows or, for the
-//! cross-entropies, any distribution over the classes.
+//! cross-entropies, any distribution over the classes. The sparse form takes one class
+//! index per sample instead.
 
 use crate::{Float, loss};
 
@@ -50,6 +51,11 @@ use crate::{Float, loss};
 ///
 /// With probabilities, a row that sums to 0 gives NaN, as in Keras.
 ///
+/// Domain: [`Validated`](crate::Validated) and
+/// [`Loss::validate_inputs`](crate::Loss::validate_inputs) reject a negative target
+/// and, unless `from_logits`, a negative probability, NaN included. They accept a
+/// probability row that sums to 0, and logits of `-inf`.
+///
 /// Keras 3: `keras.losses.CategoricalCrossentropy(from_logits=False,
 /// label_smoothing=0.0)`, with the same formulas, clip and smoothing, over the last
 /// axis. Keras 3.15 on JAX returns NaN for masked logits, because it multiplies a
@@ -76,7 +82,8 @@ use crate::{Float, loss};
 /// ```
 #[loss(
     defaults(from_logits = false, label_smoothing = 0.0),
-    require(label_smoothing >= 0.0, label_smoothing <= 1.0)
+    require(label_smoothing >= 0.0, label_smoothing <= 1.0),
+    valid_inputs(y_true >= 0.0, from_logits || y_pred >= 0.0)
 )]
 // `#[loss]` bodies have no iterators, so a loop that reads only `y_pred` is
 // still a range loop over indices.
@@ -129,6 +136,123 @@ fn categorical_crossentropy<T: Float>(
     }
 }
 
+/// Categorical cross-entropy with one class index per sample in `y_true`, instead of a
+/// one-hot row.
+///
+/// ```text
+/// k = y_true, the target class of the sample
+///
+/// logits (from_logits = true), x = ŷ:
+///     m = maxⱼ xⱼ
+///     loss = ln Σⱼ e^(xⱼ - m) - (x_k - m)
+///     d loss / d xᵢ = softmax(x)ᵢ - [i = k]
+///
+/// probabilities (from_logits = false), S = Σⱼ ŷⱼ:
+///     p_k = clamp(ŷ_k / S, 1e-7, 1 - 1e-7)
+///     loss = -ln p_k
+///     d loss / d ŷᵢ = 1 / S - [i = k] / ŷ_k    while p_k is not clipped
+/// ```
+///
+/// This is [`CategoricalCrossentropy`] without label smoothing, with the target row
+/// one-hot at class `k`. `y_true` has `y_pred`'s shape without its last axis, or with a
+/// last axis of length 1, and contains class indices as floats: `0.0`, `1.0`, ….
+/// Probabilities are divided by their row sum before the clip, as Keras does. A `p_k`
+/// beyond a clip bound passes no gradient, and the bounds count as inside the range.
+///
+/// Parameters, in the order of `SparseCategoricalCrossentropy::new`:
+/// `from_logits = false`, and `ignore_class = -1.0`: samples whose label equals
+/// `ignore_class` are left out, with loss 0 and gradient 0, and are not counted in the
+/// number of samples of
+/// [`Reduction::SumOverBatchSize`](crate::Reduction::SumOverBatchSize) or the weight
+/// sum of [`Reduction::Mean`](crate::Reduction::Mean). A negative `ignore_class`,
+/// such as the default, ignores no class.
+///
+/// Edge cases and errors:
+///
+/// - A label that is negative, fractional, infinite or NaN is a
+///   [`LossError::InvalidLabel`](crate::LossError::InvalidLabel), and a class index
+///   of `C` or more, for rows of `C` classes, is a
+///   [`LossError::IndexOutOfBounds`](crate::LossError::IndexOutOfBounds). Both come
+///   from the evaluation itself, which stops at the first such sample. A sample left
+///   out by `ignore_class` is not evaluated, so its label is not checked.
+/// - Logits of `-inf` mask classes as in [`CategoricalCrossentropy`]: masked classes
+///   get a gradient of 0, and a row whose logits are all `-inf` has loss 0 and
+///   gradient 0. A masked target class makes the loss `+inf`.
+/// - With probabilities, a row that sums to 0 gives NaN, as in Keras.
+///
+/// Domain: [`Validated`](crate::Validated) and
+/// [`Loss::validate_inputs`](crate::Loss::validate_inputs) reject, unless
+/// `from_logits`, a negative probability, NaN included.
+///
+/// Keras 3: `keras.losses.SparseCategoricalCrossentropy(from_logits=False,
+/// ignore_class=None)`, the same formulas and clip. Keras's `ignore_class=None` is a
+/// negative `ignore_class` here. Keras also accepts a negative class such as `-1` to
+/// ignore, often used for padding; here give padding a class index no real class has,
+/// such as `C`, and set `ignore_class` to it. Keras's mean also leaves ignored samples
+/// out of its divisor. For a label of `C` or more Keras returns a loss of 0 instead of
+/// an error.
+/// PyTorch: `torch.nn.CrossEntropyLoss(ignore_index=...)` with class-index targets
+/// computes the logit form. Its `reduction="mean"` also divides by the number of
+/// samples that are not ignored.
+///
+/// ```
+/// use losses_core::prelude::*;
+/// use ndarray::array;
+///
+/// // Equal logits: each of the two classes gets probability 1/2.
+/// let loss = SparseCategoricalCrossentropy::new(true, -1.0);
+/// let (value, grad) = loss.value_and_grad(&array![1.0], &array![[3.0, 3.0]])?;
+/// assert!((value - std::f64::consts::LN_2).abs() < 1e-12);
+/// assert_eq!(grad, array![[0.5, -0.5]]);
+///
+/// // Probabilities are normalised: [1, 3] / 4 gives 0.75 to class 1. The sample
+/// // labelled 2 is ignored, so the mean is over one sample.
+/// let loss = SparseCategoricalCrossentropy::new(false, 2.0);
+/// let value: f64 = loss.value(&array![1.0, 2.0], &array![[1.0, 3.0], [0.5, 0.5]])?;
+/// assert!((value + 0.75f64.ln()).abs() < 1e-12);
+/// # Ok::<(), LossError>(())
+/// ```
+#[loss(
+    defaults(from_logits = false, ignore_class = -1.0),
+    valid_inputs(from_logits || y_pred >= 0.0),
+    exclude_if(ignore_class >= 0.0 && y_true == ignore_class)
+)]
+// `#[loss]` bodies have no iterators, so a loop that reads only `y_pred` is
+// still a range loop over indices. `ignore_class` is read by `exclude_if`, not by
+// the body.
+#[allow(clippy::needless_range_loop, unused_variables)]
+fn sparse_categorical_crossentropy<T: Float>(
+    y_true: usize,
+    y_pred: &[T],
+    from_logits: bool,
+    ignore_class: T,
+) -> T {
+    if from_logits {
+        let mut max = y_pred[0];
+        for i in 1..y_pred.len() {
+            max = max.max(y_pred[i]);
+        }
+        // -1 / 0 is -inf: see `categorical_crossentropy`.
+        let all_masked = max == -1.0 / 0.0;
+        let mut sum = 0.0;
+        for i in 0..y_pred.len() {
+            let shifted = if all_masked { 0.0 } else { y_pred[i] - max };
+            sum += shifted.exp();
+        }
+        if all_masked {
+            0.0
+        } else {
+            sum.ln() - (y_pred[y_true] - max)
+        }
+    } else {
+        let mut sum = 0.0;
+        for i in 0..y_pred.len() {
+            sum += y_pred[i];
+        }
+        -(y_pred[y_true] / sum).clamp(1e-7, 1.0 - 1e-7).ln()
+    }
+}
+
 /// Categorical focal cross-entropy: each class's cross-entropy term scaled by
 /// `alpha (1 - pᵢ)^gamma`, which shrinks the loss of classes predicted well.
 ///
@@ -161,6 +285,10 @@ fn categorical_crossentropy<T: Float>(
 /// - Masked logits of `-inf` and fully masked rows behave as in
 ///   [`CategoricalCrossentropy`]: a class with target 0 adds 0, and a row of `-inf`
 ///   has loss 0 and gradient 0.
+///
+/// Domain: [`Validated`](crate::Validated) and
+/// [`Loss::validate_inputs`](crate::Loss::validate_inputs) reject a negative target
+/// and, unless `from_logits`, a negative probability, NaN included.
 ///
 /// Keras 3: `keras.losses.CategoricalFocalCrossentropy(alpha=0.25, gamma=2.0,
 /// from_logits=False, label_smoothing=0.0)`. With probabilities the formula is the same.
@@ -196,7 +324,8 @@ fn categorical_crossentropy<T: Float>(
         gamma >= 0.0,
         label_smoothing >= 0.0,
         label_smoothing <= 1.0
-    )
+    ),
+    valid_inputs(y_true >= 0.0, from_logits || y_pred >= 0.0)
 )]
 // `#[loss]` bodies have no iterators, so a loop that reads only `y_pred` is
 // still a range loop over indices.

@@ -28,6 +28,11 @@ use crate::{Float, loss};
 /// - A prediction of 0 for a class with a positive target is clipped to `1e-7`, so the
 ///   loss stays finite, near `t ln(t / 1e-7)`, and that class gets no gradient.
 ///
+/// Domain: [`Validated`](crate::Validated) and
+/// [`Loss::validate_inputs`](crate::Loss::validate_inputs) reject a negative target
+/// or prediction, NaN included. Without validation a negative entry is clipped to
+/// `1e-7` like a 0.
+///
 /// Keras 3: `keras.losses.KLDivergence`, the same formula and clips.
 /// PyTorch: `torch.nn.KLDivLoss(reduction="batchmean")` applied to `ŷ.log()` equals
 /// this loss under [`Reduction::SumOverBatchSize`](crate::Reduction::SumOverBatchSize)
@@ -50,7 +55,7 @@ use crate::{Float, loss};
 /// assert_eq!(grad[[0, 2]], 0.0);
 /// # Ok::<(), LossError>(())
 /// ```
-#[loss(name = KLDivergence)]
+#[loss(name = KLDivergence, valid_inputs(y_true >= 0.0, y_pred >= 0.0))]
 fn kl_divergence<T: Float>(y_true: &[T], y_pred: &[T]) -> T {
     let mut loss = 0.0;
     for i in 0..y_pred.len() {

@@ -44,6 +44,10 @@ use crate::{Float, loss};
 /// - Probabilities outside `[0, 1]` can make `q` negative, and then `q^gamma` is NaN
 ///   for a `gamma` that is not an integer.
 ///
+/// Domain: [`Validated`](crate::Validated) and
+/// [`Loss::validate_inputs`](crate::Loss::validate_inputs) reject a label outside
+/// `[0, 1]` and, unless `from_logits`, a probability outside `[0, 1]`, NaN included.
+///
 /// Keras 3: `keras.losses.BinaryFocalCrossentropy(apply_class_balancing=False,
 /// alpha=0.25, gamma=2.0, from_logits=False, label_smoothing=0.0)`. With probabilities
 /// the formula is the same. With logits this loss differs from Keras on purpose. Keras
@@ -85,6 +89,10 @@ use crate::{Float, loss};
         gamma >= 0.0,
         label_smoothing >= 0.0,
         label_smoothing <= 1.0
+    ),
+    valid_inputs(
+        y_true >= 0.0 && y_true <= 1.0,
+        from_logits || (y_pred >= 0.0 && y_pred <= 1.0)
     )
 )]
 fn binary_focal_crossentropy<T: Float>(

@@ -1,9 +1,9 @@
-//! Overflow-free logistic functions, marked `#[differentiable]` so that loss bodies,
-//! shipped or user-written, can call them.
+//! Overflow-free logistic functions and a ReLU, marked `#[differentiable]` so that loss
+//! bodies, shipped or user-written, can call them.
 //!
-//! Each function stays finite and exact to rounding for every finite input, including
-//! logits of ±1e4, where the textbook forms overflow `exp` or lose all digits to
-//! cancellation.
+//! Each logistic function stays finite and exact to rounding for every finite input,
+//! including logits of ±1e4, where the textbook forms overflow `exp` or lose all digits
+//! to cancellation.
 
 use crate::{Float, differentiable};
 
@@ -78,4 +78,45 @@ pub fn softplus<T: Float>(x: T) -> T {
 #[differentiable]
 pub fn log_sigmoid<T: Float>(x: T) -> T {
     -softplus(-x)
+}
+
+/// Computes the rectifier `max(x, 0)`, with derivative 0 at `x = 0` as in PyTorch.
+///
+/// ```text
+/// relu(x) = x    for x > 0
+///         = 0    for x <= 0
+/// d/dx relu(x) = 1 for x > 0, and 0 for x <= 0
+/// ```
+///
+/// `x.max(0.0)` in a loss body computes the same value, but its derivative at `x = 0`
+/// is 1/2, because `max` shares the gradient of a tie between its two arguments. This
+/// helper selects between the two arms instead, so the point 0 belongs to the flat arm
+/// and gets 0, as `torch.relu` does. A NaN fails the test `x <= 0` and is passed
+/// through, so `relu(NaN)` is NaN, also as in PyTorch. Rust's `f64::max(NaN, 0.0)`
+/// returns 0 instead.
+///
+/// ```
+/// use losses_core::losses::helpers::relu;
+/// use losses_core::prelude::*;
+/// use ndarray::array;
+///
+/// assert_eq!(relu(-2.0f64), 0.0);
+/// assert_eq!(relu(3.0f64), 3.0);
+/// assert!(relu(f64::NAN).is_nan());
+///
+/// #[loss]
+/// fn rectified<T: Float>(y_true: T, y_pred: T) -> T {
+///     relu(y_pred - y_true)
+/// }
+///
+/// // The derivative at 0 is 0; `(y_pred - y_true).max(0.0)` would give 1/2.
+/// let (value, grad) = Rectified::new().value_and_grad(&array![1.0], &array![1.0])?;
+/// assert_eq!(value, 0.0);
+/// assert_eq!(grad, array![0.0]);
+/// # Ok::<(), LossError>(())
+/// ```
+#[differentiable]
+pub fn relu<T: Float>(x: T) -> T {
+    // `x <= 0` rather than `x > 0`: NaN fails the test and takes the arm that keeps it.
+    if x <= 0.0 { 0.0 } else { x }
 }

@@ -30,6 +30,7 @@
 //! | loss | Keras 3 | PyTorch |
 //! | --- | --- | --- |
 //! | [`CategoricalCrossentropy`] | `CategoricalCrossentropy` | `CrossEntropyLoss` with probability targets, for logits |
+//! | [`SparseCategoricalCrossentropy`] | `SparseCategoricalCrossentropy`, except for labels past the last class | `CrossEntropyLoss` with class-index targets, for logits |
 //! | [`CategoricalFocalCrossentropy`] | `CategoricalFocalCrossentropy`, except for softmax probabilities outside `[1e-7, 1 - 1e-7]` | none |
 //! | [`CategoricalHinge`] | `CategoricalHinge` | none: `MultiMarginLoss` is a different loss |
 //! | [`KLDivergence`] | `KLDivergence` | `KLDivLoss(reduction="batchmean")` on log-probabilities, without the clips |
@@ -40,6 +41,16 @@
 //! | [`ApproxNdcg`] | none: TF-Ranking's `ApproxNDCGLoss` | none |
 //! | [`Mahalanobis`] | none | none |
 //!
+//! The losses of several inputs take one embedding per sample in each input and
+//! differentiate every input. Their types have inherent `value`, `value_and_grad` and
+//! `per_sample` methods, with one array argument per input, instead of implementing
+//! [`Loss`](crate::Loss).
+//!
+//! | loss | Keras 3 | PyTorch |
+//! | --- | --- | --- |
+//! | [`ContrastiveLoss`] | none: TensorFlow Addons' `ContrastiveLoss` on the distances | none |
+//! | [`TripletMarginLoss`] | none | `TripletMarginLoss(p=2)`, without its `eps` |
+//!
 //! Each type's documentation gives its formula, its parameters, its gradient at kinks
 //! and clip bounds, and where it differs from the Keras 3 and PyTorch losses.
 //!
@@ -49,9 +60,9 @@
 //! [`Reduction::Sum`](crate::Reduction::Sum) here for samples of `F` features, because
 //! the loss of a sample is the mean over its features.
 //!
-//! The [`helpers`] module holds the overflow-free sigmoid and softplus that the
-//! losses are built on. They are `#[differentiable]`, so user-written losses can call
-//! them too.
+//! The [`helpers`] module contains the overflow-free sigmoid and softplus that the
+//! losses are built on, and a `relu` whose derivative at 0 is 0. They are
+//! `#[differentiable]`, so user-written losses can call them too.
 //!
 //! ```
 //! use losses_core::prelude::*;
@@ -70,6 +81,7 @@
 mod anomaly;
 mod categorical;
 mod divergence;
+mod embedding;
 mod focal;
 pub mod helpers;
 mod hinge;
@@ -78,10 +90,15 @@ mod ranking;
 mod regression;
 mod segmentation;
 mod similarity;
+mod text;
 
 pub use anomaly::Mahalanobis;
-pub use categorical::{CategoricalCrossentropy, CategoricalFocalCrossentropy, CategoricalHinge};
+pub use categorical::{
+    CategoricalCrossentropy, CategoricalFocalCrossentropy, CategoricalHinge,
+    SparseCategoricalCrossentropy,
+};
 pub use divergence::KLDivergence;
+pub use embedding::{ContrastiveLoss, TripletMarginLoss};
 pub use focal::BinaryFocalCrossentropy;
 pub use hinge::{Hinge, SquaredHinge};
 pub use probabilistic::{BinaryCrossentropy, Poisson, WeightedBinaryCrossentropy};
@@ -92,3 +109,4 @@ pub use regression::{
 };
 pub use segmentation::{Dice, Jaccard, Tversky};
 pub use similarity::CosineSimilarity;
+pub use text::SmoothBleu;

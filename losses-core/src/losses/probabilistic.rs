@@ -35,6 +35,12 @@ use crate::{Float, loss};
 /// `label_smoothing = 0.0`, which must lie in `[0, 1]`. Label smoothing moves each label
 /// towards 1/2, so 1 becomes `1 - label_smoothing / 2`.
 ///
+/// Domain: [`Validated`](crate::Validated) and
+/// [`Loss::validate_inputs`](crate::Loss::validate_inputs) reject a label outside
+/// `[0, 1]` and, unless `from_logits`, a probability outside `[0, 1]`. A NaN label or
+/// probability fails these checks too. Without validation such inputs are computed
+/// as they are.
+///
 /// Keras 3: `keras.losses.BinaryCrossentropy(from_logits=False, label_smoothing=0.0)`,
 /// the same formulas, clip and smoothing.
 /// PyTorch: `torch.nn.BCELoss` for probabilities and `torch.nn.BCEWithLogitsLoss` for
@@ -61,7 +67,11 @@ use crate::{Float, loss};
 /// ```
 #[loss(
     defaults(from_logits = false, label_smoothing = 0.0),
-    require(label_smoothing >= 0.0, label_smoothing <= 1.0)
+    require(label_smoothing >= 0.0, label_smoothing <= 1.0),
+    valid_inputs(
+        y_true >= 0.0 && y_true <= 1.0,
+        from_logits || (y_pred >= 0.0 && y_pred <= 1.0)
+    )
 )]
 fn binary_crossentropy<T: Float>(y_true: T, y_pred: T, from_logits: bool, label_smoothing: T) -> T {
     let label = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing;
@@ -94,6 +104,10 @@ fn binary_crossentropy<T: Float>(y_true: T, y_pred: T, from_logits: bool, label_
 /// `positive_weight = 1.0` and `negative_weight = 1.0`, both `>= 0`, then
 /// `from_logits = false`.
 ///
+/// Domain: [`Validated`](crate::Validated) and
+/// [`Loss::validate_inputs`](crate::Loss::validate_inputs) reject a label outside
+/// `[0, 1]` and, unless `from_logits`, a probability outside `[0, 1]`, NaN included.
+///
 /// Keras 3: no loss class. Class weights given to `Model.fit` scale whole samples by
 /// their label instead.
 /// PyTorch: for logits and `negative_weight > 0`, this is `negative_weight` times
@@ -115,7 +129,11 @@ fn binary_crossentropy<T: Float>(y_true: T, y_pred: T, from_logits: bool, label_
 /// ```
 #[loss(
     defaults(positive_weight = 1.0, negative_weight = 1.0, from_logits = false),
-    require(positive_weight >= 0.0, negative_weight >= 0.0)
+    require(positive_weight >= 0.0, negative_weight >= 0.0),
+    valid_inputs(
+        y_true >= 0.0 && y_true <= 1.0,
+        from_logits || (y_pred >= 0.0 && y_pred <= 1.0)
+    )
 )]
 fn weighted_binary_crossentropy<T: Float>(
     y_true: T,
@@ -145,6 +163,10 @@ fn weighted_binary_crossentropy<T: Float>(
 /// of `1 - 1e7 y` there. Rates below `-1e-7` give NaN. The loss can be negative,
 /// because the `ln(y!)` term of the likelihood is left out.
 ///
+/// Domain: [`Validated`](crate::Validated) and
+/// [`Loss::validate_inputs`](crate::Loss::validate_inputs) reject a negative count
+/// `y` and a negative rate `ŷ`, NaN included.
+///
 /// Keras 3: `keras.losses.Poisson`, the same formula and epsilon.
 /// PyTorch: `torch.nn.PoissonNLLLoss(log_input=False, full=False, eps=1e-7)`. Its
 /// default `eps` is `1e-8`, which changes values near a rate of 0.
@@ -160,7 +182,7 @@ fn weighted_binary_crossentropy<T: Float>(
 /// assert!(grad[0].abs() < 1e-7);
 /// # Ok::<(), LossError>(())
 /// ```
-#[loss]
+#[loss(valid_inputs(y_true >= 0.0, y_pred >= 0.0))]
 fn poisson<T: Float>(y_true: T, y_pred: T) -> T {
     y_pred - y_true * (y_pred + 1e-7).ln()
 }

@@ -38,19 +38,25 @@ use crate::{Float, loss};
 ///
 /// Edge cases:
 ///
-/// - A list whose labels are all 0 has no relevant item, so `IDCG = 0`. Its loss is 0
-///   and its gradient 0, never NaN. Under
-///   [`Reduction::SumOverBatchSize`](crate::Reduction::SumOverBatchSize) it still
-///   counts as a sample, so it pulls the mean toward 0. To leave it out, give it a
-///   sample weight of 0 and use [`Reduction::Mean`](crate::Reduction::Mean).
+/// - A list whose labels are all 0 (or all `<= 0`) has no relevant item, so
+///   `IDCG = 0` and its NDCG is undefined. Such a list is left out: its loss and
+///   gradient are 0, never NaN, and it is counted neither in the number of samples
+///   that [`Reduction::SumOverBatchSize`](crate::Reduction::SumOverBatchSize)
+///   divides by nor in the weight sum of [`Reduction::Mean`](crate::Reduction::Mean).
+///   So it changes neither the value nor the gradient of the other lists. A batch
+///   made only of such lists has value 0.
+/// - A list that mixes negative labels with positive ones can still have
+///   `IDCG <= 0`. Its loss is then 0 with gradient 0, but it counts as a sample.
 /// - Tied scores give `sigmoid(0) = 1/2` per pair, with a finite gradient.
 /// - Labels should be `>= 0`. A negative label has a negative gain. It is not treated
-///   as padding.
+///   as padding. [`Validated`](crate::Validated) and
+///   [`Loss::validate_inputs`](crate::Loss::validate_inputs) reject it, and a NaN
+///   label.
 ///
 /// Keras 3: no ranking losses. TF-Ranking's `tfr.keras.losses.ApproxNDCGLoss(
 /// temperature=0.1)` computes the same approximate ranks, discounts and `-NDCG`. It
-/// gives lists without a relevant item a weight of 0 in its mean and treats negative
-/// labels as padding, unlike this loss.
+/// also leaves lists without a relevant item out of its mean. Unlike this loss, it
+/// treats negative labels as padding.
 /// PyTorch: no loss in `torch.nn`.
 ///
 /// ```
@@ -63,13 +69,21 @@ use crate::{Float, loss};
 /// let value: f64 = loss.value(&array![[1.0, 0.0]], &array![[0.0, 100.0]])?;
 /// assert!((value + 1.0 / 3.0f64.log2()).abs() < 1e-12);
 ///
-/// // A list without a relevant item contributes 0.
-/// let (value, grad) = loss.value_and_grad(&array![[0.0, 0.0]], &array![[0.3, 0.1]])?;
-/// assert_eq!(value, 0.0);
-/// assert_eq!(grad, array![[0.0, 0.0]]);
+/// // A list without a relevant item is left out of the mean: the second list
+/// // changes neither the value nor the first list's gradient.
+/// let y_true = array![[1.0, 0.0], [0.0, 0.0]];
+/// let y_pred = array![[0.0, 100.0], [0.3, 0.1]];
+/// let (value, grad) = loss.value_and_grad(&y_true, &y_pred)?;
+/// assert!((value + 1.0 / 3.0f64.log2()).abs() < 1e-12);
+/// assert_eq!(grad.row(1), array![0.0, 0.0]);
 /// # Ok::<(), LossError>(())
 /// ```
-#[loss(defaults(temperature = 0.1), require(temperature > 0.0))]
+#[loss(
+    defaults(temperature = 0.1),
+    require(temperature > 0.0),
+    valid_inputs(y_true >= 0.0),
+    exclude_if(y_true.iter().all(|label| *label <= 0.0))
+)]
 fn approx_ndcg<T: Float>(y_true: &[T], y_pred: &[T], temperature: T) -> T {
     let mut dcg = 0.0;
     let mut ideal_dcg = 0.0;

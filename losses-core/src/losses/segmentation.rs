@@ -42,6 +42,10 @@ use crate::{Float, loss};
 ///   more than 0, with gradient `smooth / (Σ p + smooth)²` per element, which pushes
 ///   the predictions down.
 ///
+/// Domain: [`Validated`](crate::Validated) and
+/// [`Loss::validate_inputs`](crate::Loss::validate_inputs) reject a target or a
+/// prediction outside `[0, 1]`, NaN included.
+///
 /// Keras 3: `keras.losses.Dice(axis=-1)` on the flattened masks computes
 /// `1 - 2 Σ t p / (Σ t + Σ p + 1e-7)`: no `smooth` in the numerator, and an epsilon of
 /// `1e-7` in the denominator. So its empty masks give loss 1, not 0. With its default
@@ -63,7 +67,12 @@ use crate::{Float, loss};
 /// assert_eq!(grad, array![[1.0, 1.0]]);
 /// # Ok::<(), LossError>(())
 /// ```
-#[loss(defaults(smooth = 1.0), require(smooth >= 0.0))]
+#[loss(
+    batch,
+    defaults(smooth = 1.0),
+    require(smooth >= 0.0),
+    valid_inputs(y_true >= 0.0 && y_true <= 1.0, y_pred >= 0.0 && y_pred <= 1.0)
+)]
 fn dice<T: Float>(y_true: &[T], y_pred: &[T], smooth: T) -> T {
     let mut intersection = 0.0;
     let mut true_sum = 0.0;
@@ -102,6 +111,10 @@ fn dice<T: Float>(y_true: &[T], y_pred: &[T], smooth: T) -> T {
 /// `1 - J = (1 - D) / (2 - (1 - D))`, so both rank predictions the same way, but the
 /// Jaccard loss penalises a partial overlap more.
 ///
+/// Domain: [`Validated`](crate::Validated) and
+/// [`Loss::validate_inputs`](crate::Loss::validate_inputs) reject a target or a
+/// prediction outside `[0, 1]`, NaN included.
+///
 /// Keras 3: no Jaccard loss.
 /// PyTorch: no loss in `torch.nn`.
 ///
@@ -115,7 +128,12 @@ fn dice<T: Float>(y_true: &[T], y_pred: &[T], smooth: T) -> T {
 /// assert!((value - 1.0 / 3.0).abs() < 1e-12);
 /// # Ok::<(), LossError>(())
 /// ```
-#[loss(defaults(smooth = 1.0), require(smooth >= 0.0))]
+#[loss(
+    batch,
+    defaults(smooth = 1.0),
+    require(smooth >= 0.0),
+    valid_inputs(y_true >= 0.0 && y_true <= 1.0, y_pred >= 0.0 && y_pred <= 1.0)
+)]
 fn jaccard<T: Float>(y_true: &[T], y_pred: &[T], smooth: T) -> T {
     let mut intersection = 0.0;
     let mut true_sum = 0.0;
@@ -156,6 +174,10 @@ fn jaccard<T: Float>(y_true: &[T], y_pred: &[T], smooth: T) -> T {
 /// gives `1 - smooth / (alpha Σ p + smooth)`, more than 0 for `alpha > 0`, with a
 /// positive gradient that pushes the predictions down.
 ///
+/// Domain: [`Validated`](crate::Validated) and
+/// [`Loss::validate_inputs`](crate::Loss::validate_inputs) reject a target or a
+/// prediction outside `[0, 1]`, NaN included.
+///
 /// Keras 3: `keras.losses.Tversky(alpha=0.5, beta=0.5, axis=-1)` on the flattened
 /// masks has an epsilon of `1e-7` in the denominator only, instead of `smooth` in both
 /// places. Keras 3.15 also swaps the two weights against its own documentation: its
@@ -184,7 +206,8 @@ fn jaccard<T: Float>(y_true: &[T], y_pred: &[T], smooth: T) -> T {
 #[loss(
     batch,
     defaults(alpha = 0.5, beta = 0.5, smooth = 1.0),
-    require(alpha >= 0.0, beta >= 0.0, smooth >= 0.0)
+    require(alpha >= 0.0, beta >= 0.0, smooth >= 0.0),
+    valid_inputs(y_true >= 0.0 && y_true <= 1.0, y_pred >= 0.0 && y_pred <= 1.0)
 )]
 fn tversky<T: Float>(y_true: &[T], y_pred: &[T], alpha: T, beta: T, smooth: T) -> T {
     let mut true_positives = 0.0;
