@@ -14,9 +14,16 @@
 //! weights give each class half of the total weight, which raises the recall of the
 //! positive class at the cost of its precision. The example prints both trade-offs.
 //!
+//! While training, a progress bar on the terminal shows the running loss. The loss
+//! curves and the scores before and after training are written as an SVG image to
+//! `target/plots/imbalanced_wine.svg`, or to the path given as the first argument.
+//!
 //! ```text
 //! cargo run --release --example imbalanced_wine
 //! ```
+
+#[path = "support/training.rs"]
+mod training;
 
 use std::error::Error;
 
@@ -203,25 +210,36 @@ impl LogisticRegression {
     }
 }
 
-/// Trains a model on `train` by full-batch gradient descent on `loss`, and returns it
-/// with the training loss at each epoch of `REPORTED_EPOCHS`.
+/// Trains a model on `train` by full-batch gradient descent on `loss`, showing a
+/// progress bar labelled `name`, and returns it with the training loss of every epoch.
 fn fit(
     loss: &impl Loss<f64>,
+    name: &str,
     train: &Samples,
 ) -> Result<(LogisticRegression, Vec<f64>), LossError> {
     let mut model = LogisticRegression::zeros(train.features.ncols());
-    let mut reported = Vec::new();
-    for epoch in 1..=EPOCHS {
+    let mut losses = Vec::with_capacity(EPOCHS);
+    let bar = training::progress_bar(name, EPOCHS);
+    for _ in 1..=EPOCHS {
         // The logits are `y_pred`, one per wine, so the gradient is dL/dz and the
         // reduction divides by the number of wines.
         let logits = model.logits(&train.features);
         let (value, logit_grad) = loss.value_and_grad(&train.labels, &logits)?;
-        if REPORTED_EPOCHS.contains(&epoch) {
-            reported.push(value);
-        }
+        losses.push(value);
+        bar.set_message(format!("{value:.4}"));
+        bar.inc(1);
         model.step(&train.features, &logit_grad);
     }
-    Ok((model, reported))
+    bar.finish();
+    Ok((model, losses))
+}
+
+/// Returns the losses of the epochs in `REPORTED_EPOCHS` from the loss of every epoch.
+fn reported_losses(losses: &[f64]) -> Vec<f64> {
+    REPORTED_EPOCHS
+        .iter()
+        .map(|&epoch| losses[epoch - 1])
+        .collect()
 }
 
 fn sigmoid(z: f64) -> f64 {
@@ -262,6 +280,14 @@ impl Scores {
             self.true_positives,
             self.true_positives + self.false_negatives,
         )
+    }
+
+    fn metrics(&self) -> training::Metrics {
+        training::Metrics {
+            precision: self.precision(),
+            recall: self.recall(),
+            f1: self.f1(),
+        }
     }
 
     fn f1(&self) -> f64 {
@@ -357,14 +383,40 @@ fn main() -> Result<(), Box<dyn Error>> {
     let plain = BinaryCrossentropy::new(true, 0.0);
     let weighted = ClassWeightedCrossentropy::new(pos_weight, neg_weight);
 
-    let (plain_model, plain_losses) = fit(&plain, &train)?;
-    let (weighted_model, weighted_losses) = fit(&weighted, &train)?;
     let names = ["BinaryCrossentropy", "ClassWeightedCrossentropy"];
-    print_losses(names, [&plain_losses, &weighted_losses]);
+    let (plain_model, plain_losses) = fit(&plain, names[0], &train)?;
+    let (weighted_model, weighted_losses) = fit(&weighted, names[1], &train)?;
+    print_losses(
+        names,
+        [
+            &reported_losses(&plain_losses),
+            &reported_losses(&weighted_losses),
+        ],
+    );
 
     let plain_scores = Scores::of(&plain_model, &test);
     let weighted_scores = Scores::of(&weighted_model, &test);
     print_scores(names, [&plain_scores, &weighted_scores]);
     print_comparison(&plain_scores, &weighted_scores);
+
+    // Both runs start from the same all-zero model.
+    let initial = Scores::of(&LogisticRegression::zeros(train.features.ncols()), &test).metrics();
+    let runs = [
+        training::Run {
+            name: names[0],
+            losses: &plain_losses,
+            before: initial,
+            after: plain_scores.metrics(),
+        },
+        training::Run {
+            name: names[1],
+            losses: &weighted_losses,
+            before: initial,
+            after: weighted_scores.metrics(),
+        },
+    ];
+    let path = training::svg_path("imbalanced_wine");
+    training::write_svg(&path, "Logistic regression on red wine quality >= 7", &runs)?;
+    println!("\nloss curves and scores written to {}", path.display());
     Ok(())
 }
