@@ -43,6 +43,7 @@ use crate::{Float, LossError, loss};
 /// assert!(matches!(error, Err(LossError::InvalidHyperParameter { .. })));
 /// # Ok::<(), LossError>(())
 /// ```
+#[doc = plot_doc!("mahalanobis")]
 #[loss(require(inverse_covariance.len() == features * features))]
 fn mahalanobis<T: Float>(y_true: &[T], y_pred: &[T], inverse_covariance: &[T]) -> T {
     let features = y_pred.len();

@@ -80,6 +80,7 @@ use crate::{Float, loss};
 /// assert_eq!(grad, array![[0.0, -0.5, 0.5]]);
 /// # Ok::<(), LossError>(())
 /// ```
+#[doc = plot_doc!("categorical_crossentropy")]
 #[loss(
     defaults(from_logits = false, label_smoothing = 0.0),
     require(label_smoothing >= 0.0, label_smoothing <= 1.0),
@@ -317,6 +318,7 @@ fn sparse_categorical_crossentropy<T: Float>(
 /// assert!((value - 0.0625 * std::f64::consts::LN_2).abs() < 1e-12);
 /// # Ok::<(), LossError>(())
 /// ```
+#[doc = plot_doc!("categorical_focal_crossentropy")]
 #[loss(
     defaults(alpha = 0.25, gamma = 2.0, from_logits = false, label_smoothing = 0.0),
     require(
@@ -412,6 +414,7 @@ fn categorical_focal_crossentropy<T: Float>(
 /// assert_eq!(grad, array![[1.0, -1.0, 0.0]]);
 /// # Ok::<(), LossError>(())
 /// ```
+#[doc = plot_doc!("categorical_hinge")]
 #[loss]
 fn categorical_hinge<T: Float>(y_true: &[T], y_pred: &[T]) -> T {
     let mut positive = 0.0;

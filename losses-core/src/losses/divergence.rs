@@ -55,6 +55,7 @@ use crate::{Float, loss};
 /// assert_eq!(grad[[0, 2]], 0.0);
 /// # Ok::<(), LossError>(())
 /// ```
+#[doc = plot_doc!("kl_divergence")]
 #[loss(name = KLDivergence, valid_inputs(y_true >= 0.0, y_pred >= 0.0))]
 fn kl_divergence<T: Float>(y_true: &[T], y_pred: &[T]) -> T {
     let mut loss = 0.0;

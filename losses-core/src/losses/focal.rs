@@ -75,6 +75,7 @@ use crate::{Float, loss};
 /// assert!((value - 0.0625 * std::f64::consts::LN_2).abs() < 1e-12);
 /// # Ok::<(), LossError>(())
 /// ```
+#[doc = plot_doc!("binary_focal_crossentropy")]
 #[loss(
     defaults(
         apply_class_balancing = false,

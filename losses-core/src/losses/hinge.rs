@@ -41,6 +41,7 @@ use crate::{Float, loss};
 /// assert_eq!(grad, array![-1.0 / 3.0, 0.0, 1.0 / 3.0]);
 /// # Ok::<(), LossError>(())
 /// ```
+#[doc = plot_doc!("hinge")]
 #[loss]
 fn hinge<T: Float>(y_true: T, y_pred: T) -> T {
     let label = if y_true == 0.0 { -1.0 } else { y_true };
@@ -72,6 +73,7 @@ fn hinge<T: Float>(y_true: T, y_pred: T) -> T {
 /// assert_eq!(grad, array![3.0]);
 /// # Ok::<(), LossError>(())
 /// ```
+#[doc = plot_doc!("squared_hinge")]
 #[loss]
 fn squared_hinge<T: Float>(y_true: T, y_pred: T) -> T {
     let label = if y_true == 0.0 { -1.0 } else { y_true };

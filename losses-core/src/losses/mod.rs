@@ -78,6 +78,20 @@
 //! # Ok::<(), LossError>(())
 //! ```
 
+/// Expands to a collapsed `<details>` block that embeds `docs/img/<stem>.svg`, the plot
+/// of a loss and its gradient drawn by `examples/plot_losses`. rustdoc cannot show an
+/// image file of the crate, so the SVG text goes in inline. The files contain no blank
+/// line, which would end the HTML block.
+macro_rules! plot_doc {
+    ($stem:literal) => {
+        concat!(
+            "\n<details>\n<summary>Plot of the loss and its gradient</summary>\n",
+            include_str!(concat!("../../docs/img/", $stem, ".svg")),
+            "</details>\n"
+        )
+    };
+}
+
 mod anomaly;
 mod categorical;
 mod divergence;

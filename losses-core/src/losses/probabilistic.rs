@@ -65,6 +65,7 @@ use crate::{Float, loss};
 /// assert_eq!(grad, array![-0.25, 0.25]);
 /// # Ok::<(), LossError>(())
 /// ```
+#[doc = plot_doc!("binary_crossentropy")]
 #[loss(
     defaults(from_logits = false, label_smoothing = 0.0),
     require(label_smoothing >= 0.0, label_smoothing <= 1.0),
@@ -127,6 +128,7 @@ fn binary_crossentropy<T: Float>(y_true: T, y_pred: T, from_logits: bool, label_
 /// assert!((value - 3.5 * std::f64::consts::LN_2).abs() < 1e-12);
 /// # Ok::<(), LossError>(())
 /// ```
+#[doc = plot_doc!("weighted_binary_crossentropy")]
 #[loss(
     defaults(positive_weight = 1.0, negative_weight = 1.0, from_logits = false),
     require(positive_weight >= 0.0, negative_weight >= 0.0),
@@ -182,6 +184,7 @@ fn weighted_binary_crossentropy<T: Float>(
 /// assert!(grad[0].abs() < 1e-7);
 /// # Ok::<(), LossError>(())
 /// ```
+#[doc = plot_doc!("poisson")]
 #[loss(valid_inputs(y_true >= 0.0, y_pred >= 0.0))]
 fn poisson<T: Float>(y_true: T, y_pred: T) -> T {
     y_pred - y_true * (y_pred + 1e-7).ln()

@@ -78,6 +78,7 @@ use crate::{Float, loss};
 /// assert_eq!(grad.row(1), array![0.0, 0.0]);
 /// # Ok::<(), LossError>(())
 /// ```
+#[doc = plot_doc!("approx_ndcg")]
 #[loss(
     defaults(temperature = 0.1),
     require(temperature > 0.0),

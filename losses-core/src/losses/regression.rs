@@ -31,6 +31,7 @@ use crate::{Float, loss};
 /// assert_eq!(grad, array![[0.5, 0.0], [0.0, -1.0]]);
 /// # Ok::<(), LossError>(())
 /// ```
+#[doc = plot_doc!("mean_squared_error")]
 #[loss]
 fn mean_squared_error<T: Float>(y_true: T, y_pred: T) -> T {
     (y_pred - y_true).powi(2)
@@ -60,6 +61,7 @@ fn mean_squared_error<T: Float>(y_true: T, y_pred: T) -> T {
 /// assert_eq!(grad, array![0.25, 0.0, -0.25, 0.25]);
 /// # Ok::<(), LossError>(())
 /// ```
+#[doc = plot_doc!("mean_absolute_error")]
 #[loss]
 fn mean_absolute_error<T: Float>(y_true: T, y_pred: T) -> T {
     (y_pred - y_true).abs()
@@ -91,6 +93,7 @@ fn mean_absolute_error<T: Float>(y_true: T, y_pred: T) -> T {
 /// assert!((value - 25.0).abs() < 1e-12);
 /// # Ok::<(), LossError>(())
 /// ```
+#[doc = plot_doc!("mean_absolute_percentage_error")]
 #[loss]
 fn mean_absolute_percentage_error<T: Float>(y_true: T, y_pred: T) -> T {
     100.0 * ((y_true - y_pred) / y_true.abs().max(1e-7)).abs()
@@ -127,6 +130,7 @@ fn mean_absolute_percentage_error<T: Float>(y_true: T, y_pred: T) -> T {
 /// assert!((value - 0.5).abs() < 1e-12);
 /// # Ok::<(), LossError>(())
 /// ```
+#[doc = plot_doc!("mean_squared_logarithmic_error")]
 #[loss]
 fn mean_squared_logarithmic_error<T: Float>(y_true: T, y_pred: T) -> T {
     let log_pred = y_pred.max(1e-7).ln_1p();
@@ -172,6 +176,7 @@ fn mean_squared_logarithmic_error<T: Float>(y_true: T, y_pred: T) -> T {
 /// assert!(Huber::new(-1.0).value(&y_true, &y_pred).is_err());
 /// # Ok::<(), LossError>(())
 /// ```
+#[doc = plot_doc!("huber")]
 #[loss(defaults(delta = 1.0), require(delta >= 0.0))]
 fn huber<T: Float>(y_true: T, y_pred: T, delta: T) -> T {
     let error = y_pred - y_true;
@@ -209,6 +214,7 @@ fn huber<T: Float>(y_true: T, y_pred: T, delta: T) -> T {
 /// assert_eq!(grad, array![1.0]);
 /// # Ok::<(), LossError>(())
 /// ```
+#[doc = plot_doc!("log_cosh")]
 #[loss]
 fn log_cosh<T: Float>(y_true: T, y_pred: T) -> T {
     let error = y_pred - y_true;

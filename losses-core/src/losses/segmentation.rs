@@ -67,6 +67,7 @@ use crate::{Float, loss};
 /// assert_eq!(grad, array![[1.0, 1.0]]);
 /// # Ok::<(), LossError>(())
 /// ```
+#[doc = plot_doc!("dice")]
 #[loss(
     batch,
     defaults(smooth = 1.0),
@@ -128,6 +129,7 @@ fn dice<T: Float>(y_true: &[T], y_pred: &[T], smooth: T) -> T {
 /// assert!((value - 1.0 / 3.0).abs() < 1e-12);
 /// # Ok::<(), LossError>(())
 /// ```
+#[doc = plot_doc!("jaccard")]
 #[loss(
     batch,
     defaults(smooth = 1.0),
@@ -203,6 +205,7 @@ fn jaccard<T: Float>(y_true: &[T], y_pred: &[T], smooth: T) -> T {
 /// assert!((tversky - dice).abs() < 1e-12);
 /// # Ok::<(), LossError>(())
 /// ```
+#[doc = plot_doc!("tversky")]
 #[loss(
     batch,
     defaults(alpha = 0.5, beta = 0.5, smooth = 1.0),

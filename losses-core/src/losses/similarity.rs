@@ -45,6 +45,7 @@ use crate::{Float, loss};
 /// assert!((per_sample[2] - 1.0).abs() < 1e-12);
 /// # Ok::<(), LossError>(())
 /// ```
+#[doc = plot_doc!("cosine_similarity")]
 #[loss]
 fn cosine_similarity<T: Float>(y_true: &[T], y_pred: &[T]) -> T {
     let mut dot = 0.0;
