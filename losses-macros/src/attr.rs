@@ -4,13 +4,26 @@
 //! #[loss(defaults(delta = 1.0), require(delta >= 0.0), name = Huber)]
 //! ```
 
-use crate::ctxt::Ctxt;
+use crate::ctxt::{Ctxt, source_text};
 use syn::parse::Parser;
 use syn::punctuated::Punctuated;
 use syn::{Expr, Ident, Meta, MetaNameValue, Token};
 
 /// The keys `#[loss(...)]` accepts, listed in error messages.
 const KEYS: &str = "`defaults(name = value, ...)`, `require(condition, ...)`, `valid_inputs(condition, ...)`, `exclude_if(condition)`, `target_any_length`, `batch`, `inputs(a, b, ...)`, `check(...)` and `name = TypeName`";
+
+/// The key names, for typo suggestions.
+const KEY_NAMES: &[&str] = &[
+    "defaults",
+    "require",
+    "valid_inputs",
+    "exclude_if",
+    "target_any_length",
+    "batch",
+    "inputs",
+    "check",
+    "name",
+];
 
 /// The parsed arguments of `#[loss(...)]`.
 #[derive(Default)]
@@ -33,6 +46,15 @@ pub struct LossArgs {
     pub target_any_length: bool,
     /// Whether the row loss can also be evaluated over the whole batch, from sums.
     pub batch: bool,
+    /// The keys as written, so that an error about a key can point at it.
+    pub keys: Vec<Ident>,
+}
+
+impl LossArgs {
+    /// Finds the key `name` as written in the attribute, if it was given.
+    pub fn key(&self, name: &str) -> Option<&Ident> {
+        self.keys.iter().find(|key| *key == name)
+    }
 }
 
 /// The arguments of `check(...)`: the ranges that the generated test draws `y_true`
@@ -49,7 +71,10 @@ pub fn parse(cx: &mut Ctxt, tokens: proc_macro2::TokenStream) -> LossArgs {
     let metas = match Punctuated::<Meta, Token![,]>::parse_terminated.parse2(tokens) {
         Ok(metas) => metas,
         Err(error) => {
-            cx.push(error);
+            cx.push(syn::Error::new(
+                error.span(),
+                format!("invalid `#[loss]` arguments ({error}): write a comma-separated list, as in `#[loss(defaults(delta = 1.0), require(delta > 0.0))]`"),
+            ));
             return args;
         }
     };
@@ -58,20 +83,22 @@ pub fn parse(cx: &mut Ctxt, tokens: proc_macro2::TokenStream) -> LossArgs {
     for meta in metas {
         let key = meta.path().get_ident().map(|ident| ident.to_string());
         let Some(key) = key else {
+            let path = source_text(meta.path());
             cx.error_spanned(
                 meta.path(),
-                format!("unknown `#[loss]` argument; supported: {KEYS}"),
+                format!("unknown `#[loss]` argument `{path}`; supported: {KEYS}"),
             );
             continue;
         };
         if seen.contains(&key) {
             cx.error_spanned(
                 meta.path(),
-                format!("`{key}` is given twice in `#[loss(...)]`"),
+                format!("`{key}` is given twice in `#[loss(...)]`: remove one"),
             );
             continue;
         }
         seen.push(key.clone());
+        args.keys.extend(meta.path().get_ident().cloned());
         parse_key(cx, &mut args, &key, meta);
     }
     args
@@ -127,21 +154,72 @@ fn parse_key(cx: &mut Ctxt, args: &mut LossArgs, key: &str, meta: Meta) {
             Expr::Path(path) if path.path.get_ident().is_some() => {
                 args.name = path.path.get_ident().cloned();
             }
-            other => cx.error_spanned(other, "`name` takes a type name, as in `name = Huber`"),
+            other => cx.error_spanned(other, name_message(other)),
         },
         ("defaults" | "require" | "inputs" | "valid_inputs" | "exclude_if", other) => {
             cx.error_spanned(
                 other,
-                format!("`{key}` takes a parenthesised list, as in `{key}(...)`"),
+                format!(
+                    "`{key}` takes a parenthesised list, as in `{}`",
+                    list_example(key)
+                ),
             );
         }
-        ("name", other) => {
-            cx.error_spanned(other, "`name` takes a type name, as in `name = Huber`")
-        }
-        (_, other) => cx.error_spanned(
-            other.path(),
-            format!("unknown `#[loss]` argument `{key}`; supported: {KEYS}"),
+        ("name", other) => cx.error_spanned(
+            other,
+            "`name` takes a type name after `=`, as in `name = Huber`",
         ),
+        ("batch" | "target_any_length", other) => cx.error_spanned(
+            other,
+            format!("`{key}` takes no value: write it alone, as in `#[loss({key})]`"),
+        ),
+        ("check", other) => cx.error_spanned(
+            other,
+            "`check` takes no value or a list of ranges, as in `check` or `check(y_pred = 0.05..0.95)`",
+        ),
+        (_, other) => cx.error_spanned(other.path(), unknown_key_message(key)),
+    }
+}
+
+/// Returns an example of a key that takes a list, for error messages.
+fn list_example(key: &str) -> &'static str {
+    match key {
+        "defaults" => "defaults(delta = 1.0)",
+        "require" => "require(delta > 0.0)",
+        "inputs" => "inputs(anchor, positive)",
+        "valid_inputs" => "valid_inputs(y_pred >= 0.0)",
+        _ => "exclude_if(y_true.iter().all(|t| *t == 0.0))",
+    }
+}
+
+fn name_message(value: &Expr) -> String {
+    match value {
+        Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(text),
+            ..
+        }) => format!(
+            "`name` takes a type name, not a string: write `name = {}`",
+            text.value()
+        ),
+        _ => "`name` takes a type name, as in `name = Huber`".to_string(),
+    }
+}
+
+/// Builds the error for a key that `#[loss]` does not know, naming the closest known key.
+fn unknown_key_message(key: &str) -> String {
+    if key == "reduction" {
+        return "`reduction` is not a `#[loss]` argument: set it on the loss value with `with_reduction`, as in `MyLoss::new().with_reduction(Reduction::Sum)`".to_string();
+    }
+    let nearest = KEY_NAMES
+        .iter()
+        .map(|known| (crate::methods::edit_distance(key, known), *known))
+        .filter(|(distance, known)| *distance <= 3 && *distance < known.len())
+        .min_by_key(|(distance, _)| *distance);
+    match nearest {
+        Some((_, known)) => {
+            format!("unknown `#[loss]` argument `{key}`; did you mean `{known}`? Supported: {KEYS}")
+        }
+        None => format!("unknown `#[loss]` argument `{key}`; supported: {KEYS}"),
     }
 }
 
@@ -167,7 +245,7 @@ fn check_ranges(cx: &mut Ctxt, pairs: Punctuated<MetaNameValue, Token![,]>) -> C
             other => {
                 cx.error_spanned(
                     other,
-                    "`check` takes ranges, as in `check(y_pred = 0.05..0.95)`",
+                    "`check` takes ranges with both ends, as in `check(y_pred = 0.05..0.95)`",
                 );
                 continue;
             }
@@ -175,7 +253,13 @@ fn check_ranges(cx: &mut Ctxt, pairs: Punctuated<MetaNameValue, Token![,]>) -> C
         match pair.path.get_ident().map(ToString::to_string).as_deref() {
             Some("y_true") => check.y_true = Some(range),
             Some("y_pred") => check.y_pred = Some(range),
-            _ => cx.error_spanned(&pair.path, "`check` takes ranges for `y_true` and `y_pred`"),
+            _ => {
+                let path = source_text(&pair.path);
+                cx.error_spanned(
+                    &pair.path,
+                    format!("`check` takes ranges for `y_true` and `y_pred` only, not `{path}`"),
+                )
+            }
         }
     }
     check

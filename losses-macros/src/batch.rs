@@ -35,23 +35,39 @@ pub fn batch_items(cx: &mut Ctxt, model: &LossModel<'_>) -> TokenStream {
     if !model.args.batch {
         return TokenStream::new();
     }
+    // After an error the row impl still dispatches on the axis, so a stub impl keeps
+    // the error the only one shown.
+    batch_parts(cx, model).unwrap_or_else(|| stub_impl(model))
+}
+
+fn batch_parts(cx: &mut Ctxt, model: &LossModel<'_>) -> Option<TokenStream> {
     let item = model.item;
+    let key = model.args.key("batch").unwrap_or(&item.sig.ident);
     if !model.sig.row || model.sig.multi || model.args.exclude_if.is_some() {
-        cx.error_spanned(&item.sig.ident, "`batch` needs a row loss of `y_true: &[T]` and `y_pred: &[T]`, without `inputs(...)` or `exclude_if`");
-        return TokenStream::new();
+        let found = if !model.sig.row {
+            "an elementwise loss"
+        } else if model.sig.multi {
+            "a loss with `inputs(...)`"
+        } else {
+            "a loss with `exclude_if`"
+        };
+        cx.error_spanned(key, format!("`batch` is not supported on {found}: it needs a row loss of `y_true: &[T]` and `y_pred: &[T]`, without `inputs(...)` or `exclude_if`"));
+        return None;
     }
     if let Some(param) = model.sig.params.iter().find(|param| {
         param.role == Role::Hyper && !matches!(param.ty, ParamTy::Float | ParamTy::Bool)
     }) {
+        let found = match param.ty {
+            ParamTy::Index => "`usize`",
+            _ => "a slice",
+        };
         cx.error_spanned(
             &param.ident,
-            "a `batch` loss takes float and `bool` hyper-parameters only",
+            format!("the hyper-parameter `{}` is {found}, but a `batch` loss takes float and `bool` hyper-parameters only: remove `batch` or the hyper-parameter", param.ident),
         );
-        return TokenStream::new();
+        return None;
     }
-    let Some(parts) = split(cx, &item.block.stmts) else {
-        return TokenStream::new();
-    };
+    let parts = split(cx, key, &item.block.stmts)?;
     let partials = parts
         .sums
         .iter()
@@ -59,21 +75,56 @@ pub fn batch_items(cx: &mut Ctxt, model: &LossModel<'_>) -> TokenStream {
         .map(|(k, sum)| partial_function(model, &parts, k, sum));
     let finish = finish_function(model, &parts);
     let kernel = kernel_impl(model, &parts);
-    quote! {
+    Some(quote! {
         #(#partials)*
         #finish
         #kernel
+    })
+}
+
+/// A `BatchKernel` impl whose bodies never run, emitted with an error.
+fn stub_impl(model: &LossModel<'_>) -> TokenStream {
+    let name = &model.name;
+    let stub = quote!(::core::unreachable!(
+        "the #[loss] function failed to compile; see the errors above"
+    ));
+    quote! {
+        #[automatically_derived]
+        impl<__T: ::losses_core::LossFloat> ::losses_core::BatchKernel<__T> for #name {
+            const NAME: &'static str = "";
+            const STATISTICS: usize = 0;
+
+            fn validate(&self) -> ::core::result::Result<(), ::losses_core::LossError> {
+                #stub
+            }
+
+            fn partials(&self, _: &[__T], _: &[__T], _: &mut [__T]) -> ::core::result::Result<(), ::losses_core::KernelError> {
+                #stub
+            }
+
+            fn finish(&self, _: &[__T]) -> __T {
+                #stub
+            }
+
+            fn finish_reverse(&self, _: &[__T], _: __T, _: &mut [__T]) -> __T {
+                #stub
+            }
+
+            fn chunk_reverse(&self, _: &[__T], _: &[__T], _: &[__T], _: &mut [__T]) -> ::core::result::Result<(), ::losses_core::KernelError> {
+                #stub
+            }
+        }
     }
 }
 
 /// Splits the body at its loops; reports a body without the three parts.
-fn split<'a>(cx: &mut Ctxt, stmts: &'a [Stmt]) -> Option<Parts<'a>> {
+fn split<'a>(cx: &mut Ctxt, key: &Ident, stmts: &'a [Stmt]) -> Option<Parts<'a>> {
     let is_loop = |stmt: &Stmt| matches!(stmt, Stmt::Expr(Expr::ForLoop(_), _));
     let first = stmts.iter().position(is_loop);
     let Some(first) = first else {
         cx.error_spanned(
-            stmts.first(),
-            "a `batch` loss sums over the row in `for` loops, and has none",
+            key,
+            "`batch` needs a loss that adds to sums in `for` loops over the row, and this body has no `for` loop: remove `batch`",
         );
         return None;
     };
@@ -84,7 +135,7 @@ fn split<'a>(cx: &mut Ctxt, stmts: &'a [Stmt]) -> Option<Parts<'a>> {
             .count();
     let (prefix, loops, suffix) = (&stmts[..first], &stmts[first..end], &stmts[end..]);
     if let Some(stray) = suffix.iter().find(|stmt| is_loop(stmt)) {
-        cx.error_spanned(stray, "a `batch` loss has its loops together, after the sums are declared and before they are used");
+        cx.error_spanned(stray, "a `batch` loss has its loops together, after the sums are declared and before they are used: move this loop up to the others");
         return None;
     }
     let sums = prefix
@@ -100,7 +151,7 @@ fn split<'a>(cx: &mut Ctxt, stmts: &'a [Stmt]) -> Option<Parts<'a>> {
     if sums.is_empty() {
         cx.error_spanned(
             &stmts[first],
-            "a `batch` loss declares its sums with `let mut sum = 0.0;` before its loops",
+            "a `batch` loss declares its sums with `let mut` before its loops, as in `let mut sum = 0.0;`, and none is declared before this loop",
         );
         return None;
     }

@@ -13,17 +13,20 @@ pub fn gradient_test(cx: &mut Ctxt, model: &LossModel<'_>) -> TokenStream {
         return TokenStream::new();
     };
     let fn_ident = &model.item.sig.ident;
+    let key = model.args.key("check").unwrap_or(fn_ident);
     if model.sig.multi {
-        cx.error_spanned(fn_ident, "`check` does not support losses of several inputs yet: test them with `losses_core::check::check_gradient` on each input");
+        cx.error_spanned(key, "`check` is not supported on a loss of several inputs, which does not implement `Loss`: remove `check`, and in a test compare `value_and_grad` with central differences of `value`, one input at a time");
         return TokenStream::new();
     }
-    let hypers = model
+    let hypers: Vec<String> = model
         .sig
         .params
         .iter()
-        .any(|param| param.role == Role::Hyper);
-    if hypers && model.args.defaults.is_empty() {
-        cx.error_spanned(fn_ident, "`check` builds the loss with `Default`: give every hyper-parameter a value in `defaults(...)`");
+        .filter(|param| param.role == Role::Hyper)
+        .map(|param| format!("{} = ..", param.ident))
+        .collect();
+    if !hypers.is_empty() && model.args.defaults.is_empty() {
+        cx.error_spanned(key, format!("`check` builds the loss with `Default`, which needs a value for every hyper-parameter: add `defaults({})`", hypers.join(", ")));
         return TokenStream::new();
     }
 

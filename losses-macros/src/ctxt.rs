@@ -37,3 +37,43 @@ impl Ctxt {
             .collect()
     }
 }
+
+/// Renders `tokens` as source text for an error message, without the spaces that
+/// `TokenStream::to_string` puts around punctuation: `& [f32]` becomes `&[f32]`.
+pub fn source_text(tokens: impl ToTokens) -> String {
+    let spaced: Vec<char> = tokens.to_token_stream().to_string().chars().collect();
+    let mut text = String::with_capacity(spaced.len());
+    for (index, &c) in spaced.iter().enumerate() {
+        let next = spaced.get(index + 1).copied();
+        let previous = text.chars().last();
+        let after_path = text.ends_with("::");
+        let drop = c == ' '
+            && (after_path
+                || matches!(
+                    next,
+                    Some(',' | ')' | ']' | '<' | '>' | '.' | '?' | ';' | ':' | '(' | '[')
+                )
+                || matches!(previous, Some('(' | '[' | '<' | '&' | '.' | '!')));
+        if !drop {
+            text.push(c);
+        }
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::source_text;
+    use quote::quote;
+
+    #[test]
+    fn source_text_joins_punctuation() {
+        assert_eq!(source_text(quote!(&[f32])), "&[f32]");
+        assert_eq!(source_text(quote!(&mut f32)), "&mut f32");
+        assert_eq!(source_text(quote!(std::cmp::max)), "std::cmp::max");
+        assert_eq!(source_text(quote!(pair.0)), "pair.0");
+        assert_eq!(source_text(quote!(Vec<f32>)), "Vec<f32>");
+        assert_eq!(source_text(quote!(x.max(y, z))), "x.max(y, z)");
+        assert_eq!(source_text(quote!(y_true: f32)), "y_true: f32");
+    }
+}

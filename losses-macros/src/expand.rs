@@ -36,6 +36,9 @@ pub fn loss(args: TokenStream, input: TokenStream) -> TokenStream {
                 name: name.clone(),
             };
             let default_impl = model.default_impl(&mut cx);
+            if let (true, Some(condition)) = (sig.multi, args.valid_inputs.first()) {
+                cx.error_spanned(condition, "`valid_inputs` is not supported on losses of several inputs yet: check the inputs before calling the loss");
+            }
             if let (true, Some(condition)) = (args.target_any_length, args.valid_inputs.first()) {
                 cx.error_spanned(condition, "`valid_inputs` checks `y_true` and `y_pred` element by element, which rows of their own lengths (`target_any_length`) do not pair; check the inputs before calling the loss instead");
             }
@@ -54,6 +57,9 @@ pub fn loss(args: TokenStream, input: TokenStream) -> TokenStream {
                     } else if sig.row {
                         model.row_impls(&mut cx, &emitted)
                     } else {
+                        if let Some(condition) = &args.exclude_if {
+                            cx.error_spanned(condition, "`exclude_if` needs a row loss, whose `y_pred` is `&[T]`: an element of an elementwise loss cannot be left out alone; use sample weights of 0 instead");
+                        }
                         model.kernel_impls(&emitted)
                     };
                     quote!(#declared #default_impl #kernels #check #batch)
@@ -87,10 +93,17 @@ pub fn loss(args: TokenStream, input: TokenStream) -> TokenStream {
         .as_ref()
         .filter(|sig| sig.row)
         .map(|_| quote!(#[allow(clippy::needless_range_loop)]));
+    // A hyper-parameter that only the attribute's conditions read is unused in the
+    // function itself, and that is as it should be.
+    let conditions_allow = (!args.requirements.is_empty()
+        || !args.valid_inputs.is_empty()
+        || args.exclude_if.is_some())
+    .then(|| quote!(#[allow(unused_variables)]));
     quote! {
         #[doc = #type_doc]
         #[allow(dead_code)]
         #row_allow
+        #conditions_allow
         #item
         #generated
         #errors

@@ -14,7 +14,11 @@ use syn::ItemFn;
 pub fn expand(args: TokenStream, mut item: ItemFn) -> TokenStream {
     let mut cx = Ctxt::default();
     if !args.is_empty() {
-        cx.error_spanned(&args, "`#[differentiable]` takes no arguments");
+        let found = crate::ctxt::source_text(&args);
+        cx.error_spanned(
+            &args,
+            format!("`#[differentiable]` takes no arguments: remove `({found})`"),
+        );
     }
     let sig = signature::analyze(&mut cx, &item, Kind::Helper, &[]);
     let mut function = sig

@@ -182,9 +182,18 @@ impl LossModel<'_> {
         let hypers: Vec<&Param> = self.hypers().collect();
         for (ident, _) in defaults {
             if !hypers.iter().any(|param| param.ident == *ident) {
+                let names: Vec<String> = hypers
+                    .iter()
+                    .map(|param| format!("`{}`", param.ident))
+                    .collect();
+                let known = if names.is_empty() {
+                    "which has none".to_string()
+                } else {
+                    format!("whose hyper-parameters are {}", names.join(", "))
+                };
                 cx.error_spanned(
                     ident,
-                    format!("`{ident}` is not a hyper-parameter of this loss"),
+                    format!("`{ident}` is not a hyper-parameter of this loss, {known}"),
                 );
             }
         }
@@ -215,8 +224,18 @@ impl LossModel<'_> {
             values.extend(value);
         }
         // A partial or mistyped `Default` would only add follow-on errors.
+        // A partial or mistyped `Default` would add follow-on errors, and none would
+        // make code that calls `default()` report one: emit one that never runs.
         if !complete {
-            return TokenStream::new();
+            let name = &self.name;
+            return quote! {
+                #[automatically_derived]
+                impl ::core::default::Default for #name {
+                    fn default() -> Self {
+                        ::core::unreachable!("the #[loss] defaults failed to compile; see the errors above")
+                    }
+                }
+            };
         }
         let name = &self.name;
         quote! {
@@ -437,8 +456,10 @@ impl LossModel<'_> {
                 .iter()
                 .map(|ident| if is_slice(ident) { quote!(#ident.len()) } else { quote!(#ident) })
                 .collect();
+            let holds = condition_value(condition);
             quote! {
-                if !(#condition) {
+                #holds
+                if !__holds {
                     return ::core::result::Result::Err(::losses_core::LossError::invalid_hyper_parameter(
                         Self::NAME, #text, ::std::format!(#format, #(#shown),*),
                     ));
@@ -470,8 +491,10 @@ impl LossModel<'_> {
                 crate::literal::rewrite_expr(&mut condition, ident);
             }
             let failure = on_failure(&text);
+            let holds = condition_value(&condition);
             quote! {
-                if !(#condition) {
+                #holds
+                if !__holds {
                     #failure
                 }
             }
@@ -546,6 +569,14 @@ impl LossModel<'_> {
             }
         }
     }
+}
+
+/// Binds a condition as `let __holds: bool = condition;`, spanned on the condition, so
+/// that a condition that is not a `bool` is reported on the user's tokens rather than on
+/// the attribute.
+fn condition_value(condition: &Expr) -> TokenStream {
+    let span = syn::spanned::Spanned::span(condition);
+    quote::quote_spanned!(span=> let __holds: bool = #condition;)
 }
 
 /// The bound on `__V` of the generated functions.
@@ -642,7 +673,11 @@ fn default_value(cx: &mut Ctxt, param: &Param, value: &Expr) -> Option<TokenStre
         };
         cx.error_spanned(
             value,
-            format!("the default of `{}` must be {expected}", param.ident),
+            format!(
+                "the default of `{}` must be {expected}, found `{}`",
+                param.ident,
+                crate::ctxt::source_text(value)
+            ),
         );
         return None;
     }

@@ -12,6 +12,16 @@ pub enum Method {
 }
 
 impl Method {
+    /// Writes a call of the method `name` with the right number of arguments, for messages.
+    pub fn example(self, name: &str) -> String {
+        match self {
+            Method::Unary(_) => format!("x.{name}()"),
+            Method::Binary(_) => format!("x.{name}(y)"),
+            Method::Powi => "x.powi(2)".to_string(),
+            Method::Clamp => "x.clamp(lo, hi)".to_string(),
+        }
+    }
+
     /// Number of arguments besides the receiver.
     pub fn arity(self) -> usize {
         match self {
@@ -155,13 +165,14 @@ pub fn function_form_hint(path: &syn::Path) -> Option<String> {
     }
     let last = path.segments.last()?.ident.to_string();
     lookup(&last)?;
+    let found = crate::ctxt::source_text(path);
     Some(format!(
-        "write `{last}` as a method call on its first argument, as in `x.{last}(..)`; the function form is not supported"
+        "the function form `{found}(..)` is not supported: write `{last}` as a method call on its first argument, as in `x.{last}(..)`"
     ))
 }
 
 /// Levenshtein distance, for typo suggestions.
-fn edit_distance(a: &str, b: &str) -> usize {
+pub fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut previous: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {

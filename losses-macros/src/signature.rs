@@ -4,7 +4,7 @@
 //! hyper-parameters of the float type or `bool`, and returns the float type. The float
 //! type is `f32`, `f64`, or one generic parameter bounded by `num_traits::Float`.
 
-use crate::ctxt::Ctxt;
+use crate::ctxt::{Ctxt, source_text};
 use syn::{FnArg, GenericParam, Ident, ItemFn, Pat, ReturnType, Type, TypeParamBound};
 
 /// The float type a function is written in.
@@ -17,6 +17,13 @@ pub enum FloatTy {
 }
 
 impl FloatTy {
+    /// Returns the type's name as written, such as `f32` or `T`.
+    pub fn name(&self) -> &Ident {
+        match self {
+            FloatTy::Generic(ident) | FloatTy::Concrete(ident) => ident,
+        }
+    }
+
     /// Whether `ty` names this float type.
     fn matches(&self, ty: &Type) -> bool {
         let ident = match self {
@@ -82,7 +89,7 @@ pub enum Kind {
 /// Checks the signature and builds its model; `None` when it cannot be used at all.
 pub fn analyze(cx: &mut Ctxt, item: &ItemFn, kind: Kind, inputs: &[Ident]) -> Option<Signature> {
     check_qualifiers(cx, item);
-    let float = float_type(cx, item)?;
+    let float = float_type(cx, item, kind)?;
     check_return(cx, item, &float);
 
     let mut params: Vec<Param> = item
@@ -111,27 +118,42 @@ pub fn analyze(cx: &mut Ctxt, item: &ItemFn, kind: Kind, inputs: &[Ident]) -> Op
 
 fn check_qualifiers(cx: &mut Ctxt, item: &ItemFn) {
     let sig = &item.sig;
-    let what = "a loss is an ordinary `fn`, so remove it";
+    let what = "so that the function is an ordinary `fn`";
     if let Some(token) = &sig.asyncness {
-        cx.error_spanned(token, format!("`async fn` is not supported: {what}"));
+        cx.error_spanned(
+            token,
+            format!("`async fn` is not supported: remove `async`, {what}"),
+        );
     }
     if let Some(token) = &sig.constness {
-        cx.error_spanned(token, format!("`const fn` is not supported: {what}"));
+        cx.error_spanned(
+            token,
+            format!("`const fn` is not supported: remove `const`, {what}"),
+        );
     }
     if let Some(token) = &sig.unsafety {
-        cx.error_spanned(token, format!("`unsafe fn` is not supported: {what}"));
+        cx.error_spanned(
+            token,
+            format!("`unsafe fn` is not supported: remove `unsafe`, {what}"),
+        );
     }
     if let Some(abi) = &sig.abi {
-        cx.error_spanned(abi, format!("an `extern` ABI is not supported: {what}"));
+        cx.error_spanned(
+            abi,
+            format!("an `extern` ABI is not supported: remove it, {what}"),
+        );
     }
     if let Some(variadic) = &sig.variadic {
-        cx.error_spanned(variadic, "variadic parameters are not supported");
+        cx.error_spanned(
+            variadic,
+            "variadic parameters are not supported: remove `...` and list every parameter",
+        );
     }
 }
 
 /// Finds the float type: the one generic parameter, or else the type of the first
 /// float parameter.
-fn float_type(cx: &mut Ctxt, item: &ItemFn) -> Option<FloatTy> {
+fn float_type(cx: &mut Ctxt, item: &ItemFn, kind: Kind) -> Option<FloatTy> {
     let generics = &item.sig.generics;
     let mut found: Option<FloatTy> = None;
     for param in &generics.params {
@@ -142,11 +164,11 @@ fn float_type(cx: &mut Ctxt, item: &ItemFn) -> Option<FloatTy> {
             }
             GenericParam::Type(type_param) => cx.error_spanned(
                 type_param,
-                "only one generic parameter is supported: the float type, as in `fn f<T: Float>(..)`",
+                format!("only one generic parameter is supported, the float type, as in `fn f<T: Float>(..)`: remove `{}`", type_param.ident),
             ),
             GenericParam::Lifetime(lifetime) => cx.error_spanned(
                 lifetime,
-                "lifetime parameters are not supported: a loss takes floats and bools by value",
+                "lifetime parameters are not supported: remove it; floats and `bool`s are passed by value, and rows as `&[T]` without a named lifetime",
             ),
             GenericParam::Const(constant) => cx.error_spanned(
                 constant,
@@ -168,13 +190,42 @@ fn float_type(cx: &mut Ctxt, item: &ItemFn) -> Option<FloatTy> {
     match first_float {
         Some(ident) => Some(FloatTy::Concrete(ident.clone())),
         None => {
-            cx.error_spanned(
-                &item.sig,
-                "cannot tell the float type: write the parameters as `f32`, `f64`, or a generic `T: Float`",
-            );
+            report_missing_float(cx, item, kind);
             None
         }
     }
+}
+
+/// Reports a signature without a float type, on the type of `y_pred` (or of the first
+/// parameter), which names the type that was found instead.
+fn report_missing_float(cx: &mut Ctxt, item: &ItemFn, kind: Kind) {
+    let typed: Vec<&syn::PatType> = item
+        .sig
+        .inputs
+        .iter()
+        .filter_map(|input| match input {
+            FnArg::Typed(typed) => Some(typed),
+            FnArg::Receiver(_) => None,
+        })
+        .collect();
+    let is_y_pred =
+        |typed: &&&syn::PatType| matches!(&*typed.pat, Pat::Ident(pat) if pat.ident == "y_pred");
+    let Some(typed) = typed.iter().find(is_y_pred).or(typed.first()) else {
+        cx.error_spanned(
+            &item.sig,
+            "no float type: the function has no parameters; write them as `f32`, `f64` or a generic `T: Float`",
+        );
+        return;
+    };
+    let found = source_text(&typed.ty);
+    let example = match kind {
+        Kind::Loss => "fn mse(y_true: f32, y_pred: f32) -> f32",
+        Kind::Helper => "fn softplus<T: Float>(x: T) -> T",
+    };
+    cx.error_spanned(
+        &typed.ty,
+        format!("no float type: `{found}` is not `f32`, `f64` or a generic `T: Float`; write the parameters in one of these, as in `{example}`"),
+    );
 }
 
 /// Requires a `Float` bound on the generic parameter, in its list or a `where` clause.
@@ -201,7 +252,8 @@ fn check_float_bound(cx: &mut Ctxt, item: &ItemFn, type_param: &syn::TypeParam) 
         cx.error_spanned(
             type_param,
             format!(
-                "the generic parameter needs the bound `num_traits::Float`, as in `{}: Float`",
+                "the generic parameter `{}` needs the bound `num_traits::Float`, as in `{}: Float`",
+                source_text(type_param),
                 type_param.ident
             ),
         );
@@ -213,7 +265,11 @@ fn check_return(cx: &mut Ctxt, item: &ItemFn, float: &FloatTy) {
         ReturnType::Type(_, ty) if float.matches(ty) => {}
         ReturnType::Type(_, ty) => cx.error_spanned(
             ty,
-            "a loss returns its float type (`f32`, `f64` or the generic `T`), one value per element",
+            format!(
+                "unsupported return type `{}`: the function returns its float type, `-> {}`",
+                source_text(ty),
+                float.name()
+            ),
         ),
         ReturnType::Default => cx.error_spanned(
             &item.sig,
@@ -240,7 +296,7 @@ fn param(cx: &mut Ctxt, input: &FnArg, float: &FloatTy, kind: Kind) -> Option<Pa
         Pat::Ident(pat) if pat.mutability.is_some() => {
             cx.error_spanned(
                 pat,
-                "parameters cannot be `mut`: bind a new name with `let` instead",
+                format!("parameters cannot be `mut`: remove `mut` from `{}`, and bind a new name with `let` to change the value", source_text(pat)),
             );
             pat.ident.clone()
         }
@@ -262,7 +318,7 @@ fn param(cx: &mut Ctxt, input: &FnArg, float: &FloatTy, kind: Kind) -> Option<Pa
     } else if slice_elem(&typed.ty).is_some_and(|elem| float.matches(elem)) && kind == Kind::Loss {
         ParamTy::FloatSlice
     } else {
-        cx.error_spanned(&typed.ty, unsupported_type_message(&typed.ty, float));
+        cx.error_spanned(&typed.ty, unsupported_type_message(&typed.ty, float, kind));
         return None;
     };
 
@@ -282,49 +338,77 @@ fn param(cx: &mut Ctxt, input: &FnArg, float: &FloatTy, kind: Kind) -> Option<Pa
         _ => true,
     };
     if !allowed {
+        let (found, float) = (source_text(&typed.ty), float.name());
+        let accepted = match role {
+            Role::YTrue => format!("`{float}`, a row `&[{float}]` or a class index `usize`"),
+            _ => format!("`{float}` or a row `&[{float}]`"),
+        };
         cx.error_spanned(
             &typed.ty,
-            format!("`{ident}` must have the float type, or be a row `&[T]` of it"),
+            format!("unsupported type `{found}` for `{ident}`: write {accepted}"),
         );
     }
     Some(Param { ident, ty, role })
 }
 
-fn unsupported_type_message(ty: &Type, float: &FloatTy) -> String {
-    let float_name = match float {
-        FloatTy::Generic(ident) | FloatTy::Concrete(ident) => ident.to_string(),
-    };
-    match ty {
-        Type::Reference(reference) if reference.mutability.is_some() => {
-            "`&mut` parameters are not supported: a loss reads its inputs and returns a value"
-                .to_string()
-        }
-        Type::Reference(_) | Type::Slice(_) => format!(
-            "unsupported parameter type: a loss takes `{float_name}`, `bool` and `usize` by value, and rows as `&[{float_name}]`"
+fn unsupported_type_message(ty: &Type, float: &FloatTy, kind: Kind) -> String {
+    let float = float.name();
+    let found = source_text(ty);
+    match (ty, kind) {
+        (Type::Reference(reference), _) if reference.mutability.is_some() => format!(
+            "`&mut` parameters are not supported: the function reads its inputs and returns one `{float}`, so remove this parameter"
         ),
-        _ => format!(
-            "unsupported parameter type: use `{float_name}`, `bool`, `usize` or `&[{float_name}]`"
+        (_, Kind::Helper) => format!(
+            "unsupported parameter type `{found}`: a `#[differentiable]` helper takes `{float}` and `bool`"
+        ),
+        (Type::Reference(_) | Type::Slice(_), Kind::Loss) => format!(
+            "unsupported parameter type `{found}`: a loss takes `{float}`, `bool` and `usize` by value, and rows as `&[{float}]`"
+        ),
+        (_, Kind::Loss) => format!(
+            "unsupported parameter type `{found}`: use `{float}`, `bool`, `usize` or `&[{float}]`"
         ),
     }
 }
 
 fn require_param(cx: &mut Ctxt, item: &ItemFn, params: &[Param], role: Role, name: &str) {
-    if !params.iter().any(|param| param.role == role) {
-        cx.error_spanned(
-            &item.sig.ident,
-            format!("a loss needs a parameter named `{name}`, as in `fn mse(y_true: f32, y_pred: f32) -> f32`"),
-        );
+    if params.iter().any(|param| param.role == role) {
+        return;
+    }
+    let what = match role {
+        Role::YTrue => "the target",
+        _ => "the prediction",
+    };
+    let message = format!(
+        "no parameter is named `{name}`: a loss finds {what} by the name `{name}`, as in `fn mse(y_true: f32, y_pred: f32) -> f32`"
+    );
+    if item.sig.inputs.is_empty() {
+        cx.error_spanned(&item.sig, message);
+    } else {
+        cx.error_spanned(&item.sig.inputs, message);
     }
 }
 
 /// Gives the listed parameters the role of differentiated inputs; each must be a row
 /// `&[T]`. `y_true`, if present, is one target per sample or a row.
 fn mark_inputs(cx: &mut Ctxt, mut params: Vec<Param>, inputs: &[Ident]) -> Vec<Param> {
+    let names: Vec<String> = params
+        .iter()
+        .map(|param| format!("`{}`", param.ident))
+        .collect();
     for input in inputs {
         match params.iter_mut().find(|param| param.ident == *input) {
             Some(param) if param.ty == ParamTy::FloatSlice && param.role != Role::YTrue => param.role = Role::Input,
-            Some(_) => cx.error_spanned(input, format!("`{input}` must be a row `&[T]` to be a differentiated input, and cannot be `y_true`")),
-            None => cx.error_spanned(input, format!("`inputs(...)` names `{input}`, which is not a parameter")),
+            Some(param) if param.role == Role::YTrue => cx.error_spanned(input, "`y_true` is the target and cannot be a differentiated input: remove it from `inputs(...)`"),
+            Some(param) => {
+                let found = match param.ty {
+                    ParamTy::Float => "a float",
+                    ParamTy::Bool => "a `bool`",
+                    ParamTy::Index => "a `usize`",
+                    ParamTy::FloatSlice => "a row",
+                };
+                cx.error_spanned(input, format!("`{input}` is {found}, but a differentiated input is a row `&[T]`: change its type or remove it from `inputs(...)`"));
+            }
+            None => cx.error_spanned(input, format!("`{input}` in `inputs(...)` is not a parameter; the parameters are {}", names.join(", "))),
         }
     }
     for param in &mut params {
@@ -354,17 +438,30 @@ fn check_input_kinds(cx: &mut Ctxt, item: &ItemFn, params: &[Param]) -> bool {
         // A row loss may take one target per sample: a float label or a class index.
         let per_sample_target = row && matches!(y_true, ParamTy::Float | ParamTy::Index);
         if y_true != y_pred && !per_sample_target {
-            cx.error_spanned(
-                &item.sig.inputs,
-                "`y_true` and `y_pred` must have the same type: both floats for an elementwise loss, or both `&[T]` rows for a row loss",
-            );
+            let kind = |ty: ParamTy| match ty {
+                ParamTy::FloatSlice => "a row `&[T]`",
+                ParamTy::Index => "a `usize`",
+                ParamTy::Bool => "a `bool`",
+                ParamTy::Float => "a float",
+            };
+            let message = if y_true == ParamTy::Index {
+                "`y_true` is a `usize` class index, which needs a row loss: write `y_pred: &[T]`"
+                    .to_string()
+            } else {
+                format!(
+                    "`y_true` is {} but `y_pred` is {}: write both as floats for an elementwise loss, or both as rows `&[T]` for a row loss",
+                    kind(y_true),
+                    kind(y_pred)
+                )
+            };
+            cx.error_spanned(&item.sig.inputs, message);
         }
     }
     for param in params.iter().filter(|param| param.role == Role::Hyper) {
         if param.ty == ParamTy::FloatSlice && !row {
             cx.error_spanned(
                 &param.ident,
-                "a slice hyper-parameter needs a row loss, whose `y_true` and `y_pred` are `&[T]`",
+                format!("`{}` is a slice, and a slice hyper-parameter needs a row loss, whose `y_true` and `y_pred` are `&[T]`", param.ident),
             );
         }
     }

@@ -5,12 +5,14 @@
 //! `if` becomes [`Op::Select`] and its arms are guarded; a uniform `if` becomes a
 //! [`Branch`].
 
+mod messages;
 mod rows;
 
-use crate::ctxt::Ctxt;
+use crate::ctxt::{Ctxt, source_text};
 use crate::ir::{Binary, Block, Branch, Cmp, Function, Id, Node, Op, Stmt, Ty, Unary};
 use crate::methods::{self, Method};
 use crate::signature::{FloatTy, ParamTy, Role, Signature, type_ident};
+use proc_macro2::{Delimiter, Group};
 use quote::ToTokens;
 use syn::{BinOp, Expr, ExprIf, ItemFn, Lit, Pat, UnOp};
 
@@ -207,7 +209,7 @@ impl Lowerer<'_> {
         };
         self.error(
             block.stmts.last(),
-            format!("the loss value must be a float, but this is {found}"),
+            format!("the loss value must be a float, but this is {found}: choose a float with `if`, as in `if y_pred > y_true {{ 1.0 }} else {{ 0.0 }}`"),
         )
     }
 
@@ -242,17 +244,18 @@ impl Lowerer<'_> {
                     self.error(ret, "early `return` is not supported: end the body with the loss value as its tail expression");
                 }
                 syn::Stmt::Expr(expr, _) if self.row_statement(expr) => {}
+                syn::Stmt::Expr(Expr::If(expr_if), _) => self.if_statement(expr_if),
                 syn::Stmt::Expr(expr, _) => {
                     if self.unsupported(expr).is_some() {
-                        self.error(expr, "a statement without `let` has no effect in a loss: bind the value with `let` or make it the tail expression");
+                        let (tokens, message) = messages::statement(expr);
+                        self.error(tokens, message);
                     }
                 }
                 syn::Stmt::Item(item) => {
                     self.error(item, "items (`fn`, `struct`, `use`, ...) inside a loss body are not supported: define them outside the function");
                 }
                 syn::Stmt::Macro(mac) => {
-                    let name = mac.mac.path.to_token_stream().to_string();
-                    self.error(&mac.mac, format!("macros are not supported in a loss body (found `{name}!`): the macro cannot see through them to differentiate"));
+                    self.error(&mac.mac, messages::macro_message(&mac.mac));
                 }
             }
         }
@@ -272,7 +275,8 @@ impl Lowerer<'_> {
                 }
             },
             other => {
-                self.error(other, "a `let` binds one plain name, as in `let d = y_pred - y_true;`; tuples and other patterns are not supported");
+                let found = source_text(other);
+                self.error(other, format!("a `let` binds one plain name, found the pattern `{found}`: bind each value with its own `let`, as in `let d = y_pred - y_true;`"));
                 // Bind the pattern's names to nothing, so their uses report nothing more.
                 for name in pattern_names(other) {
                     self.bind(name, None);
@@ -317,9 +321,10 @@ impl Lowerer<'_> {
         let ok = type_ident(ty)
             .is_some_and(|ident| *ident == float || ident == "bool" || ident == "usize");
         if !ok {
+            let found = source_text(ty);
             self.error(
                 ty,
-                format!("a `let` in a loss holds `{float}`, `bool` or `usize`"),
+                format!("unsupported type `{found}` in a `let`: a value in a loss has the type `{float}`, `bool` or `usize`"),
             );
         }
     }
@@ -342,7 +347,8 @@ impl Lowerer<'_> {
             Expr::Cast(cast) if self.sig.row => self.cast(cast),
             other => {
                 if self.unsupported(other).is_some() {
-                    self.error(other, "this expression is not supported in a loss body; supported: literals, names, `+ - * /`, comparisons, `&& || !`, `if`/`else`, the float methods and `#[differentiable]` helper calls");
+                    let found = source_text(other);
+                    self.error(other, format!("`{found}` is not supported in a loss body; supported: literals, names, `+ - * /`, comparisons, `&& || !`, `if`/`else`, the float methods and `#[differentiable]` helper calls"));
                 }
                 None
             }
@@ -352,58 +358,16 @@ impl Lowerer<'_> {
     /// Reports a construct the grammar leaves out, with the alternative; `None` after
     /// reporting, `Some` when `expr` is not one of them.
     fn unsupported(&mut self, expr: &Expr) -> Option<()> {
-        let message = match expr {
-            Expr::While(_) => {
-                "`while` loops are not supported: a loss is straight-line code over one element"
-            }
-            Expr::Loop(_) => {
-                "`loop` is not supported: a loss is straight-line code over one element"
-            }
-            Expr::ForLoop(_) => {
-                "`for` loops need a row loss, whose `y_true` and `y_pred` are rows `&[T]`; an elementwise loss is the formula for one element"
-            }
-            Expr::Break(_) => {
-                "`break` is not supported: a loop runs over its whole range, so that it can be reversed"
-            }
-            Expr::Continue(_) => {
-                "`continue` is not supported: skip a term with `if`, as in `acc += if c { x } else { 0.0 };`"
-            }
-            Expr::Return(_) => {
-                "early `return` is not supported: end the body with the loss value as its tail expression"
-            }
-            Expr::Match(_) => "`match` is not supported: use `if` / `else if` / `else`",
-            Expr::Closure(_) => {
-                "closures are not supported: write a separate function marked `#[differentiable]`"
-            }
-            Expr::Macro(_) => {
-                "macros are not supported in a loss body: the macro cannot see through them to differentiate"
-            }
-            Expr::Try(_) => "the `?` operator is not supported: a loss computes a plain float",
-            Expr::Assign(_) => {
-                "assignment is not supported: values cannot be reassigned, so bind a new name with `let`"
-            }
-            Expr::Unsafe(_) => "`unsafe` blocks are not supported in a loss body",
-            Expr::Async(_) | Expr::Await(_) => "`async` code is not supported in a loss body",
-            Expr::Cast(_) => {
-                "`as` casts are supported only from `usize` to the float type, in a row loss; write float literals such as `2.0`"
-            }
-            Expr::Index(_) => {
-                "indexing needs a row loss, whose `y_true` and `y_pred` are rows `&[T]`"
-            }
-            Expr::Field(_) => "field access is not supported: pass the value as a hyper-parameter",
-            Expr::Tuple(_) | Expr::Array(_) | Expr::Repeat(_) => {
-                "tuples and arrays are not supported: a loss returns one float"
-            }
-            Expr::Reference(_) => "references are not supported: floats are passed by value",
-            Expr::Range(_) => "ranges are not supported in an elementwise loss",
-            Expr::Struct(_) => "struct expressions are not supported in a loss body",
-            Expr::Let(_) => {
-                "`if let` is not supported: compare values with `<`, `>`, `==` and friends"
-            }
-            _ => return Some(()),
-        };
-        self.error(expr, message);
-        None
+        match messages::unsupported(expr, self.sig.row) {
+            Some((tokens, message)) => self.error(tokens, message).map(|_| ()),
+            None => Some(()),
+        }
+    }
+
+    /// Reports an `if` used as a statement.
+    fn if_statement(&mut self, expr_if: &ExprIf) {
+        let (tokens, message) = messages::if_statement(expr_if, self.sig.row);
+        self.error(tokens, message);
     }
 
     fn literal(&mut self, lit: &Lit) -> Option<Id> {
@@ -430,10 +394,20 @@ impl Lowerer<'_> {
                 Err(_) => self.error(int, "integer literal out of range for `usize`"),
             },
             Lit::Bool(boolean) => Some(self.push(Op::Bool(boolean.value), Ty::Bool)),
-            other => self.error(
-                other,
-                "only float and `bool` literals are supported in a loss body",
-            ),
+            other => {
+                let kind = match other {
+                    Lit::Str(_) => "string literal",
+                    Lit::ByteStr(_) | Lit::CStr(_) => "byte string literal",
+                    Lit::Byte(_) => "byte literal",
+                    Lit::Char(_) => "character literal",
+                    _ => "literal",
+                };
+                let found = source_text(other);
+                self.error(
+                    other,
+                    format!("the {kind} `{found}` is not supported in a loss body: a loss uses float and `bool` literals"),
+                )
+            }
         }
     }
 
@@ -451,7 +425,8 @@ impl Lowerer<'_> {
         if let Some((value, text)) = methods::constant(&path.path) {
             return Some(self.push(Op::Const(value, text), Ty::Float));
         }
-        self.error(path, "unsupported path: a loss body can name its parameters, its `let` bindings and the standard float constants, such as `std::f64::consts::PI` or `f32::EPSILON`; pass any other constant as a hyper-parameter")
+        let found = source_text(path);
+        self.error(path, format!("unsupported path `{found}`: a loss body can name its parameters, its `let` bindings and the standard float constants, such as `std::f64::consts::PI` or `f32::EPSILON`; pass any other constant as a hyper-parameter"))
     }
 
     fn unary(&mut self, unary: &syn::ExprUnary) -> Option<Id> {
@@ -464,10 +439,13 @@ impl Lowerer<'_> {
                 let operand = self.boolean(&unary.expr)?;
                 Some(self.push(Op::Not(operand), Ty::Bool))
             }
-            _ => self.error(
-                unary,
-                "dereferencing is not supported: floats are passed by value",
-            ),
+            _ => {
+                let operand = source_text(&unary.expr);
+                self.error(
+                    unary,
+                    format!("dereferencing is not supported: floats are passed by value, so write `{operand}`"),
+                )
+            }
         }
     }
 
@@ -529,7 +507,16 @@ impl Lowerer<'_> {
             BinOp::AddAssign(_) | BinOp::SubAssign(_) | BinOp::MulAssign(_) | BinOp::DivAssign(_) | BinOp::RemAssign(_) => {
                 self.error(binary, "compound assignment is a statement, not a value: write it on its own line, ending with `;`")
             }
-            _ => self.error(binary, "bitwise and shift operators are not supported: use `&&`, `||` and `!` on conditions"),
+            other => {
+                let op = source_text(other);
+                let message = match other {
+                    BinOp::Shl(_) | BinOp::Shr(_) | BinOp::ShlAssign(_) | BinOp::ShrAssign(_) => {
+                        format!("the shift operator `{op}` is not supported: multiply or divide by a power of two instead, as in `x * 4.0`")
+                    }
+                    _ => format!("the bitwise operator `{op}` is not supported: use `&&`, `||` and `!` on conditions"),
+                };
+                self.error(other, message)
+            }
         }
     }
 
@@ -543,7 +530,10 @@ impl Lowerer<'_> {
     fn expect_float(&mut self, expr: &Expr, id: Id) -> Option<Id> {
         match self.nodes[id].ty {
             Ty::Float => Some(id),
-            Ty::Bool => self.error(expr, "expected a float value here, found a `bool`"),
+            Ty::Bool => {
+                let found = source_text(expr);
+                self.error(expr, format!("expected a float here, found the `bool` `{found}`: choose a float with `if`, as in `if {found} {{ x }} else {{ 0.0 }}`"))
+            }
             Ty::Index => match expr {
                 Expr::Lit(syn::ExprLit {
                     lit: Lit::Int(int), ..
@@ -565,9 +555,10 @@ impl Lowerer<'_> {
         if self.nodes[id].ty == Ty::Bool {
             return Some(id);
         }
+        let found = source_text(expr);
         self.error(
             expr,
-            "expected a condition (`bool`) here, found a float: compare it, as in `x > 0.0`",
+            format!("expected a condition (`bool`) here, found the float `{found}`: compare it, as in `{found} > 0.0`"),
         )
     }
 
@@ -590,9 +581,10 @@ impl Lowerer<'_> {
             );
         };
         if let Some(turbofish) = &call.turbofish {
+            let found = source_text(turbofish);
             self.error(
                 turbofish,
-                "type arguments on a method call are not supported",
+                format!("type arguments on a method call are not supported: remove `{found}`, and the method applies to the float type"),
             );
         }
 
@@ -600,7 +592,20 @@ impl Lowerer<'_> {
         let arity = method.arity();
         if call.args.len() != arity {
             let plural = if arity == 1 { "" } else { "s" };
-            return self.error(call, format!("`{name}` takes {arity} argument{plural}"));
+            let found = match call.args.len() {
+                1 => "1 was".to_string(),
+                count => format!("{count} were"),
+            };
+            let mut arguments = Group::new(Delimiter::Parenthesis, call.args.to_token_stream());
+            arguments.set_span(call.paren_token.span.join());
+            let method_name = &call.method;
+            return self.error(
+                quote::quote!(#method_name #arguments),
+                format!(
+                    "`{name}` takes {arity} argument{plural} but {found} given: write `{}`",
+                    method.example(&name)
+                ),
+            );
         }
         let receiver = receiver?;
         match method {
@@ -644,22 +649,34 @@ impl Lowerer<'_> {
                 return Some(value);
             }
             if suffix_ok {
-                self.error(expr, "`powi` exponent out of range for `i32`");
+                let found = source_text(expr);
+                self.error(
+                    expr,
+                    format!("the `powi` exponent `{found}` is out of range for `i32`: use `powf`"),
+                );
                 return None;
             }
         }
+        let found = source_text(expr);
         self.error(
             expr,
-            "`powi` takes an integer literal, as in `x.powi(2)`; for other exponents use `powf`",
+            format!("`powi` takes an integer literal, found `{found}`: write `x.powi(2)`, or `x.powf(p)` for other exponents"),
         );
         None
     }
 
     fn call(&mut self, call: &syn::ExprCall) -> Option<Id> {
         let Expr::Path(func) = &*call.func else {
+            let found = match &*call.func {
+                Expr::Paren(paren) if matches!(&*paren.expr, Expr::Closure(_)) => {
+                    "a closure".to_string()
+                }
+                Expr::Closure(_) => "a closure".to_string(),
+                other => format!("`{}`", source_text(other)),
+            };
             return self.error(
                 &call.func,
-                "only calls of `#[differentiable]` functions by name are supported",
+                format!("cannot call {found}: only functions marked `#[differentiable]` can be called, by name, as in `softplus(x)`"),
             );
         };
         if func.path.is_ident(&self.fn_name) {
@@ -692,35 +709,33 @@ impl Lowerer<'_> {
         let Some((_, else_expr)) = &expr_if.else_branch else {
             return self.error(
                 expr_if,
-                "an `if` in a loss is a value and needs an `else` branch",
+                "an `if` in a loss is a value and needs an `else` branch, as in `if c { a } else { 0.0 }`",
             );
         };
         let cond = cond?;
         if self.nodes[cond].varying {
-            self.per_sample_if(cond, &expr_if.then_branch, else_expr)
+            self.per_sample_if(cond, expr_if, else_expr)
         } else {
-            self.uniform_if(cond, &expr_if.then_branch, else_expr)
+            self.uniform_if(cond, expr_if, else_expr)
         }
     }
 
     /// Lowers an `if` on per-sample data to a select: both arms run, each under its
     /// guard, so that the reverse pass can mask what leaves the arm not taken.
-    fn per_sample_if(
-        &mut self,
-        cond: Id,
-        then_branch: &syn::Block,
-        else_expr: &Expr,
-    ) -> Option<Id> {
+    fn per_sample_if(&mut self, cond: Id, expr_if: &ExprIf, else_expr: &Expr) -> Option<Id> {
+        let then_branch = &expr_if.then_branch;
         let arm_floor = std::mem::replace(&mut self.arm_floor, self.scopes.len());
         let then_guard = self.guard_with(cond);
         self.guards.push(then_guard);
-        let then_value = self.arm_value(then_branch, |this| this.block_in_scope(then_branch));
+        let then_value = self.arm_value(then_branch, expr_if, |this| {
+            this.block_in_scope(then_branch)
+        });
         self.guards.pop();
 
         let not_cond = self.push(Op::Not(cond), Ty::Bool);
         let else_guard = self.guard_with(not_cond);
         self.guards.push(else_guard);
-        let else_value = self.arm_value(else_expr, |this| this.expr(else_expr));
+        let else_value = self.arm_value(else_expr, expr_if, |this| this.expr(else_expr));
         self.guards.pop();
 
         self.arm_floor = arm_floor;
@@ -728,14 +743,17 @@ impl Lowerer<'_> {
     }
 
     /// Lowers an `if` on a condition shared by all samples to a real branch.
-    fn uniform_if(&mut self, cond: Id, then_branch: &syn::Block, else_expr: &Expr) -> Option<Id> {
+    fn uniform_if(&mut self, cond: Id, expr_if: &ExprIf, else_expr: &Expr) -> Option<Id> {
+        let then_branch = &expr_if.then_branch;
         let arm_floor = std::mem::replace(&mut self.arm_floor, self.scopes.len());
         self.blocks.push(Block::default());
-        let then_value = self.arm_value(then_branch, |this| this.block_in_scope(then_branch));
+        let then_value = self.arm_value(then_branch, expr_if, |this| {
+            this.block_in_scope(then_branch)
+        });
         let then_block = self.blocks.pop().unwrap_or_default();
 
         self.blocks.push(Block::default());
-        let else_value = self.arm_value(else_expr, |this| this.expr(else_expr));
+        let else_value = self.arm_value(else_expr, expr_if, |this| this.expr(else_expr));
         let else_block = self.blocks.pop().unwrap_or_default();
 
         self.arm_floor = arm_floor;
@@ -764,17 +782,19 @@ impl Lowerer<'_> {
         Some(id)
     }
 
-    /// Lowers one arm and checks that it yields a float.
+    /// Lowers one arm of `expr_if` and checks that it yields a float. A `bool` arm is
+    /// reported on the whole `if`, so that two `bool` arms give one error.
     fn arm_value(
         &mut self,
         arm: impl ToTokens,
+        expr_if: &ExprIf,
         lower: impl FnOnce(&mut Self) -> Option<Id>,
     ) -> Option<Id> {
         let id = lower(self)?;
         match self.nodes[id].ty {
             Ty::Float => Some(id),
-            Ty::Bool => self.error(arm, "an `if` that yields a `bool` is not supported: combine conditions with `&&`, `||` and `!`"),
-            Ty::Index => self.error(arm, "an `if` in a loss yields a float: write integer literals as floats, as in `1.0`"),
+            Ty::Bool => self.error(expr_if, "an arm of this `if` is a `bool`, but an `if` in a loss yields a float: combine the conditions with `&&`, `||` and `!` instead, as in `(c && a) || (!c && b)`"),
+            Ty::Index => self.error(arm, "this `if` arm is a `usize`, but an `if` in a loss yields a float: write integer literals as floats, as in `1.0`"),
         }
     }
 

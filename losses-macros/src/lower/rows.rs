@@ -7,6 +7,7 @@
 //! iteration, and are reported.
 
 use super::Lowerer;
+use crate::ctxt::source_text;
 use crate::ir::{Binary, Block, Carried, Id, IntOp, Loop, Node, Op, Reduction, Stmt, Ty};
 use crate::signature::{FloatTy, ParamTy};
 use syn::visit::Visit;
@@ -88,9 +89,14 @@ impl Lowerer<'_> {
         let position = self.expr(&index.index);
         let (slice, position) = (slice?, position?);
         if self.nodes[position].ty != Ty::Index {
+            let found = describe(self.nodes[position].ty);
+            let conversion = match &self.sig.float {
+                FloatTy::Concrete(_) => "`x as usize`",
+                FloatTy::Generic(_) => "`x.to_usize().unwrap()`",
+            };
             return self.error(
                 &index.index,
-                "an index must be a `usize` value, such as a loop variable",
+                format!("an index must be a `usize` value, but this is {found}: index with a loop variable or a `usize` parameter, or convert a float that carries no gradient with {conversion}"),
             );
         }
         let param = match self.nodes[slice].op {
@@ -112,10 +118,20 @@ impl Lowerer<'_> {
         let found = ident.and_then(|ident| self.lookup(&ident.to_string()).ok().flatten());
         match found {
             Some(id) if self.is_slice(id) => Some(id),
-            _ => self.error(
-                expr,
-                "only slice parameters (`&[T]`) can be indexed or asked for their `len()`",
-            ),
+            Some(id) => {
+                let (name, kind) = (source_text(expr), describe(self.nodes[id].ty));
+                self.error(
+                    expr,
+                    format!("`{name}` is {kind}, not a slice: only slice parameters `&[T]` can be indexed or asked for their `len()`"),
+                )
+            }
+            None => {
+                let name = source_text(expr);
+                self.error(
+                    expr,
+                    format!("`{name}` is not a slice parameter: only slice parameters `&[T]` can be indexed or asked for their `len()`"),
+                )
+            }
         }
     }
 
@@ -130,13 +146,25 @@ impl Lowerer<'_> {
             _ => false,
         };
         if !target_is_float {
-            return self.error(&cast.ty, self.index_in_float_message());
+            let target = source_text(&cast.ty);
+            let (to_float, to_index) = match &self.sig.float {
+                FloatTy::Concrete(float) => (format!("`i as {float}`"), "`x as usize`".to_string()),
+                FloatTy::Generic(float) => (
+                    format!("`{float}::from(i).unwrap()`"),
+                    "`x.to_usize().unwrap()`".to_string(),
+                ),
+            };
+            return self.error(
+                &cast.ty,
+                format!("unsupported cast to `{target}`: a row loss converts `usize` values to its float type with {to_float}, and floats to indices with {to_index}"),
+            );
         }
         let value = self.expr(&cast.expr)?;
         if self.nodes[value].ty != Ty::Index {
+            let found = describe(self.nodes[value].ty);
             return self.error(
                 &cast.expr,
-                "only `usize` values can be cast, to the float type",
+                format!("only `usize` values can be cast to the float type, and this is {found}: remove the cast"),
             );
         }
         Some(self.push(Op::ToFloat(value), Ty::Float))
@@ -151,7 +179,10 @@ impl Lowerer<'_> {
             return Some(value);
         }
         if node.ty != Ty::Float {
-            return self.error(expr, "only a float or a `usize` can become an index");
+            return self.error(
+                expr,
+                "only a float or a `usize` can become an index, and this is a `bool`",
+            );
         }
         if node.active {
             return self.error(expr, "a differentiated value cannot become an index: its gradient would be 0 almost everywhere; index with values from `y_true`, hyper-parameters or loop variables");
@@ -228,9 +259,16 @@ impl Lowerer<'_> {
         };
         if let (Some(new), Some(current)) = (new, current) {
             if self.nodes[new].ty != self.nodes[current].ty {
+                let (name, was, now) = (
+                    source_text(target),
+                    describe(self.nodes[current].ty),
+                    describe(self.nodes[new].ty),
+                );
                 self.error(
                     value,
-                    "the new value has a different type from the variable",
+                    format!(
+                        "`{name}` is {was}, but the new value is {now}: a variable keeps its type"
+                    ),
                 );
             }
         }
@@ -267,20 +305,24 @@ impl Lowerer<'_> {
             _ => None,
         };
         let Some(ident) = ident else {
+            let found = source_text(target);
             self.error(
                 target,
-                "only a variable declared with `let mut` can be assigned; slices are read-only",
+                format!("cannot assign to `{found}`: slices are read-only, and only a variable declared with `let mut` can be assigned"),
             );
             return None;
         };
         let Some((scope, position)) = self.find(&ident.to_string()) else {
-            self.error(ident, format!("cannot find `{ident}` in this loss"));
+            self.error(
+                ident,
+                format!("cannot find `{ident}` in this loss: declare it with `let mut {ident} = ..;` before assigning to it"),
+            );
             return None;
         };
         let binding = &self.scopes[scope][position];
         let current = binding.id;
         if scope == 0 && current.is_some_and(|id| matches!(self.nodes[id].op, Op::Param(_))) {
-            self.error(ident, format!("cannot assign to the input `{ident}`: parameters are read-only, so bind a new name with `let`"));
+            self.error(ident, format!("cannot assign to the parameter `{ident}`: parameters are read-only, so bind a new name with `let`, as in `let {ident} = ..;`"));
             return None;
         }
         if !binding.mutable {
@@ -353,7 +395,8 @@ impl Lowerer<'_> {
     /// The bounds of `lo..hi` or `lo..=hi`.
     fn range(&mut self, expr: &Expr) -> Option<(Id, Id)> {
         let Expr::Range(range) = expr else {
-            self.error(expr, "a loop runs over a range, as in `for i in 0..y_pred.len()`; iterators are not supported");
+            let found = source_text(expr);
+            self.error(expr, format!("cannot loop over `{found}`: a loop runs over a range, as in `for i in 0..y_pred.len()`; iterators are not supported"));
             return None;
         };
         let (Some(start), Some(end)) = (&range.start, &range.end) else {
@@ -364,9 +407,10 @@ impl Lowerer<'_> {
         let (lo, hi) = (lo?, hi?);
         for (bound, expr) in [(lo, start), (hi, end)] {
             if self.nodes[bound].ty != Ty::Index {
+                let found = describe(self.nodes[bound].ty);
                 self.error(
                     expr,
-                    "loop bounds are `usize` values: a length, a `usize` parameter or a literal",
+                    format!("loop bounds are `usize` values, and this is {found}: use a length such as `y_pred.len()`, a `usize` parameter or an integer literal"),
                 );
                 return None;
             }
@@ -428,7 +472,9 @@ impl Lowerer<'_> {
         for stmt in &block.stmts {
             match stmt {
                 syn::Stmt::Expr(expr, None) if !self.row_statement(expr) => {
-                    self.error(expr, "a loop body holds statements: `let`, assignments such as `acc += x;` and nested loops");
+                    if self.unsupported(expr).is_some() {
+                        self.error(expr, "this expression has no effect: a loop body holds statements, such as `let`, assignments like `acc += x;` and nested loops");
+                    }
                 }
                 syn::Stmt::Expr(_, None) => {}
                 other => self.statements(std::slice::from_ref(other)),
@@ -552,6 +598,15 @@ impl Lowerer<'_> {
             Op::Binary(Binary::Sub, a, _) => used_once(a) && self.sum_chain(a, phi, defined),
             _ => false,
         }
+    }
+}
+
+/// Names a value type for error messages.
+fn describe(ty: Ty) -> &'static str {
+    match ty {
+        Ty::Float => "a float",
+        Ty::Bool => "a `bool`",
+        Ty::Index => "a `usize`",
     }
 }
 

@@ -1,0 +1,17 @@
+use losses_core::prelude::*;
+
+#[loss]
+fn positive_errors<T: Float>(y_true: &[T], y_pred: &[T]) -> T {
+    let mut total = 0.0;
+    for i in 0..y_pred.len() {
+        if y_pred[i] > y_true[i] {
+            total += y_pred[i] - y_true[i];
+        }
+    }
+    total
+}
+
+fn main() {
+    let loss = PositiveErrors::new();
+    let _ = loss.value(&ndarray::array![[1.0f64, 0.0]], &ndarray::array![[0.5f64, 0.5]]);
+}
