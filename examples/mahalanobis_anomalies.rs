@@ -31,9 +31,16 @@
 //! the AUC of the Mahalanobis distance to the mean, about 0.96. Neither trained model
 //! beats its distance to the mean on this data.
 //!
+//! While training, a progress bar on the terminal shows the running loss. The loss
+//! curves and the test ROC AUC before and after training are written as an SVG image to
+//! `target/plots/mahalanobis_anomalies.svg`, or to the path given as the first argument.
+//!
 //! ```text
 //! cargo run --release --example mahalanobis_anomalies
 //! ```
+
+#[path = "support/training.rs"]
+mod training;
 
 use std::error::Error;
 
@@ -254,23 +261,33 @@ impl Autoencoder {
     }
 }
 
+/// The training loss before the first step and after the last, and the loss of every
+/// epoch before its step.
+type TrainingLoss = ((f64, f64), Vec<f64>);
+
 /// Trains `model` on the rows of `features` by full-batch gradient descent on `loss`,
-/// and returns the training loss before the first step and after the last.
+/// showing a progress bar labelled `name`, and returns the training loss.
 ///
 /// # Errors
 ///
 /// Returns the loss's error, or an error when the training loss stops being finite,
 /// which a learning rate too large for the loss causes.
 fn fit(
+    name: &str,
     loss: &impl Loss<f64>,
     model: &mut Autoencoder,
     features: &Array2<f64>,
     learning_rate: f64,
-) -> Result<(f64, f64), Box<dyn Error>> {
+) -> Result<TrainingLoss, Box<dyn Error>> {
     let first = loss.value(features, &model.forward(features).1)?;
+    let mut losses = Vec::with_capacity(EPOCHS);
+    let bar = training::progress_bar(name, EPOCHS);
     for epoch in 1..=EPOCHS {
         let (codes, reconstructions) = model.forward(features);
         let (value, reconstruction_grad) = loss.value_and_grad(features, &reconstructions)?;
+        losses.push(value);
+        bar.set_message(format!("{value:.4}"));
+        bar.inc(1);
         if !value.is_finite() {
             return Err(format!(
                 "the training loss is {value} at epoch {epoch}; lower the learning rate \
@@ -280,8 +297,9 @@ fn fit(
         }
         model.step(features, &codes, &reconstruction_grad, learning_rate);
     }
+    bar.finish();
     let last = loss.value(features, &model.forward(features).1)?;
-    Ok((first, last))
+    Ok(((first, last), losses))
 }
 
 /// Returns the anomaly score of each tumour of `test`: the per-sample `loss` between
@@ -357,6 +375,8 @@ impl XorShift64 {
 struct Run {
     name: &'static str,
     training_loss: (f64, f64),
+    /// The training loss of every epoch, before its step.
+    losses: Vec<f64>,
     auc_before: f64,
     auc_after: f64,
 }
@@ -373,11 +393,12 @@ fn run(
 ) -> Result<Run, Box<dyn Error>> {
     let auc_before = roc_auc(&anomaly_scores(loss, initial, test)?, &test.malignant);
     let mut model = initial.clone();
-    let training_loss = fit(loss, &mut model, &train.features, learning_rate)?;
+    let (training_loss, losses) = fit(name, loss, &mut model, &train.features, learning_rate)?;
     let auc_after = roc_auc(&anomaly_scores(loss, &model, test)?, &test.malignant);
     Ok(Run {
         name,
         training_loss,
+        losses,
         auc_before,
         auc_after,
     })
@@ -463,5 +484,27 @@ fn main() -> Result<(), Box<dyn Error>> {
         distance_to_mean_auc(&mahalanobis, &test)?,
     ];
     print_table(&runs, references);
+    write_report(&runs)
+}
+
+/// Writes the loss curves of `runs` and their test ROC AUC before and after training as
+/// an SVG image.
+fn write_report(runs: &[Run]) -> Result<(), Box<dyn Error>> {
+    let scored: Vec<training::ScoredRun<'_>> = runs
+        .iter()
+        .map(|run| training::ScoredRun {
+            name: run.name,
+            losses: &run.losses,
+            scores: vec![training::Score {
+                name: "test ROC AUC",
+                before: run.auc_before,
+                after: run.auc_after,
+            }],
+        })
+        .collect();
+    let path = training::svg_path("mahalanobis_anomalies");
+    let title = "Autoencoder anomaly scores of malignant tumours";
+    training::write_scored_svg(&path, title, &scored, "test scores", "ROC AUC")?;
+    println!("\nloss curves and scores written to {}", path.display());
     Ok(())
 }

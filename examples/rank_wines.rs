@@ -23,10 +23,16 @@
 //! ApproxNdcg depends only on the order of the scores and grows the weights to sharpen
 //! its smooth ranks, so its scores are no estimate of the quality: see the test MSE.
 //!
+//! While training, a progress bar on the terminal shows the running loss. The loss
+//! curves and the test NDCG before and after training are written as an SVG image to
+//! `target/plots/rank_wines.svg`, or to the path given as the first argument.
+//!
 //! ```text
 //! cargo run --release --example rank_wines
 //! ```
 
+#[path = "support/training.rs"]
+mod training;
 // The ranking uses the loader, the split and the standardisation of the shared wine
 // module, not its classification scores.
 #[allow(dead_code)]
@@ -143,22 +149,28 @@ impl LinearScorer {
     }
 }
 
-/// Trains `scorer` on `lists` by full-batch gradient descent on `loss`, and returns
-/// the training loss before the first step and after the last.
+/// Trains `scorer` on `lists` by full-batch gradient descent on `loss`, showing a
+/// progress bar labelled `name`, and returns the training loss.
 ///
 /// # Errors
 ///
 /// Returns the loss's error, or an error when the training loss stops being finite,
 /// which a learning rate too large for the loss causes.
 fn fit(
+    name: &str,
     loss: &impl Loss<f64>,
     scorer: &mut LinearScorer,
     lists: &Lists,
     learning_rate: f64,
-) -> Result<(f64, f64), Box<dyn Error>> {
+) -> Result<Fit, Box<dyn Error>> {
     let first = loss.value(&lists.relevance, &scorer.scores(lists))?;
+    let mut losses = Vec::with_capacity(EPOCHS);
+    let bar = training::progress_bar(name, EPOCHS);
     for epoch in 1..=EPOCHS {
         let (value, score_grad) = loss.value_and_grad(&lists.relevance, &scorer.scores(lists))?;
+        losses.push(value);
+        bar.set_message(format!("{value:.4}"));
+        bar.inc(1);
         if !value.is_finite() {
             return Err(format!(
                 "the training loss is {value} at epoch {epoch}; lower the learning rate \
@@ -168,8 +180,21 @@ fn fit(
         }
         scorer.step(lists, &score_grad, learning_rate);
     }
+    bar.finish();
     let last = loss.value(&lists.relevance, &scorer.scores(lists))?;
-    Ok((first, last))
+    Ok(Fit {
+        first,
+        last,
+        losses,
+    })
+}
+
+/// The training loss of a fit: before the first step, after the last step, and at every
+/// epoch before its step.
+struct Fit {
+    first: f64,
+    last: f64,
+    losses: Vec<f64>,
 }
 
 /// Returns the NDCG of the first `cutoff` positions of a list ranked by `scores`, or
@@ -310,14 +335,16 @@ fn main() -> Result<(), Box<dyn Error>> {
     print_counts(&samples, &train_lists, &test_lists, min_quality);
 
     let mut mse_scorer = initial.clone();
-    let mse_loss = fit(
+    let mse_fit = fit(
+        "MeanSquaredError",
         &MeanSquaredError::new(),
         &mut mse_scorer,
         &train_lists,
         MSE_LEARNING_RATE,
     )?;
     let mut ndcg_scorer = initial.clone();
-    let ndcg_loss = fit(
+    let ndcg_fit = fit(
+        "ApproxNdcg",
         &ApproxNdcg::default(),
         &mut ndcg_scorer,
         &train_lists,
@@ -331,10 +358,46 @@ fn main() -> Result<(), Box<dyn Error>> {
     print_table_row("untrained (random weights)", None, &untrained);
     print_table_row(
         "trained with MeanSquaredError",
-        Some(mse_loss),
+        Some((mse_fit.first, mse_fit.last)),
         &mse_evaluation,
     );
-    print_table_row("trained with ApproxNdcg", Some(ndcg_loss), &ndcg_evaluation);
+    print_table_row(
+        "trained with ApproxNdcg",
+        Some((ndcg_fit.first, ndcg_fit.last)),
+        &ndcg_evaluation,
+    );
     print_list_comparison(&mse_evaluation, &ndcg_evaluation);
+    write_report(
+        &untrained,
+        [
+            ("MeanSquaredError", &mse_fit, &mse_evaluation),
+            ("ApproxNdcg", &ndcg_fit, &ndcg_evaluation),
+        ],
+    )
+}
+
+/// Writes the loss curves of both runs and their test mean NDCG@`CUTOFF` before and
+/// after training as an SVG image. Both runs start from the `untrained` scorer.
+fn write_report(
+    untrained: &Evaluation,
+    runs: [(&str, &Fit, &Evaluation); 2],
+) -> Result<(), Box<dyn Error>> {
+    let score_name = format!("test mean NDCG@{CUTOFF}");
+    let scored: Vec<training::ScoredRun<'_>> = runs
+        .iter()
+        .map(|&(name, fit, evaluation)| training::ScoredRun {
+            name,
+            losses: &fit.losses,
+            scores: vec![training::Score {
+                name: &score_name,
+                before: untrained.mean_ndcg(),
+                after: evaluation.mean_ndcg(),
+            }],
+        })
+        .collect();
+    let path = training::svg_path("rank_wines");
+    let title = "Linear ranking of red wines by quality";
+    training::write_scored_svg(&path, title, &scored, "test scores", "NDCG")?;
+    println!("\nloss curves and scores written to {}", path.display());
     Ok(())
 }

@@ -32,6 +32,8 @@
 
 #[path = "support/digits.rs"]
 mod digits;
+#[path = "support/training.rs"]
+mod training;
 
 use std::error::Error;
 
@@ -176,19 +178,26 @@ fn dice_step(samples: &Samples, logits: &Array2<f64>) -> Result<(f64, Array2<f64
 }
 
 /// Trains a convolution from all-zero parameters by full-batch gradient descent, with
-/// `loss_step` returning the loss and its gradient with respect to the logits.
+/// `loss_step` returning the loss and its gradient with respect to the logits. Shows a
+/// progress bar labelled `name` and returns the model with the training loss of every
+/// epoch, each taken before that epoch's step.
 fn fit(
+    name: &str,
     samples: &Samples,
     loss_step: impl Fn(&Samples, &Array2<f64>) -> Result<(f64, Array2<f64>), LossError>,
-) -> Result<(Convolution, f64), LossError> {
+) -> Result<(Convolution, Vec<f64>), LossError> {
     let mut model = Convolution::zeros();
-    let mut final_loss = f64::NAN;
+    let mut losses = Vec::with_capacity(EPOCHS);
+    let bar = training::progress_bar(name, EPOCHS);
     for _ in 0..EPOCHS {
         let (value, logit_grad) = loss_step(samples, &model.logits(samples))?;
-        final_loss = value;
+        losses.push(value);
+        bar.set_message(format!("{value:.4}"));
+        bar.inc(1);
         model.step(samples, logit_grad);
     }
-    Ok((model, final_loss))
+    bar.finish();
+    Ok((model, losses))
 }
 
 /// Returns the mean over images of the IoU of `predicted` and `masks`, both 0/1 masks
@@ -250,8 +259,9 @@ fn main() -> Result<(), Box<dyn Error>> {
     );
     println!("input: intensity / {MAX_INTENSITY} plus noise of standard deviation {NOISE_STD}");
 
-    let (crossentropy_model, crossentropy_loss) = fit(&train, crossentropy_step)?;
-    let (dice_model, dice_loss) = fit(&train, dice_step)?;
+    let (crossentropy_model, crossentropy_losses) =
+        fit("BinaryCrossentropy", &train, crossentropy_step)?;
+    let (dice_model, dice_losses) = fit("Dice", &train, dice_step)?;
 
     println!(
         "\n3x3 convolution, {EPOCHS} epochs of gradient descent at learning rate \
@@ -268,13 +278,17 @@ fn main() -> Result<(), Box<dyn Error>> {
     let noisy_cut = test.noisy.mapv(|x| if x >= cut { 1.0 } else { 0.0 });
     print_row("noisy input >= threshold", None, &noisy_cut, &test);
     let runs = [
-        ("BinaryCrossentropy", &crossentropy_model, crossentropy_loss),
-        ("Dice", &dice_model, dice_loss),
+        (
+            "BinaryCrossentropy",
+            &crossentropy_model,
+            crossentropy_losses.as_slice(),
+        ),
+        ("Dice", &dice_model, dice_losses.as_slice()),
     ];
-    for (name, model, loss) in runs {
+    for (name, model, losses) in runs {
         print_row(
             name,
-            Some(loss),
+            losses.last().copied(),
             &predicted_mask(&model.logits(&test)),
             &test,
         );
@@ -284,5 +298,33 @@ fn main() -> Result<(), Box<dyn Error>> {
     for (name, model, _) in runs {
         print_kernel(name, model);
     }
+    write_report(&runs, &before, &test)
+}
+
+/// Writes the loss curves of `runs` and the test mean IoU before and after training as
+/// an SVG image. `before` is the mask predicted by the all-zero model both runs start
+/// from.
+fn write_report(
+    runs: &[(&str, &Convolution, &[f64])],
+    before: &Array2<f64>,
+    test: &Samples,
+) -> Result<(), Box<dyn Error>> {
+    let iou_before = mean_iou(before, &test.masks);
+    let scored: Vec<training::ScoredRun<'_>> = runs
+        .iter()
+        .map(|&(name, model, losses)| training::ScoredRun {
+            name,
+            losses,
+            scores: vec![training::Score {
+                name: "test mean IoU",
+                before: iou_before,
+                after: mean_iou(&predicted_mask(&model.logits(test)), &test.masks),
+            }],
+        })
+        .collect();
+    let path = training::svg_path("segment_digits");
+    let title = "Ink masks of noisy digits by a 3x3 convolution";
+    training::write_scored_svg(&path, title, &scored, "test scores", "mean IoU")?;
+    println!("\nloss curves and scores written to {}", path.display());
     Ok(())
 }

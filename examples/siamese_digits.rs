@@ -21,12 +21,18 @@
 //! The example prints the accuracy of that prediction on the test pairs for the random
 //! initial `W` and for the trained one.
 //!
+//! While training, a progress bar on the terminal shows the running loss. The loss
+//! curve and the accuracies before and after training are written as an SVG image to
+//! `target/plots/siamese_digits.svg`, or to the path given as the first argument.
+//!
 //! ```text
 //! cargo run --release --example siamese_digits
 //! ```
 
 #[path = "support/digits.rs"]
 mod digits;
+#[path = "support/training.rs"]
+mod training;
 
 use std::error::Error;
 
@@ -151,9 +157,10 @@ impl LinearEmbedding {
         difference.map_axis(Axis(1), |row| row.dot(&row).sqrt())
     }
 
-    /// Takes one gradient-descent step on the loss of `pairs`.
-    fn step(&mut self, loss: &ContrastiveLoss, pairs: &Pairs) -> Result<(), LossError> {
-        let (_, grad_first, grad_second) = loss.value_and_grad(
+    /// Takes one gradient-descent step on the loss of `pairs` and returns the loss
+    /// before the step.
+    fn step(&mut self, loss: &ContrastiveLoss, pairs: &Pairs) -> Result<f64, LossError> {
+        let (value, grad_first, grad_second) = loss.value_and_grad(
             &pairs.labels,
             &self.embed(&pairs.first),
             &self.embed(&pairs.second),
@@ -163,7 +170,7 @@ impl LinearEmbedding {
         let mut weight_grad = pairs.first.t().dot(&grad_first);
         weight_grad += &pairs.second.t().dot(&grad_second);
         self.weights.scaled_add(-LEARNING_RATE, &weight_grad);
-        Ok(())
+        Ok(value)
     }
 }
 
@@ -277,11 +284,39 @@ fn main() -> Result<(), Box<dyn Error>> {
     let initial = LinearEmbedding::random(&mut rng);
     let before = Scores::of(&initial, &loss, &train_pairs, &test_pairs)?;
     let mut trained = initial.clone();
+    let mut losses = Vec::with_capacity(EPOCHS);
+    let bar = training::progress_bar("ContrastiveLoss", EPOCHS);
     for _ in 0..EPOCHS {
-        trained.step(&loss, &train_pairs)?;
+        let value = trained.step(&loss, &train_pairs)?;
+        losses.push(value);
+        bar.set_message(format!("{value:.4}"));
+        bar.inc(1);
     }
+    bar.finish();
     let after = Scores::of(&trained, &loss, &train_pairs, &test_pairs)?;
 
     print_scores([("random (before)", &before), ("trained (after)", &after)]);
+    write_report(&losses, &before, &after)
+}
+
+/// Writes the loss curve and the accuracies before and after training as an SVG image.
+fn write_report(losses: &[f64], before: &Scores, after: &Scores) -> Result<(), Box<dyn Error>> {
+    let score = |name, pick: fn(&Scores) -> f64| training::Score {
+        name,
+        before: pick(before),
+        after: pick(after),
+    };
+    let run = training::ScoredRun {
+        name: "ContrastiveLoss",
+        losses,
+        scores: vec![
+            score("train accuracy", |scores| scores.train_accuracy),
+            score("test accuracy", |scores| scores.test_accuracy),
+        ],
+    };
+    let path = training::svg_path("siamese_digits");
+    let title = "Siamese embedding of digits: same digit if closer than a threshold";
+    training::write_scored_svg(&path, title, &[run], "pair accuracy", "accuracy")?;
+    println!("\nloss curve and accuracies written to {}", path.display());
     Ok(())
 }

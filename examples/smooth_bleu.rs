@@ -33,9 +33,16 @@
 //! one trained with cross-entropy mistranslates some words as a word that often
 //! precedes them, such as adjectives as the determiner "un".
 //!
+//! While training, a progress bar on the terminal shows the running loss. The loss
+//! curves and the held-out corpus BLEU before and after training are written as an SVG
+//! image to `target/plots/smooth_bleu.svg`, or to the path given as the first argument.
+//!
 //! ```text
 //! cargo run --release --example smooth_bleu
 //! ```
+
+#[path = "support/training.rs"]
+mod training;
 
 use std::collections::{BTreeMap, HashMap};
 use std::error::Error;
@@ -445,21 +452,29 @@ impl Objective for SentenceBleu {
     }
 }
 
-/// Trains a model from all-zero parameters and returns it with its final training loss.
+/// Trains a model from all-zero parameters, showing a progress bar labelled `name`, and
+/// returns it with the training loss of every epoch, each taken before that epoch's
+/// step.
 fn fit(
+    name: &str,
     objective: &impl Objective,
     vocabularies: &Vocabularies,
     train: &[Pair],
-) -> Result<(Model, f64), LossError> {
+) -> Result<(Model, Vec<f64>), LossError> {
     let mut model = Model::zeros(vocabularies);
     let mut adam = Adam::new(model.weights.len() + model.bias.len());
-    let mut value = f64::NAN;
+    let mut losses = Vec::with_capacity(EPOCHS);
+    let bar = training::progress_bar(name, EPOCHS);
     for _ in 0..EPOCHS {
         let mut grads = Model::zeros(vocabularies);
-        value = objective.value_and_grad(&model, train, &mut grads)?;
+        let value = objective.value_and_grad(&model, train, &mut grads)?;
+        losses.push(value);
+        bar.set_message(format!("{value:.4}"));
+        bar.inc(1);
         adam.step(&mut model, &grads);
     }
-    Ok((model, value))
+    bar.finish();
+    Ok((model, losses))
 }
 
 /// Counts the n-grams of `tokens`.
@@ -556,8 +571,12 @@ fn main() -> Result<(), Box<dyn Error>> {
     let bleu = SentenceBleu {
         loss: SmoothBleu::new(vocabularies.target.len(), SMOOTH).with_reduction(Reduction::Sum),
     };
-    let (crossentropy_model, crossentropy_loss) = fit(&crossentropy, &vocabularies, &train)?;
-    let (bleu_model, bleu_loss) = fit(&bleu, &vocabularies, &train)?;
+    let (crossentropy_model, crossentropy_losses) =
+        fit("token cross-entropy", &crossentropy, &vocabularies, &train)?;
+    let (bleu_model, bleu_losses) = fit("SmoothBleu", &bleu, &vocabularies, &train)?;
+    // Both fits run `EPOCHS > 0` steps, so each has a last loss.
+    let crossentropy_loss = crossentropy_losses.last().copied().unwrap_or(f64::NAN);
+    let bleu_loss = bleu_losses.last().copied().unwrap_or(f64::NAN);
     println!("\nafter {EPOCHS} Adam steps at learning rate {LEARNING_RATE}:");
     println!("  token cross-entropy, training loss {crossentropy_loss:.4}");
     println!("  SmoothBleu (smooth = {SMOOTH}), training loss {bleu_loss:.4}");
@@ -598,5 +617,30 @@ fn main() -> Result<(), Box<dyn Error>> {
         ],
         &test,
     );
+    let untrained_bleu = held_out_bleu(&|source| untrained.translate(source), &test);
+    let runs = [
+        training::ScoredRun {
+            name: "token cross-entropy",
+            losses: &crossentropy_losses,
+            scores: vec![training::Score {
+                name: "held-out corpus BLEU",
+                before: untrained_bleu,
+                after: held_out_bleu(&|source| crossentropy_model.translate(source), &test),
+            }],
+        },
+        training::ScoredRun {
+            name: "SmoothBleu",
+            losses: &bleu_losses,
+            scores: vec![training::Score {
+                name: "held-out corpus BLEU",
+                before: untrained_bleu,
+                after: held_out_bleu(&|source| bleu_model.translate(source), &test),
+            }],
+        },
+    ];
+    let path = training::svg_path("smooth_bleu");
+    let title = "Word-by-word translation trained with two losses";
+    training::write_scored_svg(&path, title, &runs, "argmax tokens", "BLEU")?;
+    println!("\nloss curves and scores written to {}", path.display());
     Ok(())
 }

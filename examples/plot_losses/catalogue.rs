@@ -6,7 +6,7 @@ use std::any::type_name;
 use std::ops::RangeInclusive;
 
 use losses_core::prelude::*;
-use ndarray::Array1;
+use ndarray::{Array1, Array2, array};
 
 use crate::slice::Slice;
 
@@ -148,6 +148,7 @@ pub fn shipped() -> Vec<LossPlot> {
                 CategoricalCrossentropy::new(from_logits, 0.1)
             }),
         ])),
+        LossPlot::of::<SparseCategoricalCrossentropy>(sparse_class_panels()),
         LossPlot::of::<CategoricalFocalCrossentropy>(class_panels(&[
             ("gamma = 2 (default)", &|from_logits| {
                 CategoricalFocalCrossentropy::new(0.25, 2.0, from_logits, 0.0)
@@ -260,6 +261,9 @@ pub fn shipped() -> Vec<LossPlot> {
                 })
                 .collect(),
         )]),
+        LossPlot::of::<SmoothBleu>(vec![bleu_panel()]),
+        LossPlot::of::<ContrastiveLoss>(vec![contrastive_panel()]),
+        LossPlot::of::<TripletMarginLoss>(vec![triplet_panel()]),
     ]
 }
 
@@ -415,5 +419,141 @@ fn mask_panel<L: Loss<f64> + Clone + 'static>(variants: &[(&str, L)]) -> Panel {
         "t",
         0.0..=1.0,
         curves,
+    )
+}
+
+/// Returns two panels for [`SparseCategoricalCrossentropy`] over three classes along the
+/// lines of [`class_panels`], which move class 0: one curve with class 0 true and one
+/// with class 1 true.
+fn sparse_class_panels() -> Vec<Panel> {
+    let curves = |from_logits: bool, base: &[f64], direction: &[f64]| {
+        [(0.0, "y = 0, the moved class"), (1.0, "y = 1")]
+            .iter()
+            .map(|&(class, label)| {
+                let loss = SparseCategoricalCrossentropy::new(from_logits, -1.0);
+                row_curve(label, loss, &[class], base, direction)
+            })
+            .collect()
+    };
+    vec![
+        row_panel(
+            "probabilities ŷ = (t, (1 - t) / 2, (1 - t) / 2)",
+            "probability t of class 0",
+            0.02..=0.98,
+            curves(false, &SHARED_BASE, &SHARED_DIRECTION),
+        ),
+        row_panel(
+            "logits ŷ = (t, 0, 0)",
+            "logit t of class 0",
+            -6.0..=6.0,
+            curves(true, &[0.0; 3], &[1.0, 0.0, 0.0]),
+        ),
+    ]
+}
+
+/// Returns a panel for [`SmoothBleu`] with a vocabulary of 4 and the reference
+/// `(0, 1, 2, 3)`. The candidate's rows are one-hot at tokens 0, 2 and 3 at positions
+/// 1, 3 and 4, and position 2 puts `t` on token 1 and `1 - t` on token 2, so the
+/// candidate goes from `(0, 2, 2, 3)` at `t = 0` to the reference at `t = 1`.
+fn bleu_panel() -> Panel {
+    let one_hot = |token: usize| {
+        let mut row = [0.0; 4];
+        row[token] = 1.0;
+        row
+    };
+    let base: Vec<f64> = [one_hot(0), one_hot(2), one_hot(2), one_hot(3)].concat();
+    let direction: Vec<f64> = [[0.0; 4], [0.0, 1.0, -1.0, 0.0], [0.0; 4], [0.0; 4]].concat();
+    let reference = [0.0, 1.0, 2.0, 3.0];
+    let curves = [1.0, 0.1]
+        .iter()
+        .map(|&smooth| {
+            let label = format!("smooth = {smooth}");
+            row_curve(
+                label,
+                SmoothBleu::new(4, smooth),
+                &reference,
+                &base,
+                &direction,
+            )
+        })
+        .collect();
+    row_panel(
+        "reference (0, 1, 2, 3), candidate (0, t·1 + (1 - t)·2, 2, 3)",
+        "probability t of token 1 at position 2",
+        0.02..=0.98,
+        curves,
+    )
+}
+
+/// Returns one sample of a two-dimensional embedding, as a batch of shape `[1, 2]`.
+fn embedding(x: f64, y: f64) -> Array2<f64> {
+    array![[x, y]]
+}
+
+/// Returns a panel for [`ContrastiveLoss`] with margin 1 along `x1 = (t, 0)`,
+/// `x2 = (0, 0)`, so the distance is `|t|`, for a similar and a dissimilar pair.
+fn contrastive_panel() -> Panel {
+    let curves = [(1.0, "y = 1, similar"), (0.0, "y = 0, dissimilar")]
+        .iter()
+        .map(|&(label_value, label)| {
+            let evaluate = move |t: f64| {
+                let loss = ContrastiveLoss::new(1.0);
+                let labels = array![label_value];
+                let (value, grad1, _) =
+                    loss.value_and_grad(&labels, &embedding(t, 0.0), &embedding(0.0, 0.0))?;
+                // x1 moves along (1, 0), so d loss / dt is the first component of grad1.
+                Ok((value, grad1[[0, 0]]))
+            };
+            Curve {
+                label: label.into(),
+                slice: Slice::from_fn(evaluate),
+            }
+        })
+        .collect();
+    row_panel(
+        "x1 = (t, 0), x2 = (0, 0), margin = 1",
+        "t",
+        -2.0..=2.0,
+        curves,
+    )
+}
+
+/// Returns a panel for [`TripletMarginLoss`] with margin 1 and the anchor at `(0, 0)`:
+/// one curve moves the positive along `(t, 0)` with the negative at `(2, 0)`, the other
+/// moves the negative with the positive at `(1, 0)`.
+fn triplet_panel() -> Panel {
+    let curve = |label: &str, moves_positive: bool| {
+        let evaluate = move |t: f64| {
+            let loss = TripletMarginLoss::new(1.0);
+            let anchor = embedding(0.0, 0.0);
+            let (positive, negative) = if moves_positive {
+                (embedding(t, 0.0), embedding(2.0, 0.0))
+            } else {
+                (embedding(1.0, 0.0), embedding(t, 0.0))
+            };
+            let (value, _, grad_positive, grad_negative) =
+                loss.value_and_grad(&anchor, &positive, &negative)?;
+            // The moved input goes along (1, 0), so d loss / dt is the first component of
+            // its gradient.
+            let grad = if moves_positive {
+                grad_positive
+            } else {
+                grad_negative
+            };
+            Ok((value, grad[[0, 0]]))
+        };
+        Curve {
+            label: label.into(),
+            slice: Slice::from_fn(evaluate),
+        }
+    };
+    row_panel(
+        "anchor (0, 0), margin = 1",
+        "t",
+        -3.0..=3.0,
+        vec![
+            curve("positive (t, 0), negative (2, 0)", true),
+            curve("negative (t, 0), positive (1, 0)", false),
+        ],
     )
 }

@@ -8,7 +8,9 @@
 //! logits for a binary cross-entropy, with the loss above and its derivative below.
 //! An elementwise loss has one curve per target value that changes the curve. A row
 //! loss is drawn along a line `ŷ = base + t · direction` through one row, with the
-//! derivative along `t`. The gradients come from the losses' own `#[loss]`-derived
+//! derivative along `t`. A loss of several inputs, such as a pair of embeddings, is
+//! drawn the same way, along a line through one input with the others fixed. The
+//! gradients come from the losses' own `#[loss]`-derived
 //! reverse pass, not from finite differences.
 //!
 //! The files go to `losses-core/docs/img/<loss in snake case>.svg`. They live inside
@@ -38,7 +40,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         let path = image_path(&dir, &plot);
         fs::write(&path, &svg)?;
         println!(
-            "{:<28} {}/{}.svg, {:.1} kB",
+            "{:<30} {}/{}.svg, {:.1} kB",
             plot.name,
             IMAGE_DIR,
             plot.file_stem(),

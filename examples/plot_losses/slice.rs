@@ -10,9 +10,6 @@ type Evaluate = dyn Fn(f64) -> Result<(f64, f64), LossError>;
 /// A line through a loss's predictions, `y_pred(t) = base + t · direction`, evaluated
 /// with the loss's own reverse-mode gradient: the derivative along the line is
 /// `Σ (d value / d y_pred) · direction`.
-///
-/// TODO: losses of several inputs, such as pair losses, do not implement `Loss`. They
-/// need a constructor that moves one input through the multi-input batch drivers.
 pub struct Slice {
     evaluate: Box<Evaluate>,
 }
@@ -26,7 +23,8 @@ impl Slice {
     }
 
     /// Creates the slice of the loss of the targets `y_true` at predictions
-    /// `base + t · direction`, all three of one shape, such as one row for a row loss.
+    /// `base + t · direction`, such as one row for a row loss. `base` and `direction`
+    /// have one shape, and `y_true` the shape the loss expects for it.
     pub fn along<L: Loss<f64> + 'static>(
         loss: L,
         y_true: ArrayD<f64>,
@@ -40,6 +38,12 @@ impl Slice {
             let value = loss.evaluate_into(batch, grad.view_mut())?;
             Ok((value, directional(&grad, &direction)))
         };
+        Self::from_fn(evaluate)
+    }
+
+    /// Creates a slice from a function of `t` that returns the value and the derivative
+    /// along `t`, for losses of several inputs, which do not implement `Loss`.
+    pub fn from_fn(evaluate: impl Fn(f64) -> Result<(f64, f64), LossError> + 'static) -> Self {
         Self {
             evaluate: Box::new(evaluate),
         }

@@ -2,6 +2,10 @@
 //!
 //! Each example includes this file with `#[path = "support/training.rs"] mod training;`.
 
+// Each example uses only part of this file: the metrics of `Run` or the named scores of
+// `ScoredRun`.
+#![allow(dead_code)]
+
 use std::error::Error;
 use std::fs;
 use std::ops::Range;
@@ -26,6 +30,43 @@ pub struct Run<'a> {
     pub losses: &'a [f64],
     pub before: Metrics,
     pub after: Metrics,
+}
+
+/// A score of a model before the first step and after the last, such as the test
+/// accuracy.
+#[derive(Clone, Copy, Debug)]
+pub struct Score<'a> {
+    pub name: &'a str,
+    pub before: f64,
+    pub after: f64,
+}
+
+/// One training run of an example whose scores are not the positive-class metrics of
+/// [`Run`]: the loss at every epoch and scores of the example's choosing.
+pub struct ScoredRun<'a> {
+    pub name: &'a str,
+    pub losses: &'a [f64],
+    pub scores: Vec<Score<'a>>,
+}
+
+impl<'a> Run<'a> {
+    fn scored(&self) -> ScoredRun<'a> {
+        let names = METRIC_NAMES;
+        let before = [self.before.precision, self.before.recall, self.before.f1];
+        let after = [self.after.precision, self.after.recall, self.after.f1];
+        let scores = (0..3)
+            .map(|index| Score {
+                name: names[index],
+                before: before[index],
+                after: after[index],
+            })
+            .collect();
+        ScoredRun {
+            name: self.name,
+            losses: self.losses,
+            scores,
+        }
+    }
 }
 
 /// Returns a progress bar over `epochs` epochs, labelled `name`, that shows the
@@ -72,6 +113,36 @@ const METRIC_NAMES: [&str; 3] = ["precision", "recall", "F1"];
 ///
 /// Returns the error of plotters or of writing the file.
 pub fn write_svg(path: &Path, title: &str, runs: &[Run<'_>]) -> Result<(), Box<dyn Error>> {
+    let runs: Vec<ScoredRun<'_>> = runs.iter().map(Run::scored).collect();
+    write_report(path, title, &runs, ("test scores", "positive class"))
+}
+
+/// Writes the loss curves of `runs` and their scores before and after training as an
+/// SVG file at `path`, like [`write_svg`], with the score charts captioned
+/// `"<run>: <caption>"` and their vertical axis labelled `axis_label`.
+///
+/// # Errors
+///
+/// Returns the error of plotters or of writing the file.
+pub fn write_scored_svg(
+    path: &Path,
+    title: &str,
+    runs: &[ScoredRun<'_>],
+    caption: &str,
+    axis_label: &str,
+) -> Result<(), Box<dyn Error>> {
+    write_report(path, title, runs, (caption, axis_label))
+}
+
+/// The caption and the vertical axis label of a score chart.
+type ScoreLabels<'a> = (&'a str, &'a str);
+
+fn write_report(
+    path: &Path,
+    title: &str,
+    runs: &[ScoredRun<'_>],
+    labels: ScoreLabels<'_>,
+) -> Result<(), Box<dyn Error>> {
     let columns = 1 + runs.len();
     let size = (CHART_SIZE.0 * columns as u32, CHART_SIZE.1 + TITLE_HEIGHT);
     let mut svg = String::new();
@@ -82,7 +153,7 @@ pub fn write_svg(path: &Path, title: &str, runs: &[Run<'_>]) -> Result<(), Box<d
         let charts = root.split_evenly((1, columns));
         draw_losses(&charts[0], runs)?;
         for (run, area) in runs.iter().zip(&charts[1..]) {
-            draw_scores(area, run)?;
+            draw_scores(area, run, labels)?;
         }
         root.present()?;
     }
@@ -95,7 +166,7 @@ pub fn write_svg(path: &Path, title: &str, runs: &[Run<'_>]) -> Result<(), Box<d
 
 type Area<'a> = DrawingArea<SVGBackend<'a>, plotters::coord::Shift>;
 
-fn draw_losses(area: &Area<'_>, runs: &[Run<'_>]) -> Result<(), Box<dyn Error>> {
+fn draw_losses(area: &Area<'_>, runs: &[ScoredRun<'_>]) -> Result<(), Box<dyn Error>> {
     let epochs = runs.iter().map(|run| run.losses.len()).max().unwrap_or(1);
     let mut chart = ChartBuilder::on(area)
         .caption("training loss", (FONT, 15))
@@ -135,7 +206,7 @@ fn draw_losses(area: &Area<'_>, runs: &[Run<'_>]) -> Result<(), Box<dyn Error>> 
 }
 
 /// Returns the range of the finite losses of `runs`, from 0 when all are positive.
-fn loss_range(runs: &[Run<'_>]) -> Range<f64> {
+fn loss_range(runs: &[ScoredRun<'_>]) -> Range<f64> {
     let finite = runs
         .iter()
         .flat_map(|run| run.losses.iter().copied())
@@ -149,32 +220,49 @@ fn loss_range(runs: &[Run<'_>]) -> Range<f64> {
     low..high + 0.05 * (high - low)
 }
 
-/// Draws the three scores of `run` as pairs of bars, before and after training, with
-/// the value above each bar.
-fn draw_scores(area: &Area<'_>, run: &Run<'_>) -> Result<(), Box<dyn Error>> {
+/// Draws the scores of `run` as pairs of bars, before and after training, with the
+/// value above each bar. The axis runs from 0 to 1.3, or higher for a score above 1.
+fn draw_scores(
+    area: &Area<'_>,
+    run: &ScoredRun<'_>,
+    (caption, axis_label): ScoreLabels<'_>,
+) -> Result<(), Box<dyn Error>> {
+    let count = run.scores.len();
+    let highest = run
+        .scores
+        .iter()
+        .flat_map(|score| [score.before, score.after])
+        .filter(|value| value.is_finite())
+        .fold(1.0f64, f64::max);
+    let names: Vec<&str> = run.scores.iter().map(|score| score.name).collect();
+    let label_of = |position: &f64| score_name(&names, *position);
     let mut chart = ChartBuilder::on(area)
-        .caption(format!("{}: test scores", run.name), (FONT, 15))
+        .caption(format!("{}: {caption}", run.name), (FONT, 15))
         .margin(10)
         .x_label_area_size(36)
         .y_label_area_size(40)
-        .build_cartesian_2d(-0.5..2.5, 0.0..1.3)?;
+        .build_cartesian_2d(-0.5..count as f64 - 0.5, 0.0..1.3 * highest)?;
     chart
         .configure_mesh()
         .light_line_style(TRANSPARENT)
         .bold_line_style(BLACK.mix(0.12))
         .disable_x_mesh()
-        .x_labels(3)
-        .x_label_formatter(&metric_name)
-        .y_desc("positive class")
+        .x_labels(count)
+        .x_label_formatter(&label_of)
+        .y_desc(axis_label)
         .label_style((FONT, 12))
         .draw()?;
 
     let bars = [
-        ("before training", -0.38, BEFORE_COLOR, run.before),
-        ("after training", 0.02, AFTER_COLOR, run.after),
+        ("before training", -0.38, BEFORE_COLOR, false),
+        ("after training", 0.02, AFTER_COLOR, true),
     ];
-    for (label, offset, color, metrics) in bars {
-        let values = [metrics.precision, metrics.recall, metrics.f1];
+    for (label, offset, color, after) in bars {
+        let values: Vec<f64> = run
+            .scores
+            .iter()
+            .map(|score| if after { score.after } else { score.before })
+            .collect();
         let rectangles = values.iter().enumerate().map(move |(index, &value)| {
             let left = index as f64 + offset;
             Rectangle::new([(left, 0.0), (left + 0.36, value)], color.filled())
@@ -186,7 +274,11 @@ fn draw_scores(area: &Area<'_>, run: &Run<'_>) -> Result<(), Box<dyn Error>> {
         let texts = values.iter().enumerate().map(move |(index, &value)| {
             let center = index as f64 + offset + 0.18;
             let style = TextStyle::from((FONT, 11)).pos(Pos::new(HPos::Center, VPos::Bottom));
-            Text::new(format!("{value:.2}"), (center, value + 0.01), style)
+            Text::new(
+                format!("{value:.2}"),
+                (center, value + 0.01 * highest),
+                style,
+            )
         });
         chart.draw_series(texts)?;
     }
@@ -200,11 +292,13 @@ fn draw_scores(area: &Area<'_>, run: &Run<'_>) -> Result<(), Box<dyn Error>> {
     Ok(())
 }
 
-/// Labels the metric at a whole-number position of the score chart's axis.
-fn metric_name(position: &f64) -> String {
+/// Labels the score at a whole-number position of the score chart's axis.
+fn score_name(names: &[&str], position: f64) -> String {
     let nearest = position.round();
-    if (position - nearest).abs() > 1e-9 || !(0.0..3.0).contains(&nearest) {
+    if (position - nearest).abs() > 1e-9 || nearest < 0.0 {
         return String::new();
     }
-    METRIC_NAMES[nearest as usize].to_string()
+    names
+        .get(nearest as usize)
+        .map_or_else(String::new, |name| name.to_string())
 }

@@ -213,6 +213,7 @@ fn categorical_crossentropy<T: Float>(
 /// assert!((value + 0.75f64.ln()).abs() < 1e-12);
 /// # Ok::<(), LossError>(())
 /// ```
+#[doc = plot_doc!("sparse_categorical_crossentropy")]
 #[loss(
     defaults(from_logits = false, ignore_class = -1.0),
     valid_inputs(from_logits || y_pred >= 0.0),

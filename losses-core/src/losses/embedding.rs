@@ -70,6 +70,7 @@ use crate::{Float, loss};
 /// assert_eq!(grad2.row(0), array![3.0, 4.0]);
 /// # Ok::<(), LossError>(())
 /// ```
+#[doc = plot_doc!("contrastive_loss")]
 #[loss(inputs(x1, x2), defaults(margin = 1.0), require(margin >= 0.0))]
 fn contrastive_loss<T: Float>(y_true: T, x1: &[T], x2: &[T], margin: T) -> T {
     let mut squared_distance = 0.0;
@@ -140,6 +141,7 @@ fn contrastive_loss<T: Float>(y_true: T, x1: &[T], x2: &[T], margin: T) -> T {
 /// assert_eq!(grad_n, array![[0.0, 1.0]]);
 /// # Ok::<(), LossError>(())
 /// ```
+#[doc = plot_doc!("triplet_margin_loss")]
 #[loss(
     inputs(anchor, positive, negative),
     defaults(margin = 1.0),

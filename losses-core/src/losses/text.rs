@@ -100,6 +100,7 @@ use crate::{Float, loss};
 /// assert!(grad[[0, 0]] < grad[[0, 2]]);
 /// # Ok::<(), LossError>(())
 /// ```
+#[doc = plot_doc!("smooth_bleu")]
 #[loss(
     target_any_length,
     require(vocabulary >= 1, smooth >= 0.0, features % vocabulary == 0)
