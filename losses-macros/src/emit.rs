@@ -23,7 +23,7 @@ use crate::signature::{FloatTy, ParamTy, Role, Signature};
 use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::{format_ident, quote};
 
-/// Which representation an operand is wanted in.
+/// The representation an operand is wanted in.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Want {
     /// The shared scalar type.
@@ -67,8 +67,8 @@ fn value_ident(id: Id) -> Ident {
     format_ident!("__v{}", id)
 }
 
-/// A finite `f64` as a literal, and infinities and NaN as the `f64` constants
-/// (`Literal::f64_suffixed` accepts only finite values).
+/// Writes a finite `f64` as a literal, and infinities and NaN as the `f64` constants,
+/// because `Literal::f64_suffixed` accepts only finite values.
 pub fn float_literal(value: f64) -> TokenStream {
     if value.is_finite() {
         let literal = Literal::f64_suffixed(value);
@@ -82,8 +82,8 @@ pub fn float_literal(value: f64) -> TokenStream {
     }
 }
 
-/// A literal, or the standard constant with its value, so that the expansion names the
-/// constant (as clippy's `approx_constant` asks).
+/// Writes a literal, or the standard constant with its value, so that the expansion
+/// names the constant, as clippy's `approx_constant` lint requires.
 fn constant_tokens(value: f64, text: &str) -> TokenStream {
     // `text` is `f32::consts::PI`, `f64::EPSILON` and the like for a named constant,
     // or the digits of a literal.
@@ -255,7 +255,7 @@ impl<'a> Emitter<'a> {
         quote!(let #ident: #ty = #expr;)
     }
 
-    /// A float literal or constant as an `f64`. In an `f32` function a literal is read
+    /// Writes a float literal or constant as an `f64`. In an `f32` function a literal is read
     /// as `f32` first, as the original function reads it: rounding its digits to `f64`
     /// and then to `f32` could give a different value.
     fn literal_tokens(&self, value: f64, text: &str) -> TokenStream {
@@ -293,7 +293,7 @@ impl<'a> Emitter<'a> {
         }
     }
 
-    /// The type of a carried value: the type of its value after the loop.
+    /// Returns the type of a carried value: the type of its value after the loop.
     fn carry_ty(&self, carried: &Carried) -> TokenStream {
         let out = self.node(carried.out);
         value_ty(
@@ -314,8 +314,8 @@ impl<'a> Emitter<'a> {
         }
     }
 
-    /// The loop with its carried values declared before it, then in each iteration the
-    /// body, the carried updates and `after`.
+    /// Writes the loop with its carried values declared before it, then in each
+    /// iteration the body, the carried updates and `after`.
     fn loop_shell(&self, lp: &Loop, after: &TokenStream) -> TokenStream {
         let inits = lp.carried.iter().map(|carried| {
             let carry = carry_ident(carried.phi);
@@ -342,7 +342,7 @@ impl<'a> Emitter<'a> {
 
     /// Reads element `index` of slice parameter `param`, returning an error from the
     /// generated function when the index is out of bounds. A hyper-parameter slice
-    /// holds the field's element type and is converted.
+    /// has the field's element type and is converted.
     fn load_tokens(&self, param: usize, index: Id) -> TokenStream {
         let param = &self.sig.params[param];
         let slice = &param.ident;
@@ -492,7 +492,7 @@ impl<'a> Emitter<'a> {
         }
     }
 
-    /// An adjoint expression in the per-sample type. `node` is the node whose rule
+    /// Writes an adjoint expression in the per-sample type. `node` is the node whose rule
     /// produced it, for helper adjoints.
     fn ex_tokens(&self, ex: &Ex, adjoint: &TokenStream, node: Id) -> TokenStream {
         let real = real();
@@ -558,8 +558,8 @@ impl<'a> Emitter<'a> {
     }
 }
 
-/// The term of a max or min reduction: the operand of its update that is not the
-/// carried value.
+/// Returns the term of a max or min reduction: the operand of its update that is not
+/// the carried value.
 fn reduction_term(nodes: &[Node], carried: &Carried) -> Id {
     match nodes[carried.next].op {
         Op::Binary(_, a, b) if a == carried.phi => b,
@@ -576,7 +576,7 @@ fn ties_ident(phi: Id) -> Ident {
     format_ident!("__ties{}", phi)
 }
 
-/// The gradient output of a slice parameter, `__grad_y_pred` for `y_pred`.
+/// Names the gradient output of a slice parameter, `__grad_y_pred` for `y_pred`.
 pub fn grad_ident(param: &Ident) -> Ident {
     format_ident!("__grad_{}", param)
 }
@@ -650,7 +650,7 @@ pub fn cmp_method(cmp: Cmp) -> &'static str {
     }
 }
 
-/// Where a node's adjoint lives during the reverse sweep.
+/// The location of a node's adjoint during the reverse sweep.
 #[derive(Clone)]
 enum Slot {
     /// No contribution yet: the adjoint is zero.
@@ -799,7 +799,7 @@ impl Reverse<'_, '_> {
         }
     }
 
-    /// The adjoint of a max or min reduction reaches its term where the term equals
+    /// Passes the adjoint of a max or min reduction to its term where the term equals
     /// the result, shared equally among ties.
     fn extremum_term(&mut self, next: Id) -> TokenStream {
         let Some(extremum) = self.extrema.iter().find(|extremum| extremum.next == next) else {
@@ -920,7 +920,7 @@ impl Reverse<'_, '_> {
         code
     }
 
-    /// The adjoint a reduction passes to its value before the loop.
+    /// Adds the adjoint a reduction passes to its value before the loop.
     fn reverse_init(&mut self, carried: &Carried, adjoint: &Ident) -> TokenStream {
         if !self.em.f.nodes[carried.init].active || self.skipped.contains(&carried.init) {
             return TokenStream::new();
