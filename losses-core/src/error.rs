@@ -62,6 +62,18 @@ pub enum LossError {
         /// The sample (row) being evaluated, in row-major order of the leading axes.
         sample: usize,
     },
+    /// `y_true` does not have the shape of one target per sample, or of a row per
+    /// sample of any length, that the loss takes.
+    TargetShapeMismatch {
+        /// Shape of `y_true`.
+        y_true: Vec<usize>,
+        /// Name of the input whose samples `y_true` must match, usually `y_pred`.
+        input: &'static str,
+        /// Shape of that input.
+        input_shape: Vec<usize>,
+        /// The accepted shapes; a last axis of 0 stands for any length.
+        expected: Vec<Vec<usize>>,
+    },
     /// An input element is outside the loss's domain, found by
     /// [`Loss::validate_inputs`](crate::Loss::validate_inputs).
     InvalidInput {
@@ -200,6 +212,26 @@ impl fmt::Display for LossError {
                 "{loss} is evaluated over the whole batch, which has no per-sample losses to \
                  weigh; use `Axis::PerSample` for sample weights"
             ),
+            Self::TargetShapeMismatch {
+                y_true,
+                input,
+                input_shape,
+                expected,
+            } => {
+                let shapes: Vec<String> = expected
+                    .iter()
+                    .map(|shape| match shape.split_last() {
+                        Some((0, leading)) => format!("{leading:?} followed by any length"),
+                        _ => format!("{shape:?}"),
+                    })
+                    .collect();
+                write!(
+                    f,
+                    "y_true has shape {y_true:?}, but the samples of {input} (shape \
+                     {input_shape:?}) need y_true of shape {}",
+                    shapes.join(" or ")
+                )
+            }
             Self::InputShapeMismatch {
                 first,
                 first_shape,

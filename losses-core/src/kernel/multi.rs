@@ -193,9 +193,13 @@ impl<'a, T: LossFloat> Rows<'a, T> {
             });
         }
         let target_len = match (&batch.y_true, K::TARGET) {
-            (Some(y_true), Some(target)) => {
-                check_target_shape(target, y_true.shape(), first, &sample_shape, row_lens[0])?
-            }
+            (Some(y_true), Some(target)) => check_target_shape(
+                target,
+                y_true.shape(),
+                (names[0], first),
+                &sample_shape,
+                row_lens[0],
+            )?,
             _ => 0,
         };
         kernel.validate_features(&row_lens)?;
@@ -325,13 +329,21 @@ fn split_rows(shape: &[usize]) -> (&[usize], usize) {
 pub(super) fn check_target_shape(
     target: TargetShape,
     y_true: &[usize],
-    first: &[usize],
+    (input, first): (&'static str, &[usize]),
     sample_shape: &[usize],
     row_len: usize,
 ) -> Result<usize, LossError> {
+    // A row target must equal the input's shape; other targets get a message that
+    // names the shapes they accept.
     let mismatch = || LossError::ShapeMismatch {
         y_true: y_true.to_vec(),
         y_pred: first.to_vec(),
+    };
+    let targets_mismatch = |expected: Vec<Vec<usize>>| LossError::TargetShapeMismatch {
+        y_true: y_true.to_vec(),
+        input,
+        input_shape: first.to_vec(),
+        expected,
     };
     match target {
         TargetShape::Row if y_true == first => Ok(row_len),
@@ -347,7 +359,14 @@ pub(super) fn check_target_shape(
             if same_samples && true_len > 0 {
                 Ok(true_len)
             } else {
-                Err(mismatch())
+                let leading = if first.len() <= 1 {
+                    Vec::new()
+                } else {
+                    sample_shape.to_vec()
+                };
+                Err(targets_mismatch(vec![
+                    leading.into_iter().chain([0]).collect(),
+                ]))
             }
         }
         TargetShape::PerSample => {
@@ -361,7 +380,7 @@ pub(super) fn check_target_shape(
             if y_true == leading || y_true == with_one.as_slice() {
                 Ok(1)
             } else {
-                Err(mismatch())
+                Err(targets_mismatch(vec![leading.to_vec(), with_one]))
             }
         }
     }
