@@ -64,7 +64,7 @@ pub trait RowKernel<T: LossFloat> {
     /// Type name, for error messages.
     const NAME: &'static str;
 
-    /// Whether `y_true` holds a row per sample or one value per sample.
+    /// Whether `y_true` has a row per sample or one value per sample.
     const TARGET: TargetShape;
 
     /// Returns the reduction that combines per-sample losses into the value.

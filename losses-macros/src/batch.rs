@@ -29,8 +29,8 @@ struct Parts<'a> {
     sums: Vec<Ident>,
 }
 
-/// The synthesized functions and the `BatchKernel` impl, or nothing when `batch` was
-/// not asked for.
+/// Writes the synthesized functions and the `BatchKernel` impl, or nothing when
+/// `batch` was not asked for.
 pub fn batch_items(cx: &mut Ctxt, model: &LossModel<'_>) -> TokenStream {
     if !model.args.batch {
         return TokenStream::new();
@@ -82,7 +82,7 @@ fn batch_parts(cx: &mut Ctxt, model: &LossModel<'_>) -> Option<TokenStream> {
     })
 }
 
-/// A `BatchKernel` impl whose bodies never run, emitted with an error.
+/// Writes a `BatchKernel` impl whose bodies never run, to go with an error.
 fn stub_impl(model: &LossModel<'_>) -> TokenStream {
     let name = &model.name;
     let stub = quote!(::core::unreachable!(
@@ -203,7 +203,7 @@ fn finish_name(model: &LossModel<'_>) -> Ident {
     format_ident!("__{}_finish", model.item.sig.ident)
 }
 
-/// A row loss whose value is sum `k` started from 0.
+/// Writes a row loss whose value is sum `k` started from 0.
 fn partial_function(
     model: &LossModel<'_>,
     parts: &Parts<'_>,

@@ -25,7 +25,7 @@ impl LossModel<'_> {
             .find(|param| param.role == Role::YTrue)
     }
 
-    /// The kernel functions and the trait impl of a multi-input loss.
+    /// Writes the kernel functions and the trait impl of a multi-input loss.
     pub fn multi_impls(&self, cx: &mut Ctxt, emitted: &Emitted) -> TokenStream {
         let name = &self.name;
         let params = kernel_params(self.sig);
@@ -136,7 +136,7 @@ impl LossModel<'_> {
         }
     }
 
-    /// How the kernel methods pass a parameter to the generated function.
+    /// Writes how the kernel methods pass a parameter to the generated function.
     fn multi_call_arg(&self, param: &Param, elem: &TokenStream) -> TokenStream {
         match (param.role, param.ty) {
             (Role::YTrue, ParamTy::Float) => {
@@ -149,7 +149,7 @@ impl LossModel<'_> {
         }
     }
 
-    /// The inherent methods that take one array per input.
+    /// Writes the inherent methods that take one array per input.
     fn multi_methods(&self) -> TokenStream {
         let name = &self.name;
         let inputs = self.inputs();
