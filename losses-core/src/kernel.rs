@@ -221,6 +221,27 @@ pub enum KernelError {
     DivisionByZero,
 }
 
+impl KernelError {
+    /// Converts the error into the [`LossError`] of loss `loss` at `sample`.
+    pub(crate) fn into_loss_error(self, loss: &'static str, sample: usize) -> LossError {
+        match self {
+            Self::OutOfBounds { slice, index, len } => LossError::IndexOutOfBounds {
+                loss,
+                slice,
+                index,
+                len,
+                sample,
+            },
+            Self::InvalidLabel { value } => LossError::InvalidLabel {
+                loss,
+                value,
+                sample,
+            },
+            Self::DivisionByZero => LossError::DivisionByZero { loss, sample },
+        }
+    }
+}
+
 /// A loss of whole-batch statistics: a function of a few sums over every element,
 /// such as Dice over the whole batch. `#[loss(batch)]` implements it from a row loss
 /// whose loops sum over the row and whose rest uses only those sums; the drivers in

@@ -176,23 +176,8 @@ fn checked<'a, T: LossFloat, K: BatchKernel<T>>(
     ))
 }
 
+/// Converts a kernel's error into a [`LossError`]. A whole-batch loss has no single
+/// sample, so the error names sample 0.
 fn report<K: BatchKernel<T>, T: LossFloat>(error: KernelError) -> LossError {
-    match error {
-        KernelError::OutOfBounds { slice, index, len } => LossError::IndexOutOfBounds {
-            loss: K::NAME,
-            slice,
-            index,
-            len,
-            sample: 0,
-        },
-        KernelError::InvalidLabel { value } => LossError::InvalidLabel {
-            loss: K::NAME,
-            value,
-            sample: 0,
-        },
-        KernelError::DivisionByZero => LossError::DivisionByZero {
-            loss: K::NAME,
-            sample: 0,
-        },
-    }
+    error.into_loss_error(K::NAME, 0)
 }

@@ -391,24 +391,7 @@ fn report<K: MultiRowKernel<T>, T: LossFloat>(
     result: Result<T, KernelError>,
     sample: usize,
 ) -> Result<T, LossError> {
-    result.map_err(|error| match error {
-        KernelError::OutOfBounds { slice, index, len } => LossError::IndexOutOfBounds {
-            loss: K::NAME,
-            slice,
-            index,
-            len,
-            sample,
-        },
-        KernelError::DivisionByZero => LossError::DivisionByZero {
-            loss: K::NAME,
-            sample,
-        },
-        KernelError::InvalidLabel { value } => LossError::InvalidLabel {
-            loss: K::NAME,
-            value,
-            sample,
-        },
-    })
+    result.map_err(|error| error.into_loss_error(K::NAME, sample))
 }
 
 /// Validates the hyper-parameters and returns the reduction, unless it is
