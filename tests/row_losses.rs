@@ -375,7 +375,7 @@ fn reference_ids_index_the_rows() {
 }
 
 #[test]
-fn reference_id_that_is_not_whole_is_an_error() {
+fn fractional_reference_id_is_rejected() {
     let loss = ExpectedUnigramMatches::new(3);
     let error = loss
         .value(&array![[0.5]], &array![[0.1, 0.2, 0.7]])

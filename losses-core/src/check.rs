@@ -51,7 +51,7 @@ impl CheckOptions {
         }
     }
 
-    /// The settings for `T`, by its precision.
+    /// Returns the settings for `T`, by its precision.
     pub fn for_type<T: LossFloat>() -> Self {
         if T::epsilon().to_f64() > 1e-10 {
             Self::for_f32()
@@ -78,7 +78,7 @@ pub struct GradientReport {
 }
 
 impl GradientReport {
-    /// Whether every entry is within its tolerance; NaN never passes.
+    /// Returns whether every entry is within its tolerance. A NaN entry fails.
     pub fn passed(&self) -> bool {
         (self.analytic - self.numeric).abs() <= self.tolerance
     }
@@ -148,7 +148,7 @@ pub fn check_gradient<T: LossFloat, L: Loss<T>>(
     Ok(report)
 }
 
-/// What a loss's `y_true` holds, for [`check_random`].
+/// The kind of targets a loss's `y_true` contains, for [`check_random`].
 #[derive(Clone, Debug, PartialEq)]
 pub enum Targets {
     /// Floats of `y_pred`'s shape, drawn from the range.
@@ -160,7 +160,7 @@ pub enum Targets {
 }
 
 /// Runs [`check_gradient`] at inputs drawn from a seeded generator: `y_pred` of shape
-/// `shape` from `y_pred_range`, and `y_true` as `targets` says.
+/// `shape` from `y_pred_range`, and `y_true` as `targets` specifies.
 ///
 /// # Errors
 ///
@@ -203,7 +203,7 @@ impl XorShift {
         self.0
     }
 
-    /// A value in `range`, from the top 53 bits.
+    /// Draws a value in `range` from the top 53 bits.
     fn uniform(&mut self, range: &Range<f64>) -> f64 {
         let unit = (self.next() >> 11) as f64 / (1u64 << 53) as f64;
         range.start + unit * (range.end - range.start)

@@ -82,7 +82,7 @@ pub trait Real:
     fn splat(value: Self::Scalar) -> Self;
     /// Converts an `f64` constant, rounding to the nearest representable value.
     fn from_f64(value: f64) -> Self;
-    /// Picks `if_true` where `mask` holds and `if_false` elsewhere.
+    /// Picks `if_true` where `mask` is true and `if_false` elsewhere.
     fn select(mask: Self::Mask, if_true: Self, if_false: Self) -> Self;
 
     /// `self < other`, lane-wise.
@@ -118,9 +118,9 @@ pub trait Real:
     fn powf(self, p: Self) -> Self;
     /// Absolute value.
     fn abs(self) -> Self;
-    /// The larger value; NaN if either argument is NaN.
+    /// Returns the larger value; NaN if either argument is NaN.
     fn max(self, other: Self) -> Self;
-    /// The smaller value; NaN if either argument is NaN.
+    /// Returns the smaller value; NaN if either argument is NaN.
     fn min(self, other: Self) -> Self;
     /// `self` limited to `[lo, hi]`; NaN if `self` is NaN.
     fn clamp(self, lo: Self, hi: Self) -> Self;
@@ -138,9 +138,9 @@ pub trait Real:
     fn ln_1p(self) -> Self;
     /// `e^self - 1`, accurate for small `self`.
     fn exp_m1(self) -> Self;
-    /// The standard library's `signum`: 1 for +0, -1 for -0.
+    /// Returns the standard library's `signum`: 1 for +0, -1 for -0.
     fn signum(self) -> Self;
-    /// The sign with 0 at ±0: -1, 0 or 1 (NaN stays NaN).
+    /// Returns the sign with 0 at ±0: -1, 0 or 1 (NaN stays NaN).
     fn sign0(self) -> Self;
     /// `1 / self`.
     fn recip(self) -> Self;

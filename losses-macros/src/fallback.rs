@@ -51,7 +51,7 @@ pub fn bare_struct(name: &proc_macro2::Ident) -> TokenStream {
         /// Loss type of a `#[loss]` function that failed to compile.
         #[derive(Clone, Copy, Debug, PartialEq)]
         pub struct #name {
-            /// How per-sample losses combine into one value.
+            /// The reduction that combines per-sample losses into one value.
             pub reduction: ::losses_core::Reduction,
         }
     }

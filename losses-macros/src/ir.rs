@@ -72,7 +72,7 @@ pub enum Cmp {
     Ne,
 }
 
-/// What a node computes.
+/// The operation a node computes.
 #[derive(Clone, Debug)]
 pub enum Op {
     /// The function parameter with this index in the signature.
@@ -109,13 +109,13 @@ pub enum Op {
     Load(usize, Id),
     /// A `usize` converted to the float type.
     ToFloat(Id),
-    /// A float that holds a whole number, such as a token id in `y_true`, read as a
+    /// A float that contains a whole number, such as a token id in `y_true`, read as a
     /// `usize`; not differentiated.
     ToIndex(Id),
     /// The variable of a [`Loop`], bound by the loop header.
     LoopVar,
     /// A value carried across iterations, at the start of an iteration; its loop's
-    /// [`Carried`] entry says where it comes from.
+    /// [`Carried`] entry records where it comes from.
     Carried,
     /// A carried value after its loop.
     LoopOut,
@@ -200,7 +200,7 @@ pub struct Branch {
     pub cond: Id,
     pub then_block: Block,
     pub else_block: Block,
-    /// The [`Op::Phi`] node that holds the branch's value.
+    /// The [`Op::Phi`] node that contains the branch's value.
     pub phi: Id,
 }
 

@@ -143,7 +143,7 @@ impl LossModel<'_> {
             #[derive(Clone, #copy Debug, PartialEq)]
             pub struct #name {
                 #(#fields)*
-                /// How per-sample losses combine into one value; `SumOverBatchSize` by default.
+                /// The reduction that combines per-sample losses into one value; `SumOverBatchSize` by default.
                 pub reduction: ::losses_core::Reduction,
                 #axis_field
             }

@@ -44,7 +44,7 @@ pub enum ParamTy {
     FloatSlice,
 }
 
-/// What a parameter means to the generated loss.
+/// The role a parameter plays in the generated loss.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Role {
     /// The target, one per sample element; not differentiated.
@@ -67,7 +67,7 @@ pub struct Param {
     pub role: Role,
 }
 
-/// What the macros need to know of the function's signature.
+/// The parts of the function's signature that the macros use.
 pub struct Signature {
     pub float: FloatTy,
     pub params: Vec<Param>,
@@ -79,7 +79,7 @@ pub struct Signature {
     pub multi: bool,
 }
 
-/// Which attribute is being expanded: the two accept different parameter lists.
+/// The attribute being expanded, because the two accept different parameter lists.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     Loss,
@@ -292,7 +292,7 @@ fn param(cx: &mut Ctxt, input: &FnArg, float: &FloatTy, kind: Kind) -> Option<Pa
         {
             pat.ident.clone()
         }
-        // Reported, but kept, so that no follow-on error says the parameter is missing.
+        // Reported, but kept, so that no follow-on error reports the parameter as missing.
         Pat::Ident(pat) if pat.mutability.is_some() => {
             cx.error_spanned(
                 pat,

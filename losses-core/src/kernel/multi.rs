@@ -229,7 +229,7 @@ impl<'a, T: LossFloat> Rows<'a, T> {
         Ok(rows)
     }
 
-    /// The target row of `sample`: empty when the loss takes no targets.
+    /// Returns the target row of `sample`, empty when the loss takes no targets.
     fn target(&self, sample: usize) -> &[T] {
         match &self.y_true {
             Some(y_true) => &y_true[sample * self.target_len..(sample + 1) * self.target_len],
@@ -263,7 +263,7 @@ impl<'a, T: LossFloat> Rows<'a, T> {
             .collect()
     }
 
-    /// The weight of `sample`: 1 without sample weights, 0 when the kernel leaves the
+    /// Returns the weight of `sample`: 1 without sample weights, 0 when the kernel leaves the
     /// sample out.
     fn weight(&self, sample: usize) -> T {
         if self.is_excluded(sample) {
@@ -280,7 +280,7 @@ impl<'a, T: LossFloat> Rows<'a, T> {
         })
     }
 
-    /// The divisor of the weighted sum, or `None` when the reduction is
+    /// Returns the divisor of the weighted sum, or `None` when the reduction is
     /// [`Reduction::Mean`] and the weights sum to 0, where value and gradient are 0.
     fn divisor(&self, reduction: Reduction) -> Option<T> {
         let weight_sum = match reduction {
@@ -303,7 +303,7 @@ impl<'a, T: LossFloat> Rows<'a, T> {
     }
 }
 
-/// The first input's shape and the per-sample shape.
+/// Returns the first input's shape and the per-sample shape.
 fn leading_shape(shapes: &[Vec<usize>]) -> Result<(&Vec<usize>, Vec<usize>), LossError> {
     let first = shapes
         .first()

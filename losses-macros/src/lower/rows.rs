@@ -436,8 +436,8 @@ impl Lowerer<'_> {
         self.nodes.len() - 1
     }
 
-    /// Starts carrying every outer mutable variable the body assigns: its binding now
-    /// holds the value at the start of an iteration.
+    /// Starts carrying every outer mutable variable the body assigns, so its binding
+    /// now refers to the value at the start of an iteration.
     fn carry(&mut self, assigned: &[String], floor: usize) -> Vec<(String, usize, usize, Id, Id)> {
         let mut carried = Vec::new();
         for name in assigned {
@@ -473,7 +473,7 @@ impl Lowerer<'_> {
             match stmt {
                 syn::Stmt::Expr(expr, None) if !self.row_statement(expr) => {
                     if self.unsupported(expr).is_some() {
-                        self.error(expr, "this expression has no effect: a loop body holds statements, such as `let`, assignments like `acc += x;` and nested loops");
+                        self.error(expr, "this expression has no effect: a loop body contains statements, such as `let`, assignments like `acc += x;` and nested loops");
                     }
                 }
                 syn::Stmt::Expr(_, None) => {}
