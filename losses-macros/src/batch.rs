@@ -155,12 +155,73 @@ fn split<'a>(cx: &mut Ctxt, key: &Ident, stmts: &'a [Stmt]) -> Option<Parts<'a>>
         );
         return None;
     }
+    if let Some((update, sum)) = loops.iter().find_map(|stmt| non_sum_update(stmt, &sums)) {
+        cx.error_spanned(update, format!("a `batch` loss only adds to its sums in its loops, so that the sums of chunks merge, but this updates `{sum}` in another way: write `{sum} += e` or `{sum} -= e`, or remove `batch`"));
+        return None;
+    }
     Some(Parts {
         prefix,
         loops,
         suffix,
         sums,
     })
+}
+
+/// Finds an update of a sum that is not `+=`, `-=`, `s = s + e` or `s = s - e`, such
+/// as a product or a max, whose chunk values would not merge by addition.
+fn non_sum_update<'a>(stmt: &'a Stmt, sums: &[Ident]) -> Option<(&'a Expr, Ident)> {
+    struct Finder<'a, 's> {
+        sums: &'s [Ident],
+        found: Option<(&'a Expr, Ident)>,
+    }
+    impl<'a> syn::visit::Visit<'a> for Finder<'a, '_> {
+        fn visit_expr(&mut self, expr: &'a Expr) {
+            if self.found.is_none() {
+                self.found = non_sum_target(expr, self.sums).map(|sum| (expr, sum));
+                syn::visit::visit_expr(self, expr);
+            }
+        }
+    }
+    let mut finder = Finder { sums, found: None };
+    syn::visit::Visit::visit_stmt(&mut finder, stmt);
+    finder.found
+}
+
+/// Returns the sum that `expr` assigns, when it does so other than by adding or
+/// subtracting.
+fn non_sum_target(expr: &Expr, sums: &[Ident]) -> Option<Ident> {
+    let sum_named = |target: &Expr| match target {
+        Expr::Path(path) => sums.iter().find(|sum| path.path.is_ident(*sum)).cloned(),
+        _ => None,
+    };
+    match expr {
+        Expr::Binary(binary) => match binary.op {
+            syn::BinOp::AddAssign(_) | syn::BinOp::SubAssign(_) => None,
+            syn::BinOp::MulAssign(_)
+            | syn::BinOp::DivAssign(_)
+            | syn::BinOp::RemAssign(_)
+            | syn::BinOp::BitAndAssign(_)
+            | syn::BinOp::BitOrAssign(_)
+            | syn::BinOp::BitXorAssign(_)
+            | syn::BinOp::ShlAssign(_)
+            | syn::BinOp::ShrAssign(_) => sum_named(&binary.left),
+            _ => None,
+        },
+        Expr::Assign(assign) => {
+            let sum = sum_named(&assign.left)?;
+            let is_sum = |operand: &Expr| sum_named(operand).as_ref() == Some(&sum);
+            let adds = match &*assign.right {
+                Expr::Binary(binary) => match binary.op {
+                    syn::BinOp::Add(_) => is_sum(&binary.left) || is_sum(&binary.right),
+                    syn::BinOp::Sub(_) => is_sum(&binary.left),
+                    _ => false,
+                },
+                _ => false,
+            };
+            (!adds).then_some(sum)
+        }
+        _ => None,
+    }
 }
 
 /// The prefix with every sum's initial value replaced: by 0 for a partial sum over a

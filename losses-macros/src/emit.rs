@@ -23,6 +23,9 @@ use crate::signature::{FloatTy, ParamTy, Role, Signature};
 use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::{format_ident, quote};
 
+mod products;
+use products::Product;
+
 /// The representation an operand is wanted in.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Want {
@@ -186,6 +189,7 @@ impl<'a> Emitter<'a> {
             depth: 1,
             skipped: Vec::new(),
             extrema: Vec::new(),
+            products: Vec::new(),
         };
         let reverse_code = reverse.run();
         let reverse_lines = std::mem::take(&mut reverse.lines);
@@ -672,6 +676,8 @@ struct Reverse<'e, 'a> {
     skipped: Vec<Id>,
     /// The max and min reductions of the loops being reversed.
     extrema: Vec<Extremum>,
+    /// The product reductions of the loops being reversed.
+    products: Vec<Product>,
 }
 
 /// A max or min reduction of a loop being reversed: its adjoint is shared by the terms
@@ -766,6 +772,9 @@ impl Reverse<'_, '_> {
             _ if self.extrema.iter().any(|extremum| extremum.next == id) => {
                 return self.extremum_term(id);
             }
+            _ if self.products.iter().any(|product| product.next == id) => {
+                return self.product_factors(id);
+            }
             op => rules::vjp(op, id),
         };
         for (operand, ex) in contributions {
@@ -852,7 +861,8 @@ impl Reverse<'_, '_> {
     /// iteration's values, and adds each iteration's contributions. No iteration is
     /// stored, which the reductions allow: a sum passes its adjoint unchanged to every
     /// term, and a max or min passes it to the terms equal to the result, counted in a
-    /// first pass.
+    /// first pass, and a product passes it times the product of the other factors,
+    /// from a first pass that counts the zero factors.
     fn reverse_loop(&mut self, lp: &Loop) -> TokenStream {
         let nodes = &self.em.f.nodes;
         let reversed: Vec<(&Carried, Ident)> = lp
@@ -877,6 +887,12 @@ impl Reverse<'_, '_> {
         targets.extend(reversed.iter().map(|(carried, _)| carried.init));
         let mut code = self.declare(targets, &inside);
         code.extend(self.count_ties(lp, &reversed));
+        let products: Vec<Product> = reversed
+            .iter()
+            .filter(|(carried, _)| carried.reduction == Reduction::Product)
+            .map(|(carried, adjoint)| Product::new(nodes, carried, adjoint))
+            .collect();
+        code.extend(self.count_zeros(lp, &products));
 
         self.lines.push(format!(
             "{}for {} in {}..{} {{",
@@ -889,7 +905,9 @@ impl Reverse<'_, '_> {
             self.adjoints.clone(),
             self.skipped.len(),
             self.extrema.len(),
+            self.products.len(),
         );
+        self.products.extend(products);
         self.depth += 1;
         for (carried, adjoint) in &reversed {
             self.skipped.push(carried.phi);
@@ -917,6 +935,7 @@ impl Reverse<'_, '_> {
         for (carried, adjoint) in &reversed {
             code.extend(self.reverse_init(carried, adjoint));
         }
+        self.products.truncate(saved.3);
         code
     }
 
@@ -930,6 +949,7 @@ impl Reverse<'_, '_> {
                 let ties = ties_ident(carried.phi);
                 self.share_among_ties(carried.init, carried.out, &ties, adjoint, carried.out)
             }
+            Reduction::Product => self.product_init(carried.out),
             _ => {
                 let text = format!("d_{}", self.em.text.name(carried.out));
                 self.accumulate(carried.init, quote!(#adjoint), text)

@@ -166,4 +166,21 @@ mod tests {
         assert!(doc.contains("if double {"), "{doc}");
         assert!(doc.contains("} else {"), "{doc}");
     }
+
+    #[test]
+    fn gradient_doc_names_product_partials() {
+        let doc = expanded_doc(quote! {
+            fn product(y_true: &[f64], y_pred: &[f64]) -> f64 {
+                let mut p = 1.0;
+                for i in 0..y_pred.len() {
+                    p *= y_pred[i] - y_true[i];
+                }
+                p
+            }
+        });
+        assert!(
+            doc.contains("d_t2 += d_p_2 * (product of the factors other than t2)"),
+            "{doc}"
+        );
+    }
 }

@@ -192,6 +192,61 @@ pub enum Reduction {
     Max,
     /// `acc = acc.min(e)`.
     Min,
+    /// `acc *= e`: the adjoint of factor `e` is the adjoint of `acc` times the product
+    /// of the other factors, from a first pass that counts the zero factors and
+    /// multiplies the others.
+    Product,
+}
+
+/// The updates of a product reduction in one iteration, as in `p *= a; p *= b;`.
+pub struct ProductChain {
+    /// The factors of the iteration, in the order they are multiplied in.
+    pub factors: Vec<Id>,
+    /// The partial products `p * a` and `p * a * b`, ending with the iteration's result.
+    pub links: Vec<Id>,
+}
+
+/// Follows the multiplications from `next` back to `phi`. Returns `None` when `next`
+/// is not `phi` times factors, or when a link reads the running product twice, as in
+/// `p * p`.
+pub fn product_chain(nodes: &[Node], phi: Id, next: Id) -> Option<ProductChain> {
+    let depends = dependents(nodes, phi);
+    let mut chain = ProductChain {
+        factors: Vec::new(),
+        links: Vec::new(),
+    };
+    let mut node = next;
+    while node != phi && chain.links.len() < nodes.len() {
+        let Op::Binary(Binary::Mul, a, b) = nodes[node].op else {
+            return None;
+        };
+        let (rest, factor) = match (depends[a], depends[b]) {
+            (true, false) => (a, b),
+            (false, true) => (b, a),
+            _ => return None,
+        };
+        chain.links.push(node);
+        chain.factors.push(factor);
+        node = rest;
+    }
+    chain.links.reverse();
+    chain.factors.reverse();
+    (node == phi).then_some(chain)
+}
+
+/// Marks the nodes whose value depends on `root`, in one pass over the arena: an
+/// operand is always pushed before the node that reads it.
+fn dependents(nodes: &[Node], root: Id) -> Vec<bool> {
+    let mut depends = vec![false; nodes.len()];
+    depends[root] = true;
+    for id in root + 1..nodes.len() {
+        depends[id] = nodes[id]
+            .op
+            .operands()
+            .iter()
+            .any(|operand| depends.get(*operand).copied().unwrap_or(false));
+    }
+    depends
 }
 
 /// An `if` whose condition is the same for every sample.

@@ -204,11 +204,11 @@ pub(super) fn loop_update(body: &syn::Block, name: &str) -> Option<(TokenStream,
     };
     finder.visit_block(body);
     let supported = format!(
-        "`{name} += e`, `{name} -= e`, `{name} = {name}.max(e)` or `{name} = {name}.min(e)`"
+        "`{name} += e`, `{name} -= e`, `{name} *= e`, `{name} = {name}.max(e)` or `{name} = {name}.min(e)`"
     );
-    if let Some((update, product)) = finder.unsupported {
-        let hint = if product {
-            format!("; for a product, sum logarithms instead, as in `log_{name} += e.ln()`")
+    if let Some((update, quotient)) = finder.unsupported {
+        let hint = if quotient {
+            format!("; for a quotient, multiply by the reciprocal, as in `{name} *= e.recip()`")
         } else {
             String::new()
         };
@@ -229,7 +229,7 @@ pub(super) fn loop_update(body: &syn::Block, name: &str) -> Option<(TokenStream,
 }
 
 /// Finds the first unsupported update of a carried variable, noting whether it is a
-/// product, and the first read of it outside its updates.
+/// quotient, and the first read of it outside its updates.
 struct UpdateFinder<'a, 'ast> {
     name: &'a str,
     unsupported: Option<(&'ast Expr, bool)>,
@@ -242,7 +242,8 @@ impl<'ast> UpdateFinder<'_, 'ast> {
     }
 
     /// Lists the operands of a supported update that are not the variable itself.
-    /// Returns `None` when the update is not a sum, max or min of the variable.
+    /// Returns `None` when the update is not a sum, product, max or min of the
+    /// variable.
     fn terms(&self, expr: &'ast Expr) -> Option<Vec<&'ast Expr>> {
         let other = |a: &'ast Expr, b: &'ast Expr| match (self.is_name(a), self.is_name(b)) {
             (true, false) => Some(vec![b]),
@@ -251,11 +252,13 @@ impl<'ast> UpdateFinder<'_, 'ast> {
         };
         match expr {
             Expr::Binary(binary) => match binary.op {
-                BinOp::AddAssign(_) | BinOp::SubAssign(_) => Some(vec![&*binary.right]),
+                BinOp::AddAssign(_) | BinOp::SubAssign(_) | BinOp::MulAssign(_) => {
+                    Some(vec![&*binary.right])
+                }
                 _ => None,
             },
             Expr::Assign(assign) => match &*assign.right {
-                Expr::Binary(sum) if matches!(sum.op, BinOp::Add(_)) => {
+                Expr::Binary(sum) if matches!(sum.op, BinOp::Add(_) | BinOp::Mul(_)) => {
                     other(&sum.left, &sum.right)
                 }
                 Expr::Binary(difference) if matches!(difference.op, BinOp::Sub(_)) => self
@@ -272,11 +275,11 @@ impl<'ast> UpdateFinder<'_, 'ast> {
         }
     }
 
-    fn is_product(expr: &Expr) -> bool {
+    fn is_quotient(expr: &Expr) -> bool {
         match expr {
-            Expr::Binary(binary) => matches!(binary.op, BinOp::MulAssign(_)),
+            Expr::Binary(binary) => matches!(binary.op, BinOp::DivAssign(_)),
             Expr::Assign(assign) => {
-                matches!(&*assign.right, Expr::Binary(product) if matches!(product.op, BinOp::Mul(_)))
+                matches!(&*assign.right, Expr::Binary(quotient) if matches!(quotient.op, BinOp::Div(_)))
             }
             _ => false,
         }
@@ -294,7 +297,7 @@ impl<'ast> Visit<'ast> for UpdateFinder<'_, 'ast> {
             (_, Some(target)) if self.is_name(target) => match self.terms(expr) {
                 Some(terms) => terms.into_iter().for_each(|term| self.visit_expr(term)),
                 None if self.unsupported.is_none() => {
-                    self.unsupported = Some((expr, Self::is_product(expr)));
+                    self.unsupported = Some((expr, Self::is_quotient(expr)));
                 }
                 None => {}
             },
@@ -305,4 +308,32 @@ impl<'ast> Visit<'ast> for UpdateFinder<'_, 'ast> {
             _ => syn::visit::visit_expr(self, expr),
         }
     }
+}
+
+/// Builds the error for a product that a nested loop continues, as in
+/// `for i { for j { p *= e } }`. It sits on the header of the nested loop that updates
+/// the product, or on `name` when no such loop is found.
+pub(super) fn nested_product(body: &syn::Block, name: &str) -> (TokenStream, String) {
+    let inner = body.stmts.iter().find_map(|stmt| match stmt {
+        syn::Stmt::Expr(Expr::ForLoop(inner), _)
+            if assigned_names(&inner.body)
+                .iter()
+                .any(|assigned| assigned == name) =>
+        {
+            Some(inner)
+        }
+        _ => None,
+    });
+    let tokens = match inner {
+        Some(inner) => {
+            let (for_token, pat, in_token, range) =
+                (&inner.for_token, &inner.pat, &inner.in_token, &inner.expr);
+            quote!(#for_token #pat #in_token #range)
+        }
+        None => body.to_token_stream(),
+    };
+    let message = format!(
+        "a product that a nested loop continues is not supported: multiply the nested loop's factors into a new variable and `{name}` by it, as in `let mut factor = 1.0; for j in 0..n {{ factor *= e; }} {name} *= factor;`"
+    );
+    (tokens, message)
 }

@@ -507,12 +507,17 @@ impl Lowerer<'_> {
             self.nodes[phi].varying = varying;
             self.scopes[scope][position].id = Some(out);
             let reduction = self.classify(phi, next, active, body);
+            if reduction.is_none() && continues_product(body, phi, next) {
+                let (tokens, message) = super::messages::nested_product(&for_loop.body, &name);
+                self.error(tokens, message);
+                continue;
+            }
             if reduction.is_none() {
                 match super::messages::loop_update(&for_loop.body, &name) {
                     Some((tokens, message)) => self.error(tokens, message),
                     None => self.error(
                         for_loop.for_token,
-                        format!("the loop updates `{name}` in a form that cannot be reversed without storing every iteration; supported updates of a differentiated value: `{name} += e`, `{name} -= e`, `{name} = {name}.max(e)` and `{name} = {name}.min(e)`, with `{name}` not otherwise read in the loop"),
+                        format!("the loop updates `{name}` in a form that cannot be reversed without storing every iteration; supported updates of a differentiated value: `{name} += e`, `{name} -= e`, `{name} *= e`, `{name} = {name}.max(e)` and `{name} = {name}.min(e)`, with `{name}` not otherwise read in the loop"),
                     ),
                 };
                 continue;
@@ -540,10 +545,7 @@ impl Lowerer<'_> {
         }
         let mut defined = Vec::new();
         body.defined(&mut defined);
-        let uses = defined
-            .iter()
-            .filter(|id| self.nodes[**id].op.operands().contains(&phi))
-            .count();
+        let uses = self.reads(phi, &defined);
         // A running value read later in the same iteration is not a plain reduction:
         // the reverse pass would need its value at every iteration.
         if defined
@@ -572,8 +574,32 @@ impl Lowerer<'_> {
             Op::Binary(Binary::Max, a, b) if one_side(a, b) => Some(Reduction::Max),
             Op::Binary(Binary::Min, a, b) if one_side(a, b) => Some(Reduction::Min),
             _ if self.sum_chain(next, phi, &defined) => Some(Reduction::Sum),
+            _ if self.is_product_chain(next, phi, &defined) => Some(Reduction::Product),
             _ => None,
         }
+    }
+
+    /// Counts the operands, among the nodes in `defined`, that are `id`. An operation
+    /// that reads a value twice, as in `acc + acc`, counts twice.
+    fn reads(&self, id: Id, defined: &[Id]) -> usize {
+        defined
+            .iter()
+            .flat_map(|user| self.nodes[*user].op.operands())
+            .filter(|operand| *operand == id)
+            .count()
+    }
+
+    /// Returns whether `next` is `phi` times factors, through `*=` updates whose partial
+    /// products nothing else reads: `p *= a; p *= b;` is still a product.
+    fn is_product_chain(&self, next: Id, phi: Id, defined: &[Id]) -> bool {
+        let Some(chain) = crate::ir::product_chain(&self.nodes, phi, next) else {
+            return false;
+        };
+        chain
+            .links
+            .iter()
+            .filter(|link| **link != next)
+            .all(|link| self.reads(*link, defined) == 1)
     }
 
     /// Whether `node` is `phi` plus or minus terms, through `+=` and `-=` updates whose
@@ -582,14 +608,7 @@ impl Lowerer<'_> {
         if node == phi {
             return true;
         }
-        let used_once = |id: Id| {
-            id == phi
-                || defined
-                    .iter()
-                    .filter(|user| self.nodes[**user].op.operands().contains(&id))
-                    .count()
-                    == 1
-        };
+        let used_once = |id: Id| id == phi || self.reads(id, defined) == 1;
         match self.nodes[node].op {
             Op::Binary(Binary::Add, a, b) => {
                 (used_once(a) && self.sum_chain(a, phi, defined))
@@ -599,6 +618,18 @@ impl Lowerer<'_> {
             _ => false,
         }
     }
+}
+
+/// Returns whether a nested loop of `body` continues the product `phi` and ends at `next`, as
+/// in `for i { for j { p *= e } }`: the inner loop's reverse pass would see only its
+/// own factors.
+fn continues_product(body: &Block, phi: Id, next: Id) -> bool {
+    body.stmts.iter().any(|stmt| match stmt {
+        Stmt::Loop(inner) => inner.carried.iter().any(|carried| {
+            carried.out == next && carried.init == phi && carried.reduction == Reduction::Product
+        }),
+        _ => false,
+    })
 }
 
 /// Names a value type for error messages.
