@@ -43,6 +43,25 @@ fn lint_row(y_true: &[f64], y_pred: &[f64], weights: &[f64]) -> f64 {
     total
 }
 
+/// A row loss with a product and local arrays, one of them fixed-size.
+#[loss]
+fn lint_arrays<T: Float>(y_true: &[T], y_pred: &[T]) -> T {
+    let n = y_pred.len();
+    let mut kept = vec![0.0; n];
+    let mut parity = [0.0; 2];
+    let mut product = 1.0;
+    for i in 0..n {
+        kept[i] = y_pred[i] * y_true[i];
+        parity[i % 2] += kept[i];
+        product *= 1.0 + kept[i];
+    }
+    let mut total = 0.0;
+    for i in 0..n {
+        total += kept[i] * parity[i % 2];
+    }
+    total + product
+}
+
 /// A loss of two inputs.
 #[loss(inputs(a, b))]
 fn lint_pair(y_true: f32, a: &[f32], b: &[f32]) -> f32 {
@@ -71,6 +90,7 @@ fn lint_clean_losses_evaluate() {
     let y_pred = array![[0.2, 0.7], [0.6, 0.1]];
     assert!(LintElementwise::default().value(&y_true, &y_pred).is_ok());
     assert!(LintRow::new(vec![1.0, 2.0]).value(&y_true, &y_pred).is_ok());
+    assert!(LintArrays::new().value_and_grad(&y_true, &y_pred).is_ok());
     let a = array![[0.2f32, 0.7]];
     assert!(LintPair::new().value(&array![1.0f32], &a, &a).is_ok());
     let whole = LintBatch::default().with_axis(Axis::WholeBatch);

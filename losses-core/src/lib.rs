@@ -18,6 +18,8 @@ pub mod losses;
 mod math;
 pub mod real;
 pub mod reduction;
+#[doc(hidden)]
+pub mod scratch;
 pub mod simd;
 pub mod sum;
 pub mod validated;
@@ -54,6 +56,7 @@ pub use num_traits::Float;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::kernel::{batch, elementwise, multi, rows};
+    pub use crate::scratch::Scratch;
     pub use ndarray;
     pub use ndarray::{ArrayD, ArrayViewMutD};
 }

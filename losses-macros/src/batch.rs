@@ -138,6 +138,10 @@ fn split<'a>(cx: &mut Ctxt, key: &Ident, stmts: &'a [Stmt]) -> Option<Parts<'a>>
         cx.error_spanned(stray, "a `batch` loss has its loops together, after the sums are declared and before they are used: move this loop up to the others");
         return None;
     }
+    if let Some(array) = prefix.iter().find_map(array_init) {
+        cx.error_spanned(array, "`batch` does not support local arrays, whose elements would need merging across chunks: compute the loss with sums only, or remove `batch`");
+        return None;
+    }
     let sums = prefix
         .iter()
         .filter_map(|stmt| match stmt {
@@ -165,6 +169,20 @@ fn split<'a>(cx: &mut Ctxt, key: &Ident, stmts: &'a [Stmt]) -> Option<Parts<'a>>
         suffix,
         sums,
     })
+}
+
+/// Returns the initializer of a `let` that declares a local array, `vec![..]` or
+/// `[fill; len]`.
+fn array_init(stmt: &Stmt) -> Option<&Expr> {
+    let Stmt::Local(local) = stmt else {
+        return None;
+    };
+    let init = &*local.init.as_ref()?.expr;
+    match init {
+        Expr::Repeat(_) => Some(init),
+        Expr::Macro(call) if call.mac.path.is_ident("vec") => Some(init),
+        _ => None,
+    }
 }
 
 /// Finds an update of a sum that is not `+=`, `-=`, `s = s + e` or `s = s - e`, such

@@ -5,7 +5,7 @@
 //! are written inline. `d_x` is the adjoint ∂loss/∂x.
 
 use crate::emit::unary_method;
-use crate::ir::{Binary, Block, Cmp, Function, Id, IntOp, Op, Stmt, Unary};
+use crate::ir::{Binary, Block, Cmp, Function, Id, IntOp, Op, Stmt, StoreKind, Unary};
 use crate::rules::Ex;
 use crate::signature::Signature;
 use quote::ToTokens;
@@ -121,6 +121,21 @@ impl<'a> Text<'a> {
             Op::ToFloat(index) => format!("float({})", self.name(*index)),
             Op::ToIndex(value) => format!("index({})", self.name(*value)),
             Op::LoopVar => "i".to_string(),
+            Op::Array { len, fill } => format!("vec![{}; {}]", self.name(*fill), self.name(*len)),
+            Op::ArrayLoad(array, index) => format!("{}[{}]", self.name(*array), self.name(*index)),
+            Op::Store(array, index, value, kind) => {
+                let symbol = match kind {
+                    StoreKind::Set => "=",
+                    StoreKind::Add => "+=",
+                    StoreKind::Sub => "-=",
+                };
+                format!(
+                    "{}[{}] {symbol} {}",
+                    self.name(*array),
+                    self.name(*index),
+                    self.name(*value)
+                )
+            }
             Op::Carried | Op::LoopOut => "acc".to_string(),
             Op::LogSumExp(terms) => {
                 let terms: Vec<String> = terms.iter().map(|term| self.name(*term)).collect();
@@ -220,6 +235,11 @@ impl<'a> Text<'a> {
         for stmt in &block.stmts {
             match stmt {
                 Stmt::Let(id) => {
+                    // A store has no name, and is shown as the statement it is.
+                    if let Op::Store(..) = self.f.nodes[*id].op {
+                        out.push_str(&format!("{indent}{}\n", self.inline(*id)));
+                        continue;
+                    }
                     let shown =
                         self.names[*id].is_some() && !matches!(self.f.nodes[*id].op, Op::Param(_));
                     if shown {

@@ -23,6 +23,7 @@ use crate::signature::{FloatTy, ParamTy, Role, Signature};
 use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::{format_ident, quote};
 
+mod arrays;
 mod products;
 use products::Product;
 
@@ -40,6 +41,9 @@ pub struct Emitter<'a> {
     pub f: &'a Function,
     pub sig: &'a Signature,
     pub text: Text<'a>,
+    /// Set while the reverse sweep recomputes forward values, which must not store
+    /// into local arrays again: an `a[k] += e` would add twice.
+    replay: std::cell::Cell<bool>,
 }
 
 /// The generated forward and reverse functions, without their signatures.
@@ -146,6 +150,7 @@ impl<'a> Emitter<'a> {
             f,
             sig,
             text: Text::new(f, sig),
+            replay: std::cell::Cell::new(false),
         }
     }
 
@@ -164,7 +169,7 @@ impl<'a> Emitter<'a> {
         match node.ty {
             Ty::Float => quote!(<__V as #real>::splat(#ident)),
             Ty::Bool => quote!(<<__V as #real>::Mask as ::losses_core::Mask>::splat(#ident)),
-            Ty::Index => quote!(#ident),
+            Ty::Index | Ty::Array => quote!(#ident),
         }
     }
 
@@ -191,7 +196,9 @@ impl<'a> Emitter<'a> {
             extrema: Vec::new(),
             products: Vec::new(),
         };
+        self.replay.set(true);
         let reverse_code = reverse.run();
+        self.replay.set(false);
         let reverse_lines = std::mem::take(&mut reverse.lines);
         let reverse_body = quote! {
             #forward_statements
@@ -254,6 +261,9 @@ impl<'a> Emitter<'a> {
         if let Op::Carried = node.op {
             let carry = carry_ident(id);
             return quote!(let #ident: #ty = #carry;);
+        }
+        if let Some(statement) = self.array_statement(id) {
+            return statement;
         }
         let expr = self.op_tokens(&node.op, want);
         quote!(let #ident: #ty = #expr;)
@@ -479,7 +489,13 @@ impl<'a> Emitter<'a> {
             }
             // These values are bound by their branch or loop, not by a statement of
             // their own; `forward_node` binds a carried value from its carry variable.
-            Op::Phi(..) | Op::LoopVar | Op::LoopOut | Op::Carried => quote!(compile_error!(
+            Op::ArrayLoad(array, index) => self.array_load(*array, *index),
+            Op::Phi(..)
+            | Op::LoopVar
+            | Op::LoopOut
+            | Op::Carried
+            | Op::Array { .. }
+            | Op::Store(..) => quote!(compile_error!(
                 "internal: a value bound by a branch or a loop emitted as a statement"
             )),
         }
@@ -592,6 +608,8 @@ fn value_ty(ty: Ty, want: Want) -> TokenStream {
         (Ty::Bool, Want::Vector) => mask_ty(),
         (Ty::Bool, Want::Scalar) => quote!(bool),
         (Ty::Index, _) => quote!(usize),
+        // An array is bound by its own statement, never by `let name: type`.
+        (Ty::Array, _) => quote!(_),
     }
 }
 
@@ -701,6 +719,7 @@ impl Reverse<'_, '_> {
             self.lines
                 .push(format!("d_{} = 1", self.em.text.name(f.result)));
         }
+        code.extend(self.array_adjoints());
         code.extend(self.block(&f.body));
 
         let value = self.em.value(f.result, Want::Vector);
@@ -756,6 +775,9 @@ impl Reverse<'_, '_> {
 
     fn node(&mut self, id: Id) -> TokenStream {
         let node = &self.em.f.nodes[id];
+        if let Op::Store(array, index, value, kind) = node.op {
+            return self.reverse_store(array, index, value, kind);
+        }
         if !node.active {
             return TokenStream::new();
         }
@@ -769,6 +791,9 @@ impl Reverse<'_, '_> {
                 self.helper_contributions(args)
             }
             Op::Load(param, index) => return self.scatter(id, *param, *index, &adjoint),
+            Op::ArrayLoad(array, index) => {
+                return self.reverse_array_load(id, *array, *index, &adjoint);
+            }
             _ if self.extrema.iter().any(|extremum| extremum.next == id) => {
                 return self.extremum_term(id);
             }
@@ -874,7 +899,7 @@ impl Reverse<'_, '_> {
                 Slot::Empty => None,
             })
             .collect();
-        if reversed.is_empty() {
+        if reversed.is_empty() && !self.writes_active_array(lp) {
             return TokenStream::new();
         }
 

@@ -183,4 +183,25 @@ mod tests {
             "{doc}"
         );
     }
+
+    #[test]
+    fn gradient_doc_shows_array_stores() {
+        let doc = expanded_doc(quote! {
+            fn kept(y_true: &[f64], y_pred: &[f64]) -> f64 {
+                let mut e = vec![0.0; y_pred.len()];
+                for i in 0..y_pred.len() {
+                    e[i] = y_pred[i] * y_true[i];
+                }
+                let mut total = 0.0;
+                for i in 0..y_pred.len() {
+                    total += e[i];
+                }
+                total
+            }
+        });
+        assert!(doc.contains("e = vec![0.0; y_pred.len()]"), "{doc}");
+        assert!(doc.contains("e[i] = t2"), "{doc}");
+        assert!(doc.contains("d_e[i_2] += d_t4"), "{doc}");
+        assert!(doc.contains("d_t2 += d_e[i]"), "{doc}");
+    }
 }

@@ -767,6 +767,26 @@ const VALID_SOURCES: &[(bool, &str, &str)] = &[
         }",
     ),
     (
+        true,
+        "",
+        "fn kept_products(y_true: &[f64], y_pred: &[f64]) -> f64 {
+            let n = y_pred.len();
+            let mut kept = vec![0.0; n];
+            let mut parity = [0.0; 2];
+            let mut product = 1.0;
+            for i in 0..n {
+                kept[i] = y_pred[i] * y_true[i];
+                parity[i % 2] -= kept[i];
+                product *= 1.0 + kept[i];
+            }
+            let mut total = 0.0;
+            for i in 0..kept.len() {
+                total += kept[i] * parity[i % 2];
+            }
+            total + product
+        }",
+    ),
+    (
         false,
         "",
         "fn softplus<T: Float>(x: T) -> T {

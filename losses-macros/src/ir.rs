@@ -121,6 +121,28 @@ pub enum Op {
     LoopOut,
     /// The value of a uniform [`Branch`]: its `then` or its `else` value.
     Phi(Id, Id),
+    /// A local array `vec![fill; len]` of a row loss, in a scratch buffer. The node
+    /// stands for the array: loads and stores name it.
+    Array {
+        len: Id,
+        fill: Id,
+    },
+    /// `array[index]`, read after the loop that writes the array.
+    ArrayLoad(Id, Id),
+    /// `array[index] = value`, `+=` or `-=`: a statement in the loop that writes the
+    /// array, whose node has no value of its own.
+    Store(Id, Id, Id, StoreKind),
+}
+
+/// The operator of a store, which combines the stored value with the element.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StoreKind {
+    /// `array[i] = value`.
+    Set,
+    /// `array[index] += value`.
+    Add,
+    /// `array[index] -= value`.
+    Sub,
 }
 
 /// A node's value type.
@@ -129,6 +151,8 @@ pub enum Ty {
     Float,
     Bool,
     Index,
+    /// A local array of floats, or the statement that stores into one.
+    Array,
 }
 
 /// One SSA value.
@@ -298,6 +322,11 @@ impl Op {
     pub fn operands(&self) -> Vec<Id> {
         match self {
             Op::Param(_) | Op::Const(..) | Op::Bool(_) | Op::Index(_) | Op::Len(_) => Vec::new(),
+            // The array itself is left out: it has no adjoint of its own, and its
+            // elements' adjoints live in a buffer.
+            Op::Array { len, fill } => vec![*len, *fill],
+            Op::ArrayLoad(_, index) => vec![*index],
+            Op::Store(_, index, value, _) => vec![*index, *value],
             Op::LoopVar | Op::Carried | Op::LoopOut => Vec::new(),
             Op::Unary(_, a)
             | Op::Powi(a, _)

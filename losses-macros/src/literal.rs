@@ -6,7 +6,8 @@
 //! and `f64`; for another `Float` type a failed conversion gives NaN rather than a panic.
 //! Paths to `f64` constants such as `std::f64::consts::LN_2` are converted the same way,
 //! and compound assignments such as `acc += e` are spelt out, because `Float` does not
-//! require `AddAssign`.
+//! require `AddAssign`. The fill value of a local array, `vec![0.0; n]`, is rewritten
+//! too.
 
 use proc_macro2::Ident;
 use syn::visit_mut::VisitMut;
@@ -59,6 +60,19 @@ impl VisitMut for Rewriter<'_> {
                         .unwrap_or_else(<#ty as ::losses_core::num_traits::Float>::nan)
                 };
                 return;
+            }
+        }
+        // The fill value of a local array, `vec![0.0; n]`, is inside macro tokens,
+        // which a visitor does not enter.
+        if let Expr::Macro(call) = expr {
+            if call.mac.path.is_ident("vec") {
+                let tokens = &call.mac.tokens;
+                if let Ok(mut repeat) = syn::parse2::<syn::ExprRepeat>(quote::quote!([#tokens])) {
+                    self.visit_expr_mut(&mut repeat.expr);
+                    let (fill, len) = (&repeat.expr, &repeat.len);
+                    call.mac.tokens = quote::quote!(#fill; #len);
+                    return;
+                }
             }
         }
         // `num_traits::Float` has no `AddAssign`: `acc += e` becomes `acc = acc + e`.

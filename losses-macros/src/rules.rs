@@ -174,7 +174,10 @@ pub fn vjp(op: &Op, y: Id) -> Vec<(Id, Ex)> {
         | Op::ToIndex(_)
         | Op::LoopVar
         | Op::Carried
-        | Op::LoopOut => Vec::new(),
+        | Op::LoopOut
+        | Op::Array { .. }
+        | Op::ArrayLoad(..)
+        | Op::Store(..) => Vec::new(),
     }
 }
 

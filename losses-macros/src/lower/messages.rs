@@ -161,14 +161,43 @@ pub(super) fn if_statement(expr_if: &ExprIf, row: bool) -> (TokenStream, String)
     let (if_token, cond) = (&expr_if.if_token, &expr_if.cond);
     let tokens = quote!(#if_token #cond);
     let assigned = assigned_names(&expr_if.then_branch);
-    let message = match assigned.first() {
-        Some(name) if row => format!(
+    let element = first_element_write(&expr_if.then_branch);
+    let message = match (assigned.first(), element) {
+        (_, Some(element)) if row => format!(
+            "an `if` statement that writes `{element}` is not supported: write the element's value with an `if`, as in `{element} = if c {{ x }} else {{ 0.0 }};`"
+        ),
+        (Some(name), _) if row => format!(
             "an `if` statement that assigns `{name}` is not supported: write the update as a value, as in `{name} += if c {{ x }} else {{ 0.0 }};`"
         ),
-        _ if row => "an `if` statement is not supported: an `if` in a loss is a value with an `else`, as in `acc += if c { x } else { 0.0 };`".to_string(),
+        (None, _) if row => "an `if` statement is not supported: an `if` in a loss is a value with an `else`, as in `acc += if c { x } else { 0.0 };`".to_string(),
         _ => "an `if` statement is not supported: an `if` in a loss is a value with an `else`, as in `let e = if c { a } else { b };`".to_string(),
     };
     (tokens, message)
+}
+
+/// Returns the text of the first element that `block` assigns, such as `v[i]`.
+fn first_element_write(block: &syn::Block) -> Option<String> {
+    struct Finder(Option<String>);
+    impl<'ast> Visit<'ast> for Finder {
+        fn visit_expr(&mut self, expr: &'ast Expr) {
+            let target = match expr {
+                Expr::Assign(assign) => Some(&*assign.left),
+                Expr::Binary(binary) if compound_operator(&binary.op).is_some() => {
+                    Some(&*binary.left)
+                }
+                _ => None,
+            };
+            match target {
+                Some(Expr::Index(element)) if self.0.is_none() => {
+                    self.0 = Some(source_text(element));
+                }
+                _ => syn::visit::visit_expr(self, expr),
+            }
+        }
+    }
+    let mut finder = Finder(None);
+    finder.visit_block(block);
+    finder.0
 }
 
 /// Finds the first `return`, `break` or `continue` inside an `if` statement.

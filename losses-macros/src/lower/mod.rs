@@ -5,6 +5,7 @@
 //! `if` becomes [`Op::Select`] and its arms are guarded; a uniform `if` becomes a
 //! [`Branch`].
 
+mod arrays;
 mod messages;
 mod rows;
 
@@ -28,6 +29,8 @@ pub fn lower(cx: &mut Ctxt, sig: &Signature, item: &ItemFn) -> Option<Function> 
         guards: Vec::new(),
         arm_floor: 0,
         loop_depth: 0,
+        loop_vars: Vec::new(),
+        arrays: Vec::new(),
         failed: false,
     };
     lowerer.bind_params();
@@ -62,6 +65,10 @@ struct Lowerer<'a> {
     arm_floor: usize,
     /// How many `for` loops enclose the current statement.
     loop_depth: usize,
+    /// The variables of the enclosing `for` loops, innermost last.
+    loop_vars: Vec<Id>,
+    /// The local arrays declared so far.
+    arrays: Vec<arrays::ArrayState>,
     failed: bool,
 }
 
@@ -146,6 +153,7 @@ impl Lowerer<'_> {
             Op::Select(_, a, b) => is_active(a) || is_active(b),
             Op::Unary(Unary::Signum, _) => false,
             Op::Load(param, _) => self.nodes[*param].active,
+            Op::ArrayLoad(array, _) => self.nodes[*array].active,
             other => other.operands().iter().any(is_active),
         }
     }
@@ -206,6 +214,12 @@ impl Lowerer<'_> {
             Ty::Float => return Some(id),
             Ty::Bool => "a `bool`",
             Ty::Index => "a `usize`",
+            Ty::Array => {
+                return self.error(
+                    block.stmts.last(),
+                    "the loss value must be a float, but this is a local array: return one of its elements, or sum them in a loop",
+                );
+            }
         };
         self.error(
             block.stmts.last(),
@@ -289,7 +303,11 @@ impl Lowerer<'_> {
         if let (Some(token), false) = (&ident.mutability, self.sig.row) {
             self.error(token, "`let mut` is not supported in an elementwise loss: values cannot be reassigned, so bind a new name (shadowing is fine)");
         }
-        if let Some(ty) = annotated {
+        let array_init = local
+            .init
+            .as_ref()
+            .is_some_and(|init| self.sig.row && arrays::is_array_init(&init.expr));
+        if let (Some(ty), false) = (annotated, array_init) {
             self.check_annotation(ty);
         }
         let Some(init) = &local.init else {
@@ -304,7 +322,10 @@ impl Lowerer<'_> {
             self.error(else_token, "`let ... else` is not supported in a loss body");
         }
 
-        let value = self.expr(&init.expr);
+        let value = match self.array_declaration(&init.expr) {
+            Some(array) => array,
+            None => self.expr(&init.expr),
+        };
         if let Some(id) = value {
             let node = &mut self.nodes[id];
             if node.name.is_none() && !matches!(node.op, Op::Param(_)) {
@@ -546,14 +567,20 @@ impl Lowerer<'_> {
                 ),
                 _ => self.error(expr, self.index_in_float_message()),
             },
+            Ty::Array => {
+                let found = source_text(expr);
+                self.error(expr, format!("expected a float here, found the local array `{found}`: read one of its elements, as in `{found}[i]`"))
+            }
         }
     }
 
     /// Lowers an expression that must be a condition.
     fn boolean(&mut self, expr: &Expr) -> Option<Id> {
         let id = self.expr(expr)?;
-        if self.nodes[id].ty == Ty::Bool {
-            return Some(id);
+        match self.nodes[id].ty {
+            Ty::Bool => return Some(id),
+            Ty::Array => return self.expect_float(expr, id),
+            Ty::Float | Ty::Index => {}
         }
         let found = source_text(expr);
         self.error(
@@ -795,6 +822,7 @@ impl Lowerer<'_> {
             Ty::Float => Some(id),
             Ty::Bool => self.error(expr_if, "an arm of this `if` is a `bool`, but an `if` in a loss yields a float: combine the conditions with `&&`, `||` and `!` instead, as in `(c && a) || (!c && b)`"),
             Ty::Index => self.error(arm, "this `if` arm is a `usize`, but an `if` in a loss yields a float: write integer literals as floats, as in `1.0`"),
+            Ty::Array => self.error(arm, "this `if` arm is a local array, but an `if` in a loss yields a float: read one of its elements, as in `v[i]`"),
         }
     }
 

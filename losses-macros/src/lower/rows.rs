@@ -36,6 +36,11 @@ impl Lowerer<'_> {
                 None => return false,
             },
             Expr::If(expr_if) if self.sig.row => self.if_statement(expr_if),
+            Expr::MethodCall(call)
+                if self.sig.row && self.array_named(&call.receiver).is_some() =>
+            {
+                self.array_method(call);
+            }
             _ => return false,
         }
         true
@@ -85,20 +90,13 @@ impl Lowerer<'_> {
 
     /// `x[i]` on a slice parameter.
     pub(super) fn index_expr(&mut self, index: &syn::ExprIndex) -> Option<Id> {
+        if let Some(array) = self.array_named(&index.expr) {
+            return self.array_load(index, array);
+        }
         let slice = self.slice_param(&index.expr);
         let position = self.expr(&index.index);
         let (slice, position) = (slice?, position?);
-        if self.nodes[position].ty != Ty::Index {
-            let found = describe(self.nodes[position].ty);
-            let conversion = match &self.sig.float {
-                FloatTy::Concrete(_) => "`x as usize`",
-                FloatTy::Generic(_) => "`x.to_usize().unwrap()`",
-            };
-            return self.error(
-                &index.index,
-                format!("an index must be a `usize` value, but this is {found}: index with a loop variable or a `usize` parameter, or convert a float that carries no gradient with {conversion}"),
-            );
-        }
+        self.checked_index(&index.index, position)?;
         let param = match self.nodes[slice].op {
             Op::Param(param) => param,
             _ => return self.error(&index.expr, "only slice parameters can be indexed"),
@@ -109,12 +107,31 @@ impl Lowerer<'_> {
         Some(id)
     }
 
+    /// Checks that an index is a `usize` value; `None` after reporting one that is not.
+    pub(super) fn checked_index(&mut self, expr: &Expr, position: Id) -> Option<Id> {
+        if self.nodes[position].ty == Ty::Index {
+            return Some(position);
+        }
+        let found = describe(self.nodes[position].ty);
+        let conversion = match &self.sig.float {
+            FloatTy::Concrete(_) => "`x as usize`",
+            FloatTy::Generic(_) => "`x.to_usize().unwrap()`",
+        };
+        self.error(
+            expr,
+            format!("an index must be a `usize` value, but this is {found}: index with a loop variable or a `usize` parameter, or convert a float that carries no gradient with {conversion}"),
+        )
+    }
+
     /// The slice parameter `expr` names.
     fn slice_param(&mut self, expr: &Expr) -> Option<Id> {
         let ident = match expr {
             Expr::Path(path) => path.path.get_ident(),
             _ => None,
         };
+        if self.names_failed_binding(expr) {
+            return None;
+        }
         let found = ident.and_then(|ident| self.lookup(&ident.to_string()).ok().flatten());
         match found {
             Some(id) if self.is_slice(id) => Some(id),
@@ -195,6 +212,9 @@ impl Lowerer<'_> {
         if !self.sig.row {
             return None;
         }
+        if let Some(result) = self.array_method(call) {
+            return Some(result);
+        }
         if call.method == "len" && call.args.is_empty() {
             let slice = self.slice_param(&call.receiver);
             let param = slice.and_then(|slice| match self.nodes[slice].op {
@@ -245,6 +265,20 @@ impl Lowerer<'_> {
 
     /// `target = value`, or `target op= value` when `op` is given.
     fn assign(&mut self, target: &Expr, op: Option<Binary>, value: &Expr) {
+        if let Expr::Index(element) = target {
+            if let Some(array) = self.array_named(&element.expr) {
+                self.store(element, array, op, value);
+                return;
+            }
+            if self.names_failed_binding(&element.expr) {
+                self.expr(value);
+                return;
+            }
+        }
+        if self.array_named(target).is_some() {
+            self.assign_whole_array(target);
+            return;
+        }
         let Some((scope, position, current)) = self.assignment_target(target) else {
             self.expr(value);
             return;
@@ -374,7 +408,9 @@ impl Lowerer<'_> {
         self.nodes[var].name = Some(var_name.clone());
         self.bind(var_name, Some(var));
         let carried = self.carry(&assigned, floor);
+        self.loop_vars.push(var);
         self.loop_body(&for_loop.body);
+        self.loop_vars.pop();
 
         self.loop_depth -= 1;
         self.scopes.pop();
@@ -451,6 +487,11 @@ impl Lowerer<'_> {
             ) else {
                 continue;
             };
+            // A local array is written element by element; assigning it as a whole
+            // is reported where it happens.
+            if self.nodes[init].ty == Ty::Array {
+                continue;
+            }
             let node = &self.nodes[init];
             let phi = Node {
                 op: Op::Carried,
@@ -638,6 +679,7 @@ fn describe(ty: Ty) -> &'static str {
         Ty::Float => "a float",
         Ty::Bool => "a `bool`",
         Ty::Index => "a `usize`",
+        Ty::Array => "a local array",
     }
 }
 

@@ -1,0 +1,116 @@
+//! Scratch buffers for the local arrays of `#[loss]` row losses.
+//!
+//! A row kernel that declares `let mut v = vec![fill; n];` takes a buffer from a pool
+//! of its thread and gives it back when the row is done. A batch therefore allocates
+//! once per thread and buffer, when a row first needs more room than the buffer has,
+//! and never per row or per element.
+
+use std::any::Any;
+use std::cell::RefCell;
+use std::ops::{Deref, DerefMut};
+
+thread_local! {
+    /// Buffers given back by finished rows, each a `Vec<T>` for some element type.
+    static POOL: RefCell<Vec<Box<dyn Any>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A buffer of `len` elements taken from the thread's pool, returned to it on drop.
+pub struct Scratch<T: Copy + 'static> {
+    // The box is the allocation the pool stores as `Box<dyn Any>`: keeping it means
+    // that giving a buffer back allocates nothing.
+    #[allow(clippy::box_collection)]
+    buffer: Option<Box<Vec<T>>>,
+}
+
+impl<T: Copy + 'static> Scratch<T> {
+    /// Takes a buffer of `len` copies of `fill`, reusing the memory of a buffer that an
+    /// earlier row gave back.
+    pub fn take(len: usize, fill: T) -> Self {
+        let mut buffer = reuse::<T>().unwrap_or_default();
+        buffer.clear();
+        buffer.resize(len, fill);
+        Scratch {
+            buffer: Some(buffer),
+        }
+    }
+}
+
+/// Removes a buffer of element type `T` from the pool, if it has one.
+#[allow(clippy::box_collection)]
+fn reuse<T: 'static>() -> Option<Box<Vec<T>>> {
+    POOL.try_with(|pool| {
+        let mut pool = pool.try_borrow_mut().ok()?;
+        let position = pool.iter().position(|buffer| buffer.is::<Vec<T>>())?;
+        pool.swap_remove(position).downcast::<Vec<T>>().ok()
+    })
+    .ok()
+    .flatten()
+}
+
+impl<T: Copy + 'static> Drop for Scratch<T> {
+    fn drop(&mut self) {
+        let Some(buffer) = self.buffer.take() else {
+            return;
+        };
+        // While the thread exits, its pool may be gone already, and the buffer is
+        // freed instead.
+        let _ = POOL.try_with(|pool| {
+            if let Ok(mut pool) = pool.try_borrow_mut() {
+                pool.push(buffer);
+            }
+        });
+    }
+}
+
+impl<T: Copy + 'static> Deref for Scratch<T> {
+    type Target = [T];
+
+    fn deref(&self) -> &[T] {
+        self.buffer.as_deref().map_or(&[], Vec::as_slice)
+    }
+}
+
+impl<T: Copy + 'static> DerefMut for Scratch<T> {
+    fn deref_mut(&mut self) -> &mut [T] {
+        self.buffer
+            .as_deref_mut()
+            .map_or(&mut [], Vec::as_mut_slice)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Scratch;
+
+    #[test]
+    fn take_fills_every_element() {
+        let buffer = Scratch::take(3, 1.5f64);
+        assert_eq!(&*buffer, &[1.5, 1.5, 1.5]);
+    }
+
+    #[test]
+    fn returned_buffer_is_reused() {
+        let address = {
+            let buffer = Scratch::take(8, 0.0f32);
+            buffer.as_ptr()
+        };
+        let again = Scratch::take(4, 2.0f32);
+        assert_eq!(again.as_ptr(), address);
+        assert_eq!(&*again, &[2.0; 4]);
+    }
+
+    #[test]
+    fn buffers_held_together_are_distinct() {
+        let mut first = Scratch::take(2, 0.0f64);
+        let second = Scratch::take(2, 0.0f64);
+        first[0] = 1.0;
+        assert_eq!(second[0], 0.0);
+    }
+
+    #[test]
+    fn element_types_do_not_mix() {
+        drop(Scratch::take(2, 1.0f32));
+        let double = Scratch::take(2, 3.0f64);
+        assert_eq!(&*double, &[3.0, 3.0]);
+    }
+}

@@ -1,0 +1,16 @@
+use losses_core::prelude::*;
+
+
+#[loss]
+fn read_early(y_true: &[f64], y_pred: &[f64]) -> f64 {
+    let mut v = vec![0.0; y_pred.len()];
+    let first = v[0];
+    for i in 0..y_pred.len() {
+        v[i] = y_pred[i] * y_true[i];
+    }
+    first + v[1]
+}
+
+fn main() {
+    let _ = ReadEarly::new().value(&ndarray::array![[1.0f64, 0.0]], &ndarray::array![[0.5f64, 0.5]]);
+}
