@@ -254,3 +254,37 @@ fn two_inputs_share_one_array() {
         assert!((grad_b[index] + grad_a[index]).abs() < 1e-12, "b {index:?}");
     }
 }
+
+/// A product over the elements of an array, and an array that carries no gradient.
+#[loss]
+fn product_of_kept(y_true: &[f64], y_pred: &[f64]) -> f64 {
+    let n = y_pred.len();
+    let mut kept = vec![0.0; n];
+    let mut targets = vec![0.0; n];
+    for i in 0..n {
+        kept[i] = y_pred[i] - y_true[i];
+        targets[i] = 2.0 * y_true[i];
+    }
+    let mut product = 1.0;
+    for i in 0..n {
+        product *= kept[i] + targets[i];
+    }
+    product
+}
+
+#[test]
+fn product_of_kept_gradient() {
+    let y_true = array![[0.5, 1.0, -0.25], [2.0, 0.0, 1.0]].into_dyn();
+    let y_pred = array![[0.3, -0.7, 1.1], [0.25, 1.5, -0.4]].into_dyn();
+    assert_gradient(&ProductOfKept::new(), &y_true, &y_pred);
+}
+
+#[test]
+fn product_of_kept_zero_factor() {
+    // The factors are y_pred + y_true = (0, 3, 4): only the first gets 3 × 4.
+    let (value, grad) = ProductOfKept::new()
+        .value_and_grad(&array![[1.0, 1.0, 1.0]], &array![[-1.0, 2.0, 3.0]])
+        .unwrap();
+    assert_eq!(value, 0.0);
+    assert_eq!(grad, array![[12.0, 0.0, 0.0]]);
+}
