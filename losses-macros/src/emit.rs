@@ -21,7 +21,7 @@ use crate::ir::{
 use crate::rules::{self, Ex};
 use crate::signature::{FloatTy, ParamTy, Role, Signature};
 use proc_macro2::{Ident, Literal, Span, TokenStream};
-use quote::{format_ident, quote};
+use quote::{format_ident, quote, quote_spanned};
 
 /// The representation an operand is wanted in.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -122,19 +122,25 @@ fn zero() -> TokenStream {
     quote!(<__V as #real>::from_f64(0.0_f64))
 }
 
-/// The path of a helper's generated function: `path::to::name` becomes
-/// `path::to::name::forward` or `::reverse`, an associated function of the hidden type
-/// that `#[differentiable]` declares under the helper's own name. Importing the helper
-/// imports that type too, since a `use` brings in both namespaces.
-pub fn helper_path(path: &syn::Path, function: &str) -> syn::Path {
-    let mut path = path.clone();
-    let span = path
-        .segments
-        .last()
-        .map_or_else(Span::call_site, |last| last.ident.span());
+/// Returns the span of a helper's name in a call.
+fn helper_span(path: &syn::Path) -> Span {
     path.segments
-        .push(syn::PathSegment::from(Ident::new(function, span)));
-    path
+        .last()
+        .map_or_else(Span::call_site, |last| last.ident.span())
+}
+
+/// The `Differentiable` impl that a helper call with arguments of types `arg_tys`
+/// selects: `<path::to::name as Differentiable<(A, B), V>>`. `#[differentiable]`
+/// implements the trait on a hidden type declared under the helper's own name, so
+/// importing the helper with `use` imports that type too, since a `use` brings in both
+/// namespaces. Spanned on the helper's name, where an argument mismatch is reported.
+pub fn helper_impl(
+    path: &syn::Path,
+    arg_tys: &[TokenStream],
+    value_ty: &TokenStream,
+) -> TokenStream {
+    let span = helper_span(path);
+    quote_spanned!(span=> <#path as ::losses_core::__private::Differentiable<(#(#arg_tys,)*), #value_ty>>)
 }
 
 impl<'a> Emitter<'a> {
@@ -279,6 +285,16 @@ impl<'a> Emitter<'a> {
         }
     }
 
+    /// The types of a helper call's arguments, as `call_argument` passes them.
+    fn call_argument_tys(&self, args: &[Id], want: Want) -> Vec<TokenStream> {
+        args.iter()
+            .map(|id| match self.node(*id).ty {
+                Ty::Bool => value_ty(Ty::Bool, Want::Scalar),
+                ty => value_ty(ty, want),
+            })
+            .collect()
+    }
+
     /// `for var in lo..hi { .. }` with its carried values.
     fn forward_loop(&self, lp: &Loop) -> TokenStream {
         let outs = lp.carried.iter().map(|carried| {
@@ -415,9 +431,10 @@ impl<'a> Emitter<'a> {
                 quote!(<__V as #real>::select(#mask, #a, #b))
             }
             Op::Call(path, args) => {
-                let path = helper_path(path, "forward");
+                let helper = helper_impl(path, &self.call_argument_tys(args, want), &ty);
                 let args = args.iter().map(|id| self.call_argument(*id, want));
-                quote!(#path(#(#args),*))
+                let span = helper_span(path);
+                quote_spanned!(span=> #helper::forward((#(#args,)*)))
             }
             Op::LogSumExp(terms) => {
                 let terms = terms.iter().map(arg);
@@ -984,7 +1001,7 @@ impl Reverse<'_, '_> {
     }
 
     /// Calls a helper's reverse function; its float arguments' adjoints come back as
-    /// `__c{id}_{k}`.
+    /// `__c{id}_{k}`, and the zeros of its `bool` arguments are dropped.
     fn helper_call(
         &self,
         id: Id,
@@ -992,17 +1009,28 @@ impl Reverse<'_, '_> {
         args: &[Id],
         adjoint: &TokenStream,
     ) -> TokenStream {
-        let path = helper_path(path, "reverse");
+        let helper = helper_impl(
+            path,
+            &self.em.call_argument_tys(args, Want::Vector),
+            &v_ty(),
+        );
         let arg_tokens = args
             .iter()
             .map(|arg| self.em.call_argument(*arg, Want::Vector));
-        let outputs = args
-            .iter()
-            .filter(|arg| self.em.f.nodes[**arg].ty == Ty::Float)
-            .enumerate()
-            .map(|(k, _)| format_ident!("__c{}_{}", id, k));
-        quote! {
-            let (_, #(#outputs),*) = #path(#(#arg_tokens,)* #adjoint);
+        let mut floats = 0_usize;
+        let slots = args.iter().map(|arg| {
+            if self.em.f.nodes[*arg].ty != Ty::Float {
+                return quote!(_);
+            }
+            let slot = format_ident!("__c{}_{}", id, floats);
+            floats += 1;
+            quote!(#slot)
+        });
+        // Spanned like the forward call, so that an argument mismatch, reported on
+        // both, reads as one error.
+        let span = helper_span(path);
+        quote_spanned! {span=>
+            let [#(#slots),*] = #helper::reverse((#(#arg_tokens,)*), #adjoint);
         }
     }
 
