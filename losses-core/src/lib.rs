@@ -54,7 +54,7 @@ pub use num_traits::Float;
 /// Items that generated code reaches through `::losses_core::__private`; not a public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::helper::Differentiable;
+    pub use crate::helper::{Differentiable, DifferentiableRows};
     pub use crate::kernel::{batch, elementwise, multi, rows};
     pub use ndarray;
     pub use ndarray::{ArrayD, ArrayViewMutD};

@@ -134,13 +134,20 @@ fn helper_span(path: &syn::Path) -> Span {
 /// implements the trait on a hidden type declared under the helper's own name, so
 /// importing the helper with `use` imports that type too, since a `use` brings in both
 /// namespaces. Spanned on the helper's name, where an argument mismatch is reported.
+/// A call with a row argument selects `DifferentiableRows` instead.
 pub fn helper_impl(
     path: &syn::Path,
     arg_tys: &[TokenStream],
     value_ty: &TokenStream,
+    rows: bool,
 ) -> TokenStream {
     let span = helper_span(path);
-    quote_spanned!(span=> <#path as ::losses_core::__private::Differentiable<(#(#arg_tys,)*), #value_ty>>)
+    let name = if rows {
+        quote_spanned!(span=> DifferentiableRows)
+    } else {
+        quote_spanned!(span=> Differentiable)
+    };
+    quote_spanned!(span=> <#path as ::losses_core::__private::#name<(#(#arg_tys,)*), #value_ty>>)
 }
 
 impl<'a> Emitter<'a> {
@@ -278,7 +285,12 @@ impl<'a> Emitter<'a> {
 
     /// An argument of a helper call: a float in the call's representation, a `bool` as
     /// it is, since a helper's `bool` parameter is the same for all samples.
+    /// A row is passed as the slice parameter itself.
     fn call_argument(&self, id: Id, want: Want) -> TokenStream {
+        if let Some(param) = self.row_argument(id) {
+            let ident = &self.sig.params[param].ident;
+            return quote!(#ident);
+        }
         match self.node(id).ty {
             Ty::Bool => self.value(id, Want::Scalar),
             _ => self.value(id, want),
@@ -289,10 +301,23 @@ impl<'a> Emitter<'a> {
     fn call_argument_tys(&self, args: &[Id], want: Want) -> Vec<TokenStream> {
         args.iter()
             .map(|id| match self.node(*id).ty {
+                _ if self.row_argument(*id).is_some() => quote!(&[__V]),
                 Ty::Bool => value_ty(Ty::Bool, Want::Scalar),
                 ty => value_ty(ty, want),
             })
             .collect()
+    }
+
+    /// The index of the slice parameter that helper argument `id` passes, if it is a row.
+    fn row_argument(&self, id: Id) -> Option<usize> {
+        match self.node(id).op {
+            Op::Param(index) if self.sig.params[index].ty == ParamTy::FloatSlice => Some(index),
+            _ => None,
+        }
+    }
+
+    fn has_row_argument(&self, args: &[Id]) -> bool {
+        args.iter().any(|id| self.row_argument(*id).is_some())
     }
 
     /// `for var in lo..hi { .. }` with its carried values.
@@ -431,10 +456,14 @@ impl<'a> Emitter<'a> {
                 quote!(<__V as #real>::select(#mask, #a, #b))
             }
             Op::Call(path, args) => {
-                let helper = helper_impl(path, &self.call_argument_tys(args, want), &ty);
+                let rows = self.has_row_argument(args);
+                let helper = helper_impl(path, &self.call_argument_tys(args, want), &ty, rows);
                 let args = args.iter().map(|id| self.call_argument(*id, want));
                 let span = helper_span(path);
-                quote_spanned!(span=> #helper::forward((#(#args,)*)))
+                // A helper that reads rows fails like a row loss, on an index out of
+                // bounds, and the row loss's function passes the error on.
+                let fallible = rows.then(|| quote!(?));
+                quote_spanned!(span=> #helper::forward((#(#args,)*))#fallible)
             }
             Op::LogSumExp(terms) => {
                 let terms = terms.iter().map(arg);
@@ -715,6 +744,24 @@ impl Reverse<'_, '_> {
         code.extend(self.block(&f.body));
 
         let value = self.em.value(f.result, Want::Vector);
+        let helper = self
+            .em
+            .sig
+            .params
+            .iter()
+            .any(|param| param.role == Role::HelperArg);
+        if self.em.sig.row && helper {
+            // A helper has passed its rows' adjoints to `__accumulate` and returns its
+            // float arguments' adjoints.
+            let gradients = self.gradient_params().map(|id| match &self.adjoints[id] {
+                Slot::Let(ident) | Slot::Mut(ident) => quote!(#ident),
+                Slot::Empty => zero(),
+            });
+            return quote! {
+                #code
+                ::core::result::Result::Ok((#value, #(#gradients),*))
+            };
+        }
         if self.em.sig.row {
             // A row kernel has written its gradients into the output slices.
             return quote! {
@@ -809,6 +856,11 @@ impl Reverse<'_, '_> {
             "    ".repeat(self.depth - 1),
             self.em.text.name(index)
         ));
+        if self.em.sig.params[param].role == Role::HelperArg {
+            // A helper's caller owns the gradient and checks the index.
+            let literal = Literal::usize_unsuffixed(param);
+            return quote!(__accumulate(#literal, #index_ident, #contribution););
+        }
         quote! {
             if let ::core::option::Option::Some(element) = #grad.get_mut(#index_ident) {
                 *element = *element + #contribution;
@@ -1009,34 +1061,93 @@ impl Reverse<'_, '_> {
         args: &[Id],
         adjoint: &TokenStream,
     ) -> TokenStream {
+        let rows = self.em.has_row_argument(args);
         let helper = helper_impl(
             path,
             &self.em.call_argument_tys(args, Want::Vector),
             &v_ty(),
+            rows,
         );
         let arg_tokens = args
             .iter()
             .map(|arg| self.em.call_argument(*arg, Want::Vector));
         let mut floats = 0_usize;
-        let slots = args.iter().map(|arg| {
-            if self.em.f.nodes[*arg].ty != Ty::Float {
-                return quote!(_);
-            }
-            let slot = format_ident!("__c{}_{}", id, floats);
-            floats += 1;
-            quote!(#slot)
-        });
+        let slots: Vec<TokenStream> = args
+            .iter()
+            .map(|arg| {
+                if !self.is_float_argument(*arg) {
+                    return quote!(_);
+                }
+                let slot = format_ident!("__c{}_{}", id, floats);
+                floats += 1;
+                quote!(#slot)
+            })
+            .collect();
         // Spanned like the forward call, so that an argument mismatch, reported on
         // both, reads as one error.
         let span = helper_span(path);
-        quote_spanned! {span=>
-            let [#(#slots),*] = #helper::reverse((#(#arg_tokens,)*), #adjoint);
+        if !rows {
+            return quote_spanned! {span=>
+                let [#(#slots),*] = #helper::reverse((#(#arg_tokens,)*), #adjoint);
+            };
         }
+        let accumulate = self.row_accumulator(id, args);
+        quote_spanned! {span=>
+            let [#(#slots),*] = #helper::reverse((#(#arg_tokens,)*), #adjoint, &mut #accumulate)?;
+        }
+    }
+
+    /// The closure through which a helper adds the adjoints of its rows' elements:
+    /// argument `k` at `index` goes to the gradient of the slice parameter passed as
+    /// argument `k`. A loss writes into its gradient output, and a helper passes the
+    /// adjoint on to its own caller. Rows without a gradient, such as `y_true`, drop it.
+    fn row_accumulator(&self, id: Id, args: &[Id]) -> TokenStream {
+        let arms: Vec<TokenStream> = args
+            .iter()
+            .enumerate()
+            .filter_map(|(k, arg)| {
+                let param = self.em.row_argument(*arg)?;
+                if !self.em.f.nodes[*arg].active {
+                    return None;
+                }
+                let ex = self.masked(id, *arg, Ex::Adj);
+                let contribution = self.em.ex_tokens(&ex, &quote!(__adjoint), id);
+                let add = self.row_gradient_add(param, &contribution);
+                Some(quote!(#k => { #add }))
+            })
+            .collect();
+        quote! {
+            |__argument: usize, __index: usize, __adjoint: __V| match __argument {
+                #(#arms)*
+                _ => {}
+            }
+        }
+    }
+
+    /// Adds `contribution` to element `__index` of the gradient of slice parameter
+    /// `param`.
+    fn row_gradient_add(&self, param: usize, contribution: &TokenStream) -> TokenStream {
+        if self.em.sig.params[param].role == Role::HelperArg {
+            let literal = Literal::usize_unsuffixed(param);
+            return quote!(__accumulate(#literal, __index, #contribution));
+        }
+        let grad = grad_ident(&self.em.sig.params[param].ident);
+        quote! {
+            if let ::core::option::Option::Some(element) = #grad.get_mut(__index) {
+                *element = *element + #contribution;
+            }
+        }
+    }
+
+    /// Whether a helper argument is a float, whose adjoint the helper returns, rather
+    /// than a `bool` or a row.
+    fn is_float_argument(&self, arg: Id) -> bool {
+        self.em.f.nodes[arg].ty == Ty::Float && self.em.row_argument(arg).is_none()
     }
 
     fn helper_contributions(&self, args: &[Id]) -> Vec<(Id, Ex)> {
         args.iter()
-            .filter(|arg| self.em.f.nodes[**arg].ty == Ty::Float)
+            .filter(|arg| self.is_float_argument(**arg))
             .enumerate()
             .map(|(k, arg)| (*arg, Ex::HelperAdjoint(k)))
             .collect()

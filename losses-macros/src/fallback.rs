@@ -2,9 +2,9 @@
 //! with bodies that never run, so that the only errors shown are the real ones.
 
 use crate::attr::LossArgs;
-use crate::helper;
 use crate::item::LossModel;
 use crate::signature::{FloatTy, ParamTy, Role, Signature};
+use crate::{helper, row_helper};
 use proc_macro2::{Ident, TokenStream, TokenTree};
 use quote::{format_ident, quote};
 use syn::{FnArg, ItemFn, Pat, Type};
@@ -137,8 +137,8 @@ fn intended_inputs(model: &LossModel<'_>) -> Vec<Ident> {
 
 /// The constructor parameter for one function parameter, if it is a hyper-parameter:
 /// a valid one with its field type, a rejected one with its type as written. `y_true`,
-/// `y_pred`, inputs and `&mut` parameters have none, because the error message tells
-/// the user to remove a `&mut` parameter.
+/// `y_pred`, inputs and `&mut` parameters have none, since the fix for a `&mut`
+/// parameter is to remove it.
 fn constructor_param(
     model: &LossModel<'_>,
     intended: &[Ident],
@@ -218,7 +218,14 @@ fn names_outside_item(tokens: TokenStream, generics: &[Ident]) -> bool {
 pub fn helper_stubs(item: &ItemFn, sig: Option<&Signature>) -> TokenStream {
     let declared = helper::declare_type(item);
     let stub = quote!(::core::unreachable!(#STUB));
-    let inherent = sig.map(|sig| helper::inherent_impl(item, sig, &stub, &stub));
-    let called = helper::arity_stubs(item, None);
-    quote!(#declared #inherent #called)
+    let inherent = sig.map(|sig| {
+        if sig.row {
+            row_helper::inherent_impl(item, sig, &stub, &stub)
+        } else {
+            helper::inherent_impl(item, sig, &stub, &stub)
+        }
+    });
+    let called = helper::arity_stubs(item, None, false);
+    let row_called = helper::arity_stubs(item, None, true);
+    quote!(#declared #inherent #called #row_called)
 }

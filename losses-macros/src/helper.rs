@@ -5,7 +5,7 @@ use crate::ctxt::Ctxt;
 use crate::emit::Emitter;
 use crate::item::kernel_bound;
 use crate::signature::{self, FloatTy, Kind, Param, ParamTy, Signature};
-use crate::{fallback, literal, lower, rewrite};
+use crate::{fallback, literal, lower, rewrite, row_helper};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use syn::{Ident, ItemFn};
@@ -61,9 +61,20 @@ pub fn companions(
     reverse: &TokenStream,
 ) -> TokenStream {
     let declared = declare_type(item);
+    let own = Some(sig.params.len());
+    if sig.row {
+        // A helper that takes rows is called through `DifferentiableRows` only, so
+        // every `Differentiable` call to it type-checks and is rejected by rustc on
+        // the user's call.
+        let inherent = row_helper::inherent_impl(item, sig, forward, reverse);
+        let called = row_helper::trait_impl(item, sig);
+        let stubs = arity_stubs(item, own, true);
+        let scalar_stubs = arity_stubs(item, None, false);
+        return quote!(#declared #inherent #called #stubs #scalar_stubs);
+    }
     let inherent = inherent_impl(item, sig, forward, reverse);
     let called = trait_impl(item, sig);
-    let stubs = arity_stubs(item, Some(sig.params.len()));
+    let stubs = arity_stubs(item, own, false);
     quote!(#declared #inherent #called #stubs)
 }
 
@@ -118,12 +129,13 @@ pub fn inherent_impl(
 }
 
 /// A helper parameter's type in the generated functions.
-fn param_ty(param: &Param) -> TokenStream {
+pub fn param_ty(param: &Param) -> TokenStream {
     match param.ty {
         ParamTy::Float => quote!(__V),
-        // A helper's signature has only floats and `bool`s; `signature` reports the
-        // other types.
-        ParamTy::Bool | ParamTy::Index | ParamTy::FloatSlice => quote!(bool),
+        ParamTy::FloatSlice => quote!(&[__V]),
+        // A helper's signature has only floats, rows and `bool`s; `signature` reports
+        // the other types.
+        ParamTy::Bool | ParamTy::Index => quote!(bool),
     }
 }
 
@@ -172,9 +184,10 @@ fn trait_impl(item: &ItemFn, sig: &Signature) -> TokenStream {
 /// rejects the wrong argument count there once, with the helper's signature beside it.
 const MAX_STUB_ARITY: usize = 12;
 
-/// Builds `impl Differentiable` for every argument count up to `MAX_STUB_ARITY` but
-/// `own`, with any argument types and bodies that never run.
-pub fn arity_stubs(item: &ItemFn, own: Option<usize>) -> TokenStream {
+/// Builds `impl Differentiable`, or `DifferentiableRows` for `rows`, for every argument
+/// count up to `MAX_STUB_ARITY` but `own`, with any argument types and bodies that
+/// never run.
+pub fn arity_stubs(item: &ItemFn, own: Option<usize>, rows: bool) -> TokenStream {
     let name = &item.sig.ident;
     let message = format!(
         "`{name}` was called with arguments that its signature does not take, which does not compile"
@@ -183,6 +196,9 @@ pub fn arity_stubs(item: &ItemFn, own: Option<usize>) -> TokenStream {
         .filter(|&count| Some(count) != own)
         .map(|count| {
             let args: Vec<Ident> = (0..count).map(|k| format_ident!("__A{}", k)).collect();
+            if rows {
+                return row_helper::arity_stub(name, &args, &message);
+            }
             quote! {
                 #[automatically_derived]
                 #[diagnostic::do_not_recommend]
