@@ -824,6 +824,7 @@ impl Reverse<'_, '_> {
         let contributions = match &node.op {
             Op::Call(path, args) => {
                 code.extend(self.helper_call(id, path, args, &adjoint));
+                self.document_row_adjoints(id, args);
                 self.helper_contributions(args)
             }
             Op::Load(param, index) => return self.scatter(id, *param, *index, &adjoint),
@@ -1136,6 +1137,24 @@ impl Reverse<'_, '_> {
             if let ::core::option::Option::Some(element) = #grad.get_mut(__index) {
                 *element = *element + #contribution;
             }
+        }
+    }
+
+    /// Writes the gradient doc lines of the rows that helper call `id` passes.
+    fn document_row_adjoints(&mut self, id: Id, args: &[Id]) {
+        for (position, arg) in args.iter().enumerate() {
+            let Some(param) = self.em.row_argument(*arg) else {
+                continue;
+            };
+            if !self.em.f.nodes[*arg].active {
+                continue;
+            }
+            let slice = &self.em.sig.params[param].ident;
+            let text = self.em.text.row_adjoint(id, position);
+            self.lines.push(format!(
+                "{}d_{slice}[..] += {text}",
+                "    ".repeat(self.depth - 1)
+            ));
         }
     }
 

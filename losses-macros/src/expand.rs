@@ -171,4 +171,19 @@ mod tests {
         assert!(doc.contains("if double {"), "{doc}");
         assert!(doc.contains("} else {"), "{doc}");
     }
+
+    #[test]
+    fn gradient_doc_numbers_helper_arguments() {
+        let doc = expanded_doc(quote! {
+            fn projected(y_true: &[f64], y_pred: &[f64], scale: f64) -> f64 {
+                scaled_dot(y_pred, y_true, scale * y_pred[0])
+            }
+        });
+        assert!(
+            doc.contains("d_y_pred[..] += d_t3 * ∂scaled_dot/∂arg1[..]"),
+            "{doc}"
+        );
+        assert!(!doc.contains("d_y_true[..]"), "{doc}");
+        assert!(doc.contains("∂scaled_dot/∂arg3"), "{doc}");
+    }
 }
