@@ -212,7 +212,7 @@ impl<'a> Text<'a> {
         }
     }
 
-    /// Whether `id` is a float value rather than a `bool`, an index or a row.
+    /// Checks whether `id` is a float value rather than a `bool`, an index or a row.
     fn is_float_value(&self, id: Id) -> bool {
         let row = matches!(self.f.nodes[id].op, Op::Param(index) if self.sig.params[index].ty == ParamTy::FloatSlice);
         self.f.nodes[id].ty == Ty::Float && !row

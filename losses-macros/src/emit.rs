@@ -1158,8 +1158,8 @@ impl Reverse<'_, '_> {
         }
     }
 
-    /// Whether a helper argument is a float, whose adjoint the helper returns, rather
-    /// than a `bool` or a row.
+    /// Checks whether a helper argument is a float, whose adjoint the helper returns,
+    /// rather than a `bool` or a row.
     fn is_float_argument(&self, arg: Id) -> bool {
         self.em.f.nodes[arg].ty == Ty::Float && self.em.row_argument(arg).is_none()
     }

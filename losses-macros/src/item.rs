@@ -186,12 +186,24 @@ impl LossModel<'_> {
         }
     }
 
+    /// Checks whether `ident` names a parameter that the signature checks rejected. Its
+    /// type is already reported, so a default for it needs no second error.
+    fn is_rejected(&self, ident: &Ident) -> bool {
+        let declared = self.item.sig.inputs.iter().any(|input| match input {
+            syn::FnArg::Typed(typed) => {
+                matches!(&*typed.pat, syn::Pat::Ident(pat) if pat.ident == *ident)
+            }
+            syn::FnArg::Receiver(_) => false,
+        });
+        declared && !self.sig.params.iter().any(|param| param.ident == *ident)
+    }
+
     /// `impl Default`, when the attribute gives a default for every hyper-parameter.
     pub fn default_impl(&self, cx: &mut Ctxt) -> TokenStream {
         let defaults = &self.args.defaults;
         let hypers: Vec<&Param> = self.hypers().collect();
         for (ident, _) in defaults {
-            if !hypers.iter().any(|param| param.ident == *ident) {
+            if !hypers.iter().any(|param| param.ident == *ident) && !self.is_rejected(ident) {
                 let names: Vec<String> = hypers
                     .iter()
                     .map(|param| format!("`{}`", param.ident))
