@@ -62,6 +62,26 @@ fn lint_arrays<T: Float>(y_true: &[T], y_pred: &[T]) -> T {
     total + product
 }
 
+/// A helper that takes rows, with a float and a `bool` beside them.
+#[differentiable]
+fn lint_dot<T: Float>(a: &[T], b: &[T], scale: T, halve: bool) -> T {
+    let mut sum = T::zero();
+    for i in 0..a.len() {
+        sum += a[i] * b[i];
+    }
+    if halve {
+        0.5 * scale * sum
+    } else {
+        scale * sum
+    }
+}
+
+/// A row loss that passes its rows to a helper, one of them twice.
+#[loss]
+fn lint_row_helper<T: Float>(y_true: &[T], y_pred: &[T]) -> T {
+    lint_dot(y_pred, y_pred, 1.0, true) - lint_dot(y_pred, y_true, y_pred[0], false)
+}
+
 /// A loss of two inputs.
 #[loss(inputs(a, b))]
 fn lint_pair(y_true: f32, a: &[f32], b: &[f32]) -> f32 {
@@ -91,6 +111,7 @@ fn lint_clean_losses_evaluate() {
     assert!(LintElementwise::default().value(&y_true, &y_pred).is_ok());
     assert!(LintRow::new(vec![1.0, 2.0]).value(&y_true, &y_pred).is_ok());
     assert!(LintArrays::new().value_and_grad(&y_true, &y_pred).is_ok());
+    assert!(LintRowHelper::new().value(&y_true, &y_pred).is_ok());
     let a = array![[0.2f32, 0.7]];
     assert!(LintPair::new().value(&array![1.0f32], &a, &a).is_ok());
     let whole = LintBatch::default().with_axis(Axis::WholeBatch);

@@ -12,6 +12,7 @@ extern crate self as losses_core;
 pub mod candle;
 pub mod check;
 pub mod error;
+mod helper;
 pub mod kernel;
 pub mod loss;
 pub mod losses;
@@ -55,6 +56,7 @@ pub use num_traits::Float;
 /// Items that generated code reaches through `::losses_core::__private`; not a public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::helper::{Differentiable, DifferentiableRows};
     pub use crate::kernel::{batch, elementwise, multi, rows};
     pub use crate::scratch::Scratch;
     pub use ndarray;

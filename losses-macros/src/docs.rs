@@ -5,9 +5,9 @@
 //! are written inline. `d_x` is the adjoint ∂loss/∂x.
 
 use crate::emit::unary_method;
-use crate::ir::{Binary, Block, Cmp, Function, Id, IntOp, Op, Stmt, StoreKind, Unary};
+use crate::ir::{Binary, Block, Cmp, Function, Id, IntOp, Op, Stmt, StoreKind, Ty, Unary};
 use crate::rules::Ex;
-use crate::signature::Signature;
+use crate::signature::{ParamTy, Signature};
 use quote::ToTokens;
 
 /// Display names of a function's nodes.
@@ -193,12 +193,44 @@ impl<'a> Text<'a> {
                 format!("softmax({})[{index}]", terms.join(", "))
             }
             Ex::HelperAdjoint(k) => match &self.f.nodes[node].op {
-                Op::Call(path, _) => {
-                    format!("d_{} * ∂{}/∂arg{}", self.name(node), path_text(path), k + 1)
+                Op::Call(path, args) => {
+                    // `k` counts the float arguments only; the text numbers all of them.
+                    let position = args
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, arg)| self.is_float_value(**arg))
+                        .nth(*k)
+                        .map_or(k + 1, |(position, _)| position + 1);
+                    format!(
+                        "d_{} * ∂{}/∂arg{}",
+                        self.name(node),
+                        path_text(path),
+                        position
+                    )
                 }
                 _ => String::from("?"),
             },
         }
+    }
+
+    /// Returns the adjoint that helper call `node` passes to the elements of the row
+    /// given as argument `position`, counted from 0.
+    pub fn row_adjoint(&self, node: Id, position: usize) -> String {
+        match &self.f.nodes[node].op {
+            Op::Call(path, _) => format!(
+                "d_{} * ∂{}/∂arg{}[..]",
+                self.name(node),
+                path_text(path),
+                position + 1
+            ),
+            _ => String::from("?"),
+        }
+    }
+
+    /// Checks whether `id` is a float value rather than a `bool`, an index or a row.
+    fn is_float_value(&self, id: Id) -> bool {
+        let row = matches!(self.f.nodes[id].op, Op::Param(index) if self.sig.params[index].ty == ParamTy::FloatSlice);
+        self.f.nodes[id].ty == Ty::Float && !row
     }
 
     fn ex_operand(&self, ex: &Ex, node: Id) -> String {

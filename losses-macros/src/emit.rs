@@ -21,7 +21,7 @@ use crate::ir::{
 use crate::rules::{self, Ex};
 use crate::signature::{FloatTy, ParamTy, Role, Signature};
 use proc_macro2::{Ident, Literal, Span, TokenStream};
-use quote::{format_ident, quote};
+use quote::{format_ident, quote, quote_spanned};
 
 mod arrays;
 mod products;
@@ -129,19 +129,32 @@ fn zero() -> TokenStream {
     quote!(<__V as #real>::from_f64(0.0_f64))
 }
 
-/// The path of a helper's generated function: `path::to::name` becomes
-/// `path::to::name::forward` or `::reverse`, an associated function of the hidden type
-/// that `#[differentiable]` declares under the helper's own name. Importing the helper
-/// imports that type too, since a `use` brings in both namespaces.
-pub fn helper_path(path: &syn::Path, function: &str) -> syn::Path {
-    let mut path = path.clone();
-    let span = path
-        .segments
-        .last()
-        .map_or_else(Span::call_site, |last| last.ident.span());
+/// Returns the span of a helper's name in a call.
+fn helper_span(path: &syn::Path) -> Span {
     path.segments
-        .push(syn::PathSegment::from(Ident::new(function, span)));
-    path
+        .last()
+        .map_or_else(Span::call_site, |last| last.ident.span())
+}
+
+/// The `Differentiable` impl that a helper call with arguments of types `arg_tys`
+/// selects: `<path::to::name as Differentiable<(A, B), V>>`. `#[differentiable]`
+/// implements the trait on a hidden type declared under the helper's own name, so
+/// importing the helper with `use` imports that type too, since a `use` brings in both
+/// namespaces. Spanned on the helper's name, where an argument mismatch is reported.
+/// A call with a row argument selects `DifferentiableRows` instead.
+pub fn helper_impl(
+    path: &syn::Path,
+    arg_tys: &[TokenStream],
+    value_ty: &TokenStream,
+    rows: bool,
+) -> TokenStream {
+    let span = helper_span(path);
+    let name = if rows {
+        quote_spanned!(span=> DifferentiableRows)
+    } else {
+        quote_spanned!(span=> Differentiable)
+    };
+    quote_spanned!(span=> <#path as ::losses_core::__private::#name<(#(#arg_tys,)*), #value_ty>>)
 }
 
 impl<'a> Emitter<'a> {
@@ -286,11 +299,39 @@ impl<'a> Emitter<'a> {
 
     /// An argument of a helper call: a float in the call's representation, a `bool` as
     /// it is, since a helper's `bool` parameter is the same for all samples.
+    /// A row is passed as the slice parameter itself.
     fn call_argument(&self, id: Id, want: Want) -> TokenStream {
+        if let Some(param) = self.row_argument(id) {
+            let ident = &self.sig.params[param].ident;
+            return quote!(#ident);
+        }
         match self.node(id).ty {
             Ty::Bool => self.value(id, Want::Scalar),
             _ => self.value(id, want),
         }
+    }
+
+    /// The types of a helper call's arguments, as `call_argument` passes them.
+    fn call_argument_tys(&self, args: &[Id], want: Want) -> Vec<TokenStream> {
+        args.iter()
+            .map(|id| match self.node(*id).ty {
+                _ if self.row_argument(*id).is_some() => quote!(&[__V]),
+                Ty::Bool => value_ty(Ty::Bool, Want::Scalar),
+                ty => value_ty(ty, want),
+            })
+            .collect()
+    }
+
+    /// The index of the slice parameter that helper argument `id` passes, if it is a row.
+    fn row_argument(&self, id: Id) -> Option<usize> {
+        match self.node(id).op {
+            Op::Param(index) if self.sig.params[index].ty == ParamTy::FloatSlice => Some(index),
+            _ => None,
+        }
+    }
+
+    fn has_row_argument(&self, args: &[Id]) -> bool {
+        args.iter().any(|id| self.row_argument(*id).is_some())
     }
 
     /// `for var in lo..hi { .. }` with its carried values.
@@ -429,9 +470,14 @@ impl<'a> Emitter<'a> {
                 quote!(<__V as #real>::select(#mask, #a, #b))
             }
             Op::Call(path, args) => {
-                let path = helper_path(path, "forward");
+                let rows = self.has_row_argument(args);
+                let helper = helper_impl(path, &self.call_argument_tys(args, want), &ty, rows);
                 let args = args.iter().map(|id| self.call_argument(*id, want));
-                quote!(#path(#(#args),*))
+                let span = helper_span(path);
+                // A helper that reads rows fails like a row loss, on an index out of
+                // bounds, and the row loss's function passes the error on.
+                let fallible = rows.then(|| quote!(?));
+                quote_spanned!(span=> #helper::forward((#(#args,)*))#fallible)
             }
             Op::LogSumExp(terms) => {
                 let terms = terms.iter().map(arg);
@@ -723,6 +769,24 @@ impl Reverse<'_, '_> {
         code.extend(self.block(&f.body));
 
         let value = self.em.value(f.result, Want::Vector);
+        let helper = self
+            .em
+            .sig
+            .params
+            .iter()
+            .any(|param| param.role == Role::HelperArg);
+        if self.em.sig.row && helper {
+            // A helper has passed its rows' adjoints to `__accumulate` and returns its
+            // float arguments' adjoints.
+            let gradients = self.gradient_params().map(|id| match &self.adjoints[id] {
+                Slot::Let(ident) | Slot::Mut(ident) => quote!(#ident),
+                Slot::Empty => zero(),
+            });
+            return quote! {
+                #code
+                ::core::result::Result::Ok((#value, #(#gradients),*))
+            };
+        }
         if self.em.sig.row {
             // A row kernel has written its gradients into the output slices.
             return quote! {
@@ -788,6 +852,7 @@ impl Reverse<'_, '_> {
         let contributions = match &node.op {
             Op::Call(path, args) => {
                 code.extend(self.helper_call(id, path, args, &adjoint));
+                self.document_row_adjoints(id, args);
                 self.helper_contributions(args)
             }
             Op::Load(param, index) => return self.scatter(id, *param, *index, &adjoint),
@@ -826,6 +891,11 @@ impl Reverse<'_, '_> {
             "    ".repeat(self.depth - 1),
             self.em.text.name(index)
         ));
+        if self.em.sig.params[param].role == Role::HelperArg {
+            // A helper's caller owns the gradient and checks the index.
+            let literal = Literal::usize_unsuffixed(param);
+            return quote!(__accumulate(#literal, #index_ident, #contribution););
+        }
         quote! {
             if let ::core::option::Option::Some(element) = #grad.get_mut(#index_ident) {
                 *element = *element + #contribution;
@@ -1029,7 +1099,7 @@ impl Reverse<'_, '_> {
     }
 
     /// Calls a helper's reverse function; its float arguments' adjoints come back as
-    /// `__c{id}_{k}`.
+    /// `__c{id}_{k}`, and the zeros of its `bool` arguments are dropped.
     fn helper_call(
         &self,
         id: Id,
@@ -1037,23 +1107,111 @@ impl Reverse<'_, '_> {
         args: &[Id],
         adjoint: &TokenStream,
     ) -> TokenStream {
-        let path = helper_path(path, "reverse");
+        let rows = self.em.has_row_argument(args);
+        let helper = helper_impl(
+            path,
+            &self.em.call_argument_tys(args, Want::Vector),
+            &v_ty(),
+            rows,
+        );
         let arg_tokens = args
             .iter()
             .map(|arg| self.em.call_argument(*arg, Want::Vector));
-        let outputs = args
+        let mut floats = 0_usize;
+        let slots: Vec<TokenStream> = args
             .iter()
-            .filter(|arg| self.em.f.nodes[**arg].ty == Ty::Float)
-            .enumerate()
-            .map(|(k, _)| format_ident!("__c{}_{}", id, k));
-        quote! {
-            let (_, #(#outputs),*) = #path(#(#arg_tokens,)* #adjoint);
+            .map(|arg| {
+                if !self.is_float_argument(*arg) {
+                    return quote!(_);
+                }
+                let slot = format_ident!("__c{}_{}", id, floats);
+                floats += 1;
+                quote!(#slot)
+            })
+            .collect();
+        // Spanned like the forward call, so that an argument mismatch, reported on
+        // both, reads as one error.
+        let span = helper_span(path);
+        if !rows {
+            return quote_spanned! {span=>
+                let [#(#slots),*] = #helper::reverse((#(#arg_tokens,)*), #adjoint);
+            };
         }
+        let accumulate = self.row_accumulator(id, args);
+        quote_spanned! {span=>
+            let [#(#slots),*] = #helper::reverse((#(#arg_tokens,)*), #adjoint, &mut #accumulate)?;
+        }
+    }
+
+    /// The closure through which a helper adds the adjoints of its rows' elements:
+    /// argument `k` at `index` goes to the gradient of the slice parameter passed as
+    /// argument `k`. A loss writes into its gradient output, and a helper passes the
+    /// adjoint on to its own caller. Rows without a gradient, such as `y_true`, drop it.
+    fn row_accumulator(&self, id: Id, args: &[Id]) -> TokenStream {
+        let arms: Vec<TokenStream> = args
+            .iter()
+            .enumerate()
+            .filter_map(|(k, arg)| {
+                let param = self.em.row_argument(*arg)?;
+                if !self.em.f.nodes[*arg].active {
+                    return None;
+                }
+                let ex = self.masked(id, *arg, Ex::Adj);
+                let contribution = self.em.ex_tokens(&ex, &quote!(__adjoint), id);
+                let add = self.row_gradient_add(param, &contribution);
+                Some(quote!(#k => { #add }))
+            })
+            .collect();
+        quote! {
+            |__argument: usize, __index: usize, __adjoint: __V| match __argument {
+                #(#arms)*
+                _ => {}
+            }
+        }
+    }
+
+    /// Adds `contribution` to element `__index` of the gradient of slice parameter
+    /// `param`.
+    fn row_gradient_add(&self, param: usize, contribution: &TokenStream) -> TokenStream {
+        if self.em.sig.params[param].role == Role::HelperArg {
+            let literal = Literal::usize_unsuffixed(param);
+            return quote!(__accumulate(#literal, __index, #contribution));
+        }
+        let grad = grad_ident(&self.em.sig.params[param].ident);
+        quote! {
+            if let ::core::option::Option::Some(element) = #grad.get_mut(__index) {
+                *element = *element + #contribution;
+            }
+        }
+    }
+
+    /// Writes the gradient doc lines of the rows that helper call `id` passes.
+    fn document_row_adjoints(&mut self, id: Id, args: &[Id]) {
+        for (position, arg) in args.iter().enumerate() {
+            let Some(param) = self.em.row_argument(*arg) else {
+                continue;
+            };
+            if !self.em.f.nodes[*arg].active {
+                continue;
+            }
+            let slice = &self.em.sig.params[param].ident;
+            let text = self.em.text.row_adjoint(id, position);
+            self.lines.push(format!(
+                "{}d_{slice}[..] += {text}",
+                "    ".repeat(self.depth - 1)
+            ));
+        }
+    }
+
+    /// Checks whether a helper argument is a float, whose adjoint the helper returns,
+    /// rather than a `bool` or a row.
+    fn is_float_argument(&self, arg: Id) -> bool {
+        self.em.f.nodes[arg].ty == Ty::Float && self.em.row_argument(arg).is_none()
     }
 
     fn helper_contributions(&self, args: &[Id]) -> Vec<(Id, Ex)> {
         args.iter()
-            .filter(|arg| self.em.f.nodes[**arg].ty == Ty::Float)
+            .filter(|arg| self.is_float_argument(**arg))
             .enumerate()
             .map(|(k, arg)| (*arg, Ex::HelperAdjoint(k)))
             .collect()

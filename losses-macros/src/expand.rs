@@ -66,11 +66,12 @@ pub fn loss(args: TokenStream, input: TokenStream) -> TokenStream {
                 }
                 _ => {
                     let stub = fallback::loss_items(&model);
-                    quote!(#stub #default_impl)
+                    let default_stub = fallback::default_impl(&model, &default_impl);
+                    quote!(#stub #default_stub)
                 }
             }
         }
-        None => fallback::bare_struct(&name),
+        None => fallback::loss_items_without_signature(&item, &args, name.clone()),
     };
 
     if let Some(signature::Signature {
@@ -80,6 +81,9 @@ pub fn loss(args: TokenStream, input: TokenStream) -> TokenStream {
     {
         literal::rewrite(&mut item.block, ident);
     }
+    // The reported errors are the ones to fix. An unused parameter or `mut` in a
+    // function that does not compile is not worth a warning beside them.
+    let errors_allow = (!cx.is_empty()).then(|| quote!(#[allow(unused_variables, unused_mut)]));
     let errors = cx.into_compile_errors();
     // The doc comment moves to the loss type, so that its examples are documented
     // and tested once; the function points there instead.
@@ -104,6 +108,7 @@ pub fn loss(args: TokenStream, input: TokenStream) -> TokenStream {
         #[allow(dead_code)]
         #row_allow
         #conditions_allow
+        #errors_allow
         #item
         #generated
         #errors
@@ -203,5 +208,20 @@ mod tests {
         assert!(doc.contains("e[i] = t2"), "{doc}");
         assert!(doc.contains("d_e[i_2] += d_t4"), "{doc}");
         assert!(doc.contains("d_t2 += d_e[i]"), "{doc}");
+    }
+
+    #[test]
+    fn gradient_doc_numbers_helper_arguments() {
+        let doc = expanded_doc(quote! {
+            fn projected(y_true: &[f64], y_pred: &[f64], scale: f64) -> f64 {
+                scaled_dot(y_pred, y_true, scale * y_pred[0])
+            }
+        });
+        assert!(
+            doc.contains("d_y_pred[..] += d_t3 * ∂scaled_dot/∂arg1[..]"),
+            "{doc}"
+        );
+        assert!(!doc.contains("d_y_true[..]"), "{doc}");
+        assert!(doc.contains("∂scaled_dot/∂arg3"), "{doc}");
     }
 }

@@ -787,6 +787,28 @@ const VALID_SOURCES: &[(bool, &str, &str)] = &[
         }",
     ),
     (
+        true,
+        "",
+        "fn projected<T: Float>(y_true: &[T], y_pred: &[T], scale: T) -> T {
+            let mut total = T::zero();
+            for i in 0..y_pred.len() {
+                total += y_pred[i] * dot(y_pred, y_true);
+            }
+            total + helpers::gap(y_pred, y_pred, scale, true)
+        }",
+    ),
+    (
+        false,
+        "",
+        "fn gap<T: Float>(a: &[T], b: &[T], scale: T, squared: bool) -> T {
+            let mut sum = T::one();
+            for i in 0..a.len() {
+                sum += (a[i] - b[i]).powi(2);
+            }
+            if squared { scale * dot(a, b) * sum } else { scale * sum.sqrt() }
+        }",
+    ),
+    (
         false,
         "",
         "fn softplus<T: Float>(x: T) -> T {

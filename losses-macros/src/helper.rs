@@ -4,11 +4,11 @@
 use crate::ctxt::Ctxt;
 use crate::emit::Emitter;
 use crate::item::kernel_bound;
-use crate::signature::{self, FloatTy, Kind, ParamTy, Signature};
-use crate::{fallback, literal, lower, rewrite};
+use crate::signature::{self, FloatTy, Kind, Param, ParamTy, Signature};
+use crate::{fallback, literal, lower, rewrite, row_helper};
 use proc_macro2::TokenStream;
-use quote::quote;
-use syn::ItemFn;
+use quote::{format_ident, quote};
+use syn::{Ident, ItemFn};
 
 /// Expands a `#[differentiable]` function.
 pub fn expand(args: TokenStream, mut item: ItemFn) -> TokenStream {
@@ -33,17 +33,7 @@ pub fn expand(args: TokenStream, mut item: ItemFn) -> TokenStream {
             let emitted = Emitter::new(function, sig).emit();
             companions(&item, sig, &emitted.forward_body, &emitted.reverse_body)
         }
-        (Some(sig), _) => fallback::helper_stubs(&item, sig),
-        // Without a float type there is nothing to differentiate, but the companion
-        // type is still declared, so that calls report no unresolved path.
-        (None, _) => {
-            let (vis, name) = (&item.vis, &item.sig.ident);
-            quote! {
-                #[doc(hidden)]
-                #[allow(non_camel_case_types)]
-                #vis enum #name {}
-            }
-        }
+        (sig, _) => fallback::helper_stubs(&item, sig.as_ref()),
     };
     if let Some(Signature {
         float: FloatTy::Generic(ident),
@@ -60,41 +50,65 @@ pub fn expand(args: TokenStream, mut item: ItemFn) -> TokenStream {
     }
 }
 
-/// The helper's forward and reverse functions around the given bodies, as associated
-/// functions of an uninhabited type named like the helper. A type lives in the type
-/// namespace, so it does not clash with the function, and `use` imports both together.
+/// Builds the helper's forward and reverse functions around the given bodies: associated
+/// functions of an uninhabited type named like the helper, and the `Differentiable`
+/// impl through which `#[loss]` bodies call them. A type lives in the type namespace,
+/// so it does not clash with the function, and `use` imports both together.
 pub fn companions(
     item: &ItemFn,
     sig: &Signature,
     forward: &TokenStream,
     reverse: &TokenStream,
 ) -> TokenStream {
-    let vis = &item.vis;
+    let declared = declare_type(item);
+    let own = Some(sig.params.len());
+    if sig.row {
+        // A helper that takes rows is called through `DifferentiableRows` only, so
+        // every `Differentiable` call to it type-checks and is rejected by rustc on
+        // the user's call.
+        let inherent = row_helper::inherent_impl(item, sig, forward, reverse);
+        let called = row_helper::trait_impl(item, sig);
+        let stubs = arity_stubs(item, own, true);
+        let scalar_stubs = arity_stubs(item, None, false);
+        return quote!(#declared #inherent #called #stubs #scalar_stubs);
+    }
+    let inherent = inherent_impl(item, sig, forward, reverse);
+    let called = trait_impl(item, sig);
+    let stubs = arity_stubs(item, own, false);
+    quote!(#declared #inherent #called #stubs)
+}
+
+/// Declares the uninhabited type named like the helper.
+pub fn declare_type(item: &ItemFn) -> TokenStream {
+    let (vis, name) = (&item.vis, &item.sig.ident);
+    quote! {
+        #[doc(hidden)]
+        #[allow(non_camel_case_types)]
+        #vis enum #name {}
+    }
+}
+
+/// Builds `forward` and `reverse` with one parameter per helper parameter. `reverse`
+/// returns the value and the adjoint of every float parameter.
+pub fn inherent_impl(
+    item: &ItemFn,
+    sig: &Signature,
+    forward: &TokenStream,
+    reverse: &TokenStream,
+) -> TokenStream {
     let name = &item.sig.ident;
     let bound = kernel_bound(sig);
-    let params: Vec<TokenStream> = sig
-        .params
-        .iter()
-        .map(|param| {
-            let ident = &param.ident;
-            match param.ty {
-                ParamTy::Float => quote!(#ident: __V),
-                // A helper's signature has only floats and `bool`s; `signature`
-                // reports the other types.
-                ParamTy::Bool | ParamTy::Index | ParamTy::FloatSlice => quote!(#ident: bool),
-            }
-        })
-        .collect();
+    let params = sig.params.iter().map(|param| {
+        let (ident, ty) = (&param.ident, param_ty(param));
+        quote!(#ident: #ty)
+    });
+    let params: Vec<TokenStream> = params.collect();
     let outputs = sig
         .params
         .iter()
         .filter(|param| param.ty == ParamTy::Float)
         .map(|_| quote!(__V));
     quote! {
-        #[doc(hidden)]
-        #[allow(non_camel_case_types)]
-        #vis enum #name {}
-
         #[automatically_derived]
         impl #name {
             #[doc(hidden)]
@@ -112,4 +126,94 @@ pub fn companions(
             }
         }
     }
+}
+
+/// A helper parameter's type in the generated functions.
+pub fn param_ty(param: &Param) -> TokenStream {
+    match param.ty {
+        ParamTy::Float => quote!(__V),
+        ParamTy::FloatSlice => quote!(&[__V]),
+        // A helper's signature has only floats, rows and `bool`s; `signature` reports
+        // the other types.
+        ParamTy::Bool | ParamTy::Index => quote!(bool),
+    }
+}
+
+/// Builds `impl Differentiable<(A, B), __V>` for the helper's parameter types, calling
+/// the inherent functions. A `bool` argument's adjoint is 0.
+fn trait_impl(item: &ItemFn, sig: &Signature) -> TokenStream {
+    let name = &item.sig.ident;
+    let bound = kernel_bound(sig);
+    let idents: Vec<&Ident> = sig.params.iter().map(|param| &param.ident).collect();
+    let tys: Vec<TokenStream> = sig.params.iter().map(param_ty).collect();
+    let count = sig.params.len();
+    let mut outputs = Vec::new();
+    let slots: Vec<TokenStream> = sig
+        .params
+        .iter()
+        .map(|param| {
+            if param.ty != ParamTy::Float {
+                return quote!(<__V as ::losses_core::Real>::from_f64(0.0_f64));
+            }
+            let output = format_ident!("__d_{}", param.ident);
+            outputs.push(output.clone());
+            quote!(#output)
+        })
+        .collect();
+    quote! {
+        #[automatically_derived]
+        impl<__V: #bound> ::losses_core::__private::Differentiable<(#(#tys,)*), __V> for #name {
+            type Adjoints = [__V; #count];
+
+            #[inline(always)]
+            fn forward((#(#idents,)*): (#(#tys,)*)) -> __V {
+                #name::forward(#(#idents),*)
+            }
+
+            #[inline(always)]
+            fn reverse((#(#idents,)*): (#(#tys,)*), __seed: __V) -> [__V; #count] {
+                let (_, #(#outputs),*) = #name::reverse(#(#idents,)* __seed);
+                [#(#slots),*]
+            }
+        }
+    }
+}
+
+/// The largest argument count, other than the helper's own, that still type-checks,
+/// with bodies that never run. The user's function makes the same call, and rustc
+/// rejects the wrong argument count there once, with the helper's signature beside it.
+const MAX_STUB_ARITY: usize = 12;
+
+/// Builds `impl Differentiable`, or `DifferentiableRows` for `rows`, for every argument
+/// count up to `MAX_STUB_ARITY` but `own`, with any argument types and bodies that
+/// never run.
+pub fn arity_stubs(item: &ItemFn, own: Option<usize>, rows: bool) -> TokenStream {
+    let name = &item.sig.ident;
+    let message = format!(
+        "`{name}` was called with arguments that its signature does not take, which does not compile"
+    );
+    let stubs = (0..=MAX_STUB_ARITY)
+        .filter(|&count| Some(count) != own)
+        .map(|count| {
+            let args: Vec<Ident> = (0..count).map(|k| format_ident!("__A{}", k)).collect();
+            if rows {
+                return row_helper::arity_stub(name, &args, &message);
+            }
+            quote! {
+                #[automatically_derived]
+                #[diagnostic::do_not_recommend]
+                impl<__V, #(#args),*> ::losses_core::__private::Differentiable<(#(#args,)*), __V> for #name {
+                    type Adjoints = [__V; #count];
+
+                    fn forward(_: (#(#args,)*)) -> __V {
+                        ::core::unreachable!(#message)
+                    }
+
+                    fn reverse(_: (#(#args,)*), _: __V) -> [__V; #count] {
+                        ::core::unreachable!(#message)
+                    }
+                }
+            }
+        });
+    quote!(#(#stubs)*)
 }

@@ -56,7 +56,7 @@ fn checked_type_name(cx: &mut Ctxt, name: String, span: &Ident) -> Ident {
 }
 
 impl LossModel<'_> {
-    fn hypers(&self) -> impl Iterator<Item = &Param> {
+    pub fn hypers(&self) -> impl Iterator<Item = &Param> {
         self.sig
             .params
             .iter()
@@ -89,6 +89,33 @@ impl LossModel<'_> {
 
     /// The struct with one field per hyper-parameter and its inherent impl.
     pub fn struct_and_constructor(&self, extra_doc: Option<&str>) -> TokenStream {
+        self.declare(extra_doc, &self.constructor())
+    }
+
+    /// Builds `new`, which takes the hyper-parameters in declaration order.
+    fn constructor(&self) -> TokenStream {
+        let new_params = self.hypers().map(|param| {
+            let ident = &param.ident;
+            let ty = self.field_ty(param);
+            quote!(#ident: #ty)
+        });
+        let new_fields = self.hypers().map(|param| &param.ident);
+        let axis_init = self
+            .args
+            .batch
+            .then(|| quote!(axis: ::losses_core::Axis::PerSample,));
+        quote! {
+            /// Creates the loss from its hyper-parameters, in declaration order, with
+            /// the default reduction.
+            #[allow(clippy::too_many_arguments)]
+            pub fn new(#(#new_params),*) -> Self {
+                Self { #(#new_fields,)* reduction: ::losses_core::Reduction::SumOverBatchSize, #axis_init }
+            }
+        }
+    }
+
+    /// Builds the struct and its inherent impl with the constructor `new_fn`.
+    pub fn declare(&self, extra_doc: Option<&str>, new_fn: &TokenStream) -> TokenStream {
         let name = &self.name;
         let docs = doc_attrs(&self.item.attrs);
         let fn_name = self.item.sig.ident.to_string();
@@ -100,22 +127,15 @@ impl LossModel<'_> {
             let doc = format!(" Hyper-parameter `{ident}`.");
             quote!(#[doc = #doc] pub #ident: #ty,)
         });
-        let new_params = self.hypers().map(|param| {
-            let ident = &param.ident;
-            let ty = self.field_ty(param);
-            quote!(#ident: #ty)
-        });
-        let new_fields = self.hypers().map(|param| &param.ident);
         let kept_fields: Vec<&Ident> = self.hypers().map(|param| &param.ident).collect();
         let name_text = name.to_string();
-        let (axis_field, axis_init, axis_keep, axis_method) = if self.args.batch {
+        let (axis_field, axis_keep, axis_method) = if self.args.batch {
             (
                 quote! {
                     /// Whether each sample's row is a loss of its own (`PerSample`, the
                     /// default) or the sums run over the whole batch (`WholeBatch`).
                     pub axis: ::losses_core::Axis,
                 },
-                quote!(axis: ::losses_core::Axis::PerSample,),
                 quote!(axis: self.axis,),
                 quote! {
                     /// Returns the loss evaluated over `axis`: per sample, or over the
@@ -126,12 +146,7 @@ impl LossModel<'_> {
                 },
             )
         } else {
-            (
-                TokenStream::new(),
-                TokenStream::new(),
-                TokenStream::new(),
-                TokenStream::new(),
-            )
+            (TokenStream::new(), TokenStream::new(), TokenStream::new())
         };
         // A `Vec` field cannot be `Copy`.
         let copy = (!self.has_slice_hyper()).then(|| quote!(Copy,));
@@ -153,12 +168,7 @@ impl LossModel<'_> {
                 /// The type's name, as error messages show it.
                 pub const NAME: &'static str = #name_text;
 
-                /// Creates the loss from its hyper-parameters, in declaration order, with
-                /// the default reduction.
-                #[allow(clippy::too_many_arguments)]
-                pub fn new(#(#new_params),*) -> Self {
-                    Self { #(#new_fields,)* reduction: ::losses_core::Reduction::SumOverBatchSize, #axis_init }
-                }
+                #new_fn
 
                 /// Wraps the loss so that every evaluation first checks its inputs with
                 /// `Loss::validate_inputs`.
@@ -176,12 +186,24 @@ impl LossModel<'_> {
         }
     }
 
+    /// Checks whether `ident` names a parameter that the signature checks rejected. Its
+    /// type is already reported, so a default for it needs no second error.
+    fn is_rejected(&self, ident: &Ident) -> bool {
+        let declared = self.item.sig.inputs.iter().any(|input| match input {
+            syn::FnArg::Typed(typed) => {
+                matches!(&*typed.pat, syn::Pat::Ident(pat) if pat.ident == *ident)
+            }
+            syn::FnArg::Receiver(_) => false,
+        });
+        declared && !self.sig.params.iter().any(|param| param.ident == *ident)
+    }
+
     /// `impl Default`, when the attribute gives a default for every hyper-parameter.
     pub fn default_impl(&self, cx: &mut Ctxt) -> TokenStream {
         let defaults = &self.args.defaults;
         let hypers: Vec<&Param> = self.hypers().collect();
         for (ident, _) in defaults {
-            if !hypers.iter().any(|param| param.ident == *ident) {
+            if !hypers.iter().any(|param| param.ident == *ident) && !self.is_rejected(ident) {
                 let names: Vec<String> = hypers
                     .iter()
                     .map(|param| format!("`{}`", param.ident))

@@ -14,7 +14,7 @@
 //! | derivative rules | `rules` |
 //! | forward and reverse emission | `emit` |
 //! | the derivation as rustdoc text | `docs` |
-//! | generated items | `item`, `row_item`, `multi_item`, `helper` |
+//! | generated items | `item`, `row_item`, `multi_item`, `helper`, `row_helper` |
 //! | the generated gradient test of `check` | `check` |
 //! | whole-batch evaluation of `batch` | `batch` |
 //! | items emitted on error | `fallback` |
@@ -38,6 +38,7 @@ mod lower;
 mod methods;
 mod multi_item;
 mod rewrite;
+mod row_helper;
 mod row_item;
 mod rules;
 mod signature;

@@ -98,16 +98,18 @@ pub fn analyze(cx: &mut Ctxt, item: &ItemFn, kind: Kind, inputs: &[Ident]) -> Op
         .iter()
         .filter_map(|input| param(cx, input, &float, kind))
         .collect();
-    let mut row = false;
     let multi = !inputs.is_empty();
-    if multi {
+    let row = if multi {
         params = mark_inputs(cx, params, inputs);
-        row = true;
+        true
     } else if kind == Kind::Loss {
         require_param(cx, item, &params, Role::YTrue, "y_true");
         require_param(cx, item, &params, Role::YPred, "y_pred");
-        row = check_input_kinds(cx, item, &params);
-    }
+        check_input_kinds(cx, item, &params)
+    } else {
+        // A helper that takes rows is lowered with the row grammar: loops and indexing.
+        params.iter().any(|param| param.ty == ParamTy::FloatSlice)
+    };
     Some(Signature {
         float,
         params,
@@ -315,7 +317,7 @@ fn param(cx: &mut Ctxt, input: &FnArg, float: &FloatTy, kind: Kind) -> Option<Pa
         ParamTy::Bool
     } else if type_ident(&typed.ty).is_some_and(|found| found == "usize") && kind == Kind::Loss {
         ParamTy::Index
-    } else if slice_elem(&typed.ty).is_some_and(|elem| float.matches(elem)) && kind == Kind::Loss {
+    } else if slice_elem(&typed.ty).is_some_and(|elem| float.matches(elem)) {
         ParamTy::FloatSlice
     } else {
         cx.error_spanned(&typed.ty, unsupported_type_message(&typed.ty, float, kind));
@@ -359,7 +361,7 @@ fn unsupported_type_message(ty: &Type, float: &FloatTy, kind: Kind) -> String {
             "`&mut` parameters are not supported: the function reads its inputs and returns one `{float}`, so remove this parameter"
         ),
         (_, Kind::Helper) => format!(
-            "unsupported parameter type `{found}`: a `#[differentiable]` helper takes `{float}` and `bool`"
+            "unsupported parameter type `{found}`: a `#[differentiable]` helper takes `{float}`, `bool` and rows `&[{float}]`"
         ),
         (Type::Reference(_) | Type::Slice(_), Kind::Loss) => format!(
             "unsupported parameter type `{found}`: a loss takes `{float}`, `bool` and `usize` by value, and rows as `&[{float}]`"

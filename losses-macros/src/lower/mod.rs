@@ -715,9 +715,13 @@ impl Lowerer<'_> {
         if let Some(hint) = methods::function_form_hint(&func.path) {
             return self.error(func, hint);
         }
+        if let Some(constant) = self.float_type_call(func, call) {
+            return constant;
+        }
         let mut args = Vec::new();
         for arg in &call.args {
-            args.push(self.expr(arg));
+            let row = self.row_argument(arg);
+            args.push(row.unwrap_or_else(|| self.expr(arg)));
         }
         let args: Option<Vec<Id>> = args.into_iter().collect();
         let args = args?;
@@ -727,6 +731,59 @@ impl Lowerer<'_> {
             }
         }
         Some(self.push(Op::Call(func.path.clone(), args), Ty::Float))
+    }
+
+    /// Lowers `T::zero()` and `T::one()` on the float type to literals, and reports other
+    /// associated functions of the float type, such as `T::from(2.0)`. Returns `None`
+    /// when the path does not start with the float type.
+    fn float_type_call(
+        &mut self,
+        func: &syn::ExprPath,
+        call: &syn::ExprCall,
+    ) -> Option<Option<Id>> {
+        let segments = &func.path.segments;
+        let float = self.sig.float.name().clone();
+        if segments.len() != 2 || segments[0].ident != float {
+            return None;
+        }
+        let function = segments[1].ident.to_string();
+        // The constant's text is the literal's digits, which the emitter reads.
+        let (value, text) = match function.as_str() {
+            "zero" if call.args.is_empty() => (0.0, "0.0"),
+            "one" if call.args.is_empty() => (1.0, "1.0"),
+            _ => {
+                let found = source_text(func);
+                return Some(self.error(func, format!("`{found}(..)` is not supported: write a float literal such as `2.0`, which takes the type `{float}`, or `{float}::zero()` or `{float}::one()`; a row loss converts a `usize` index `i` with `{float}::from(i).unwrap()`")));
+            }
+        };
+        Some(Some(
+            self.push(Op::Const(value, text.to_string()), Ty::Float),
+        ))
+    }
+
+    /// Lowers a helper argument that is a row: a slice parameter passed by name is its
+    /// parameter node, which the helper reads in place. Returns `None` for any other
+    /// argument, and reports the row arguments that are not supported.
+    fn row_argument(&mut self, arg: &Expr) -> Option<Option<Id>> {
+        let sub_slice =
+            matches!(arg, Expr::Reference(reference) if matches!(&*reference.expr, Expr::Index(_)));
+        if sub_slice {
+            let found = source_text(arg);
+            return Some(self.error(arg, format!("`{found}` is not supported as a helper argument: a helper takes whole rows, so pass a slice parameter by name, as in `dot(y_pred, y_true)`, or write the loop over the part you need in the loss itself")));
+        }
+        let Expr::Path(path) = arg else { return None };
+        let ident = path.path.get_ident()?;
+        let id = self.lookup(&ident.to_string()).ok()??;
+        if !self.is_slice(id) {
+            return None;
+        }
+        let Op::Param(index) = self.nodes[id].op else {
+            return None;
+        };
+        if self.sig.params[index].role == Role::Hyper {
+            return Some(self.error(ident, format!("the slice hyper-parameter `{ident}` cannot be passed to a helper: pass its elements, as in `{ident}[i]`, as float arguments instead")));
+        }
+        Some(Some(id))
     }
 
     // ----- branches --------------------------------------------------------------

@@ -1,0 +1,20 @@
+use losses_core::prelude::*;
+
+#[differentiable]
+fn dot<T: Float>(a: &[T], b: &[T]) -> T {
+    let mut s = T::zero();
+    for i in 0..a.len() {
+        s += a[i] * b[i];
+    }
+    s
+}
+
+#[loss]
+fn weighted<T: Float>(y_true: &[T], y_pred: &[T], weights: &[T]) -> T {
+    dot(y_pred, weights) - y_true[0]
+}
+
+fn main() {
+    let loss = Weighted::new(vec![1.0, 2.0]);
+    let _ = loss.value(&ndarray::array![[1.0f64, 0.0]], &ndarray::array![[0.5f64, 0.5]]);
+}
