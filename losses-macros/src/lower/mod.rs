@@ -6,6 +6,7 @@
 //! [`Branch`].
 
 mod arrays;
+mod constants;
 mod messages;
 mod rows;
 
@@ -398,6 +399,13 @@ impl Lowerer<'_> {
                     float,
                     "this float literal overflows to infinity; write `f64::INFINITY` if that is meant",
                 ),
+                Ok(_) if self.generic_with_suffix(float) => {
+                    let (ty, digits) = (self.sig.float.name(), float.base10_digits());
+                    self.error(
+                        float,
+                        format!("the literal `{float}` has a fixed type, but this function is generic over `{ty}`: write `{digits}` without the suffix, and the macro converts it to `{ty}`"),
+                    )
+                }
                 Ok(value) => Some(self.push(
                     Op::Const(value, float.base10_digits().to_string()),
                     Ty::Float,
@@ -430,6 +438,11 @@ impl Lowerer<'_> {
                 )
             }
         }
+    }
+
+    /// Whether `float` has a type suffix, which a generic function cannot use.
+    fn generic_with_suffix(&self, float: &syn::LitFloat) -> bool {
+        matches!(self.sig.float, FloatTy::Generic(_)) && !float.suffix().is_empty()
     }
 
     fn path(&mut self, path: &syn::ExprPath) -> Option<Id> {
@@ -591,6 +604,9 @@ impl Lowerer<'_> {
 
     fn method_call(&mut self, call: &syn::ExprMethodCall) -> Option<Id> {
         let name = call.method.to_string();
+        if let Some(id) = self.conversion(call) {
+            return id;
+        }
         if let Some(id) = self.row_method(call) {
             return id;
         }
@@ -711,6 +727,9 @@ impl Lowerer<'_> {
                 func,
                 "recursion is not supported: a loss cannot call itself",
             );
+        }
+        if let Some(id) = self.type_function(call) {
+            return id;
         }
         if let Some(hint) = methods::function_form_hint(&func.path) {
             return self.error(func, hint);
