@@ -127,3 +127,30 @@ fn whole_batch_of_empty_masks_is_finite() {
     assert_eq!(value, 0.0);
     assert!(grad.iter().all(|g| g.is_finite()));
 }
+
+/// A smoothed overlap ratio whose sums start from the smoothing term.
+#[loss(batch)]
+fn started_ratio<T: Float>(y_true: &[T], y_pred: &[T], smooth: T) -> T {
+    let mut overlap = smooth;
+    let mut total = smooth * 2.0;
+    for i in 0..y_pred.len() {
+        overlap += y_true[i] * y_pred[i];
+        total += y_true[i] + y_pred[i];
+    }
+    overlap / total
+}
+
+#[test]
+fn starting_values_count_once_per_batch() {
+    // Four rows of CHUNK elements make several chunks, whose sums each start from 0.
+    let (y_true, y_pred) = batch_of(4, CHUNK, 17);
+    let loss = StartedRatio::new(0.5).with_axis(Axis::WholeBatch);
+    let value = loss.value(&y_true, &y_pred).unwrap();
+    let overlap: f64 = (&y_true * &y_pred).sum() + 0.5;
+    let total = y_true.sum() + y_pred.sum() + 1.0;
+    let expected = overlap / total;
+    assert!(
+        (value - expected).abs() < 1e-12 * expected,
+        "{value} against {expected}"
+    );
+}
