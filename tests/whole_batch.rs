@@ -154,3 +154,29 @@ fn starting_values_count_once_per_batch() {
         "{value} against {expected}"
     );
 }
+
+/// A ratio of sums declared with their type, `let mut sum: T = ..;`.
+#[loss(batch)]
+fn typed_ratio<T: Float>(y_true: &[T], y_pred: &[T]) -> T {
+    let mut overlap: T = T::zero();
+    let mut total: T = 1.0;
+    for i in 0..y_pred.len() {
+        overlap += y_true[i] * y_pred[i];
+        total += y_true[i] + y_pred[i];
+    }
+    overlap / total
+}
+
+#[test]
+fn typed_sums_merge_over_the_batch() {
+    let (y_true, y_pred) = batch_of(3, 4, 19);
+    let loss = TypedRatio::new().with_axis(Axis::WholeBatch);
+    let value = loss.value(&y_true, &y_pred).unwrap();
+    let overlap: f64 = (&y_true * &y_pred).sum();
+    let total = y_true.sum() + y_pred.sum() + 1.0;
+    let expected = overlap / total;
+    assert!(
+        (value - expected).abs() < 1e-12 * expected,
+        "{value} against {expected}"
+    );
+}

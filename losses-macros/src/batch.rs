@@ -146,10 +146,9 @@ fn split<'a>(cx: &mut Ctxt, key: &Ident, stmts: &'a [Stmt]) -> Option<Parts<'a>>
     let sums = prefix
         .iter()
         .filter_map(|stmt| match stmt {
-            Stmt::Local(local) => match &local.pat {
-                Pat::Ident(pat) if pat.mutability.is_some() => Some(pat.ident.clone()),
-                _ => None,
-            },
+            Stmt::Local(local) => local_ident(local)
+                .filter(|pat| pat.mutability.is_some())
+                .map(|pat| pat.ident.clone()),
             _ => None,
         })
         .collect::<Vec<_>>();
@@ -277,6 +276,18 @@ fn local_ident(local: &syn::Local) -> Option<&syn::PatIdent> {
     }
 }
 
+/// Returns the name a `let` binds, for changing its `mut`.
+fn local_ident_mut(local: &mut syn::Local) -> Option<&mut syn::PatIdent> {
+    match &mut local.pat {
+        Pat::Ident(pat) => Some(pat),
+        Pat::Type(typed) => match &mut *typed.pat {
+            Pat::Ident(pat) => Some(pat),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// Returns the initializer of a `let` that declares a local array, `vec![..]` or
 /// `[fill; len]`.
 fn array_init(stmt: &Stmt) -> Option<&Expr> {
@@ -362,18 +373,18 @@ fn prefix_with(
             let Stmt::Local(local) = stmt else {
                 return stmt.clone();
             };
-            let Pat::Ident(pat) = &local.pat else {
+            let Some(pat) = local_ident(local) else {
                 return stmt.clone();
             };
             let Some(k) = parts.sums.iter().position(|sum| *sum == pat.ident) else {
                 return stmt.clone();
             };
             let mut local = local.clone();
-            if let (Some(init), Pat::Ident(pat)) = (&mut local.init, &mut local.pat) {
+            if let Some(init) = &mut local.init {
                 *init.expr = replace(k, &init.expr);
-                if !keep_mut {
-                    pat.mutability = None;
-                }
+            }
+            if let (false, Some(pat)) = (keep_mut, local_ident_mut(&mut local)) {
+                pat.mutability = None;
             }
             Stmt::Local(local)
         })
