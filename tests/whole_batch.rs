@@ -180,3 +180,36 @@ fn typed_sums_merge_over_the_batch() {
         "{value} against {expected}"
     );
 }
+
+/// Soft Dice whose loops run to a bound read from the row before them.
+#[loss(batch)]
+fn bounded_dice<T: Float>(y_true: &[T], y_pred: &[T]) -> T {
+    let n = y_pred.len();
+    let mut intersection = 0.0;
+    let mut total = 0.0;
+    for i in 0..n {
+        intersection += y_true[i] * y_pred[i];
+        total += y_true[i] + y_pred[i];
+    }
+    1.0 - (2.0 * intersection + 1.0) / (total + 1.0)
+}
+
+#[test]
+fn row_length_bounds_the_loops() {
+    let (y_true, y_pred) = batch_of(4, CHUNK, 23);
+    for axis in [Axis::PerSample, Axis::WholeBatch] {
+        let bounded = BoundedDice::new().with_axis(axis);
+        let reference = SoftDice::new(1.0).with_axis(axis);
+        let (value, grad) = bounded.value_and_grad(&y_true, &y_pred).unwrap();
+        let (expected, expected_grad) = reference.value_and_grad(&y_true, &y_pred).unwrap();
+        // `total` adds t + p per element, where SoftDice keeps two sums, so the
+        // roundings differ.
+        assert!(
+            (value - expected).abs() < 1e-12,
+            "{axis:?}: {value} against {expected}"
+        );
+        for (g, e) in grad.iter().zip(&expected_grad) {
+            assert!((g - e).abs() < 1e-12, "{axis:?}: gradient {g} against {e}");
+        }
+    }
+}

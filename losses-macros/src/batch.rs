@@ -14,11 +14,14 @@
 //!
 //! The `BatchKernel` impl calls them; the drivers merge the chunks' sums.
 
+mod reads;
+
 use crate::ctxt::Ctxt;
 use crate::item::LossModel;
 use crate::signature::{FloatTy, ParamTy, Role};
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
+use reads::{local_ident, local_ident_mut};
 use syn::{Expr, FnArg, Pat, Stmt};
 
 /// The body of a batch loss, split into its three parts.
@@ -28,6 +31,9 @@ struct Parts<'a> {
     suffix: &'a [Stmt],
     /// The sums: the `let mut` names of the prefix.
     sums: Vec<Ident>,
+    /// The positions in the prefix of the `let`s that read a row, which the finish
+    /// function leaves out.
+    row_lets: Vec<usize>,
 }
 
 /// Writes the synthesized functions and the `BatchKernel` impl, or nothing when
@@ -159,7 +165,7 @@ fn split<'a>(cx: &mut Ctxt, key: &Ident, stmts: &'a [Stmt]) -> Option<Parts<'a>>
         );
         return None;
     }
-    check_prefix_reads(cx, prefix, &sums)?;
+    let row_lets = reads::check_reads(cx, prefix, suffix, &sums)?;
     if let Some((update, sum)) = loops.iter().find_map(|stmt| non_sum_update(stmt, &sums)) {
         cx.error_spanned(update, format!("a `batch` loss only adds to its sums in its loops, so that the sums of chunks merge, but this updates `{sum}` in another way: write `{sum} += e` or `{sum} -= e`, or remove `batch`"));
         return None;
@@ -169,123 +175,8 @@ fn split<'a>(cx: &mut Ctxt, key: &Ident, stmts: &'a [Stmt]) -> Option<Parts<'a>>
         loops,
         suffix,
         sums,
+        row_lets,
     })
-}
-
-/// Checks what the statements before the loops read. The whole-batch evaluation
-/// starts each chunk's sum from 0 and adds the starting value once to the merged sums.
-/// So a sum's starting value cannot read a row, of which there is none then. And no
-/// statement before the loops can read a sum, because its value there is 0 in a chunk
-/// and the batch's total after merging, never its starting value.
-fn check_prefix_reads(cx: &mut Ctxt, prefix: &[Stmt], sums: &[Ident]) -> Option<()> {
-    // The names that read a row, each with the row it reads.
-    let mut row_readers: Vec<(String, String)> = ["y_true", "y_pred"]
-        .into_iter()
-        .map(|row| (row.to_string(), row.to_string()))
-        .collect();
-    // The sums declared so far, each with its starting value.
-    let mut declared: Vec<(String, &Expr)> = Vec::new();
-    for stmt in prefix {
-        let Stmt::Local(local) = stmt else {
-            continue;
-        };
-        let (Some(pat), Some(init)) = (local_ident(local), &local.init) else {
-            continue;
-        };
-        let (name, reads) = (pat.ident.to_string(), names_in(&init.expr));
-        let sum = reads
-            .iter()
-            .find_map(|read| declared.iter().find(|(known, _)| known == read));
-        if let Some((sum, start)) = sum {
-            cx.error_spanned(&init.expr, sum_read_message(&init.expr, sum, start));
-            return None;
-        }
-        let row = reads.iter().find_map(|read| {
-            let (_, row) = row_readers.iter().find(|(known, _)| known == read)?;
-            Some((read, row.clone()))
-        });
-        if sums.contains(&pat.ident) {
-            if let Some((read, row)) = row {
-                let message = row_start_message(&name, &init.expr, read, &row);
-                cx.error_spanned(&init.expr, message);
-                return None;
-            }
-            declared.push((name, &init.expr));
-            continue;
-        }
-        // A `let` that reads no row shadows any earlier reader of its name.
-        let row = row.map(|(_, row)| row);
-        row_readers.retain(|(known, _)| *known != name);
-        if let Some(row) = row {
-            row_readers.push((name, row));
-        }
-    }
-    Some(())
-}
-
-/// Writes the error for sum `sum` starting from `init`, which reads `row` through
-/// the name `read`.
-fn row_start_message(sum: &str, init: &Expr, read: &str, row: &str) -> String {
-    let init = crate::ctxt::source_text(init);
-    let through = if read == row {
-        String::new()
-    } else {
-        format!(" through `{read}`")
-    };
-    format!(
-        "the sum `{sum}` starts from `{init}`, which reads `{row}`{through}: a `batch` loss adds the starting value once to the sums merged over the whole batch, where no single row is there to read it from. Start the sum from a literal, a constant or a float hyper-parameter, as in `let mut {sum} = 0.0;`"
-    )
-}
-
-/// Writes the error for `init`, before the loops, reading the sum `sum` that starts
-/// from `start`.
-fn sum_read_message(init: &Expr, sum: &str, start: &Expr) -> String {
-    let (init, start) = (
-        crate::ctxt::source_text(init),
-        crate::ctxt::source_text(start),
-    );
-    format!(
-        "`{init}` reads the sum `{sum}` before the loops, which a `batch` loss does not support: in the whole-batch evaluation, `{sum}` is 0 there in each chunk and the batch's total when the loss is finished, not its starting value. Write the starting value `{start}` instead of `{sum}`"
-    )
-}
-
-/// Returns the names that `expr` reads.
-fn names_in(expr: &Expr) -> Vec<String> {
-    struct Names(Vec<String>);
-    impl<'a> syn::visit::Visit<'a> for Names {
-        fn visit_expr_path(&mut self, path: &'a syn::ExprPath) {
-            if let Some(ident) = path.path.get_ident() {
-                self.0.push(ident.to_string());
-            }
-        }
-    }
-    let mut names = Names(Vec::new());
-    syn::visit::Visit::visit_expr(&mut names, expr);
-    names.0
-}
-
-/// Returns the name a `let` binds, as in `let mut s = ..;` or `let mut s: T = ..;`.
-fn local_ident(local: &syn::Local) -> Option<&syn::PatIdent> {
-    match &local.pat {
-        Pat::Ident(pat) => Some(pat),
-        Pat::Type(typed) => match &*typed.pat {
-            Pat::Ident(pat) => Some(pat),
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
-/// Returns the name a `let` binds, for changing its `mut`.
-fn local_ident_mut(local: &mut syn::Local) -> Option<&mut syn::PatIdent> {
-    match &mut local.pat {
-        Pat::Ident(pat) => Some(pat),
-        Pat::Type(typed) => match &mut *typed.pat {
-            Pat::Ident(pat) => Some(pat),
-            _ => None,
-        },
-        _ => None,
-    }
 }
 
 /// Returns the initializer of a `let` that declares a local array, `vec![..]` or
@@ -454,6 +345,12 @@ fn finish_function(model: &LossModel<'_>, parts: &Parts<'_>) -> TokenStream {
         },
         false,
     );
+    // The `let`s that read a row serve the loops only, and the finish has no row.
+    let prefix = prefix
+        .into_iter()
+        .enumerate()
+        .filter(|(position, _)| !parts.row_lets.contains(position))
+        .map(|(_, stmt)| stmt);
     let suffix = parts.suffix;
     let name = finish_name(model);
     quote! {
