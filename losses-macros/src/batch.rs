@@ -3,7 +3,8 @@
 //!
 //! The function's body must have three parts: `let` statements (the sums' initial
 //! values among them, as `let mut sum = ..;`), then `for` loops over the whole row that
-//! only add to the sums, then statements that use the sums and the hyper-parameters.
+//! only add to the sums terms of one element each, then statements that use the sums
+//! and the hyper-parameters.
 //! The sums' starting values read neither a row nor another sum, since the whole-batch
 //! evaluation adds each starting value once, after merging. The macro writes two
 //! functions from these parts and expands them with its own attributes:
@@ -14,6 +15,7 @@
 //!
 //! The `BatchKernel` impl calls them; the drivers merge the chunks' sums.
 
+mod loops;
 mod reads;
 
 use crate::ctxt::Ctxt;
@@ -170,6 +172,7 @@ fn split<'a>(cx: &mut Ctxt, key: &Ident, stmts: &'a [Stmt]) -> Option<Parts<'a>>
         cx.error_spanned(update, format!("a `batch` loss only adds to its sums in its loops, so that the sums of chunks merge, but this updates `{sum}` in another way: write `{sum} += e` or `{sum} -= e`, or remove `batch`"));
         return None;
     }
+    loops::check_loops(cx, prefix, &row_lets, loops)?;
     Some(Parts {
         prefix,
         loops,
