@@ -202,12 +202,82 @@ fn long_row_writes_out_of_bounds() {
             .unwrap(),
         11.0
     );
+    let (y_true, y_pred) = (array![[1.0, 1.0, 1.0, 1.0]], array![[1.0, 1.0, 1.0, 1.0]]);
+    let error = loss.value(&y_true, &y_pred).unwrap_err();
+    assert_eq!(
+        error,
+        LossError::WriteOutOfBounds {
+            loss: "FirstThree",
+            array: "kept",
+            index: 3,
+            len: 3,
+            sample: 0
+        }
+    );
+    assert_eq!(
+        error.to_string(),
+        "FirstThree wrote index 3 of `kept`, whose length is 3, in sample 0"
+    );
+    // The reverse function runs the forward pass again, and stops at the same store.
+    let error = loss.value_and_grad(&y_true, &y_pred).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "FirstThree wrote index 3 of `kept`, whose length is 3, in sample 0"
+    );
+}
+
+#[test]
+fn add_past_the_end_is_a_write() {
+    // `+=` at a computed index writes too: the bucket of a label of 2 is past a
+    // two-bucket array.
+    #[loss]
+    fn bucket_sums(y_true: &[f64], y_pred: &[f64]) -> f64 {
+        let mut buckets = [0.0; 2];
+        for i in 0..y_pred.len() {
+            buckets[y_true[i] as usize] += y_pred[i];
+        }
+        buckets[0] * buckets[1]
+    }
+    let loss = BucketSums::new();
+    assert_eq!(
+        loss.value(&array![[0.0, 1.0, 1.0]], &array![[2.0, 3.0, 4.0]])
+            .unwrap(),
+        14.0
+    );
     let error = loss
-        .value(&array![[1.0, 1.0, 1.0, 1.0]], &array![[1.0, 1.0, 1.0, 1.0]])
+        .value(
+            &array![[0.0, 1.0], [1.0, 2.0]],
+            &array![[2.0, 3.0], [4.0, 5.0]],
+        )
         .unwrap_err();
     assert_eq!(
         error.to_string(),
-        "FirstThree read index 3 of `kept`, whose length is 3, in sample 0"
+        "BucketSums wrote index 2 of `buckets`, whose length is 2, in sample 1"
+    );
+}
+
+#[test]
+fn read_past_the_end_is_a_read() {
+    #[loss]
+    fn last_kept(y_true: &[f64], y_pred: &[f64]) -> f64 {
+        let mut kept = [0.0; 2];
+        for i in 0..2 {
+            kept[i] = y_pred[i] * y_true[i];
+        }
+        kept[y_pred.len() - 1]
+    }
+    let loss = LastKept::new();
+    assert_eq!(
+        loss.value(&array![[1.0, 2.0]], &array![[3.0, 4.0]])
+            .unwrap(),
+        8.0
+    );
+    let error = loss
+        .value(&array![[1.0, 1.0, 1.0]], &array![[1.0, 1.0, 1.0]])
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "LastKept read index 2 of `kept`, whose length is 2, in sample 0"
     );
 }
 

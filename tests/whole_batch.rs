@@ -127,3 +127,89 @@ fn whole_batch_of_empty_masks_is_finite() {
     assert_eq!(value, 0.0);
     assert!(grad.iter().all(|g| g.is_finite()));
 }
+
+/// A smoothed overlap ratio whose sums start from the smoothing term.
+#[loss(batch)]
+fn started_ratio<T: Float>(y_true: &[T], y_pred: &[T], smooth: T) -> T {
+    let mut overlap = smooth;
+    let mut total = smooth * 2.0;
+    for i in 0..y_pred.len() {
+        overlap += y_true[i] * y_pred[i];
+        total += y_true[i] + y_pred[i];
+    }
+    overlap / total
+}
+
+#[test]
+fn starting_values_count_once_per_batch() {
+    // Four rows of CHUNK elements make several chunks, whose sums each start from 0.
+    let (y_true, y_pred) = batch_of(4, CHUNK, 17);
+    let loss = StartedRatio::new(0.5).with_axis(Axis::WholeBatch);
+    let value = loss.value(&y_true, &y_pred).unwrap();
+    let overlap: f64 = (&y_true * &y_pred).sum() + 0.5;
+    let total = y_true.sum() + y_pred.sum() + 1.0;
+    let expected = overlap / total;
+    assert!(
+        (value - expected).abs() < 1e-12 * expected,
+        "{value} against {expected}"
+    );
+}
+
+/// A ratio of sums declared with their type, `let mut sum: T = ..;`.
+#[loss(batch)]
+fn typed_ratio<T: Float>(y_true: &[T], y_pred: &[T]) -> T {
+    let mut overlap: T = T::zero();
+    let mut total: T = 1.0;
+    for i in 0..y_pred.len() {
+        overlap += y_true[i] * y_pred[i];
+        total += y_true[i] + y_pred[i];
+    }
+    overlap / total
+}
+
+#[test]
+fn typed_sums_merge_over_the_batch() {
+    let (y_true, y_pred) = batch_of(3, 4, 19);
+    let loss = TypedRatio::new().with_axis(Axis::WholeBatch);
+    let value = loss.value(&y_true, &y_pred).unwrap();
+    let overlap: f64 = (&y_true * &y_pred).sum();
+    let total = y_true.sum() + y_pred.sum() + 1.0;
+    let expected = overlap / total;
+    assert!(
+        (value - expected).abs() < 1e-12 * expected,
+        "{value} against {expected}"
+    );
+}
+
+/// Soft Dice whose loops run to a bound read from the row before them.
+#[loss(batch)]
+fn bounded_dice<T: Float>(y_true: &[T], y_pred: &[T]) -> T {
+    let n = y_pred.len();
+    let mut intersection = 0.0;
+    let mut total = 0.0;
+    for i in 0..n {
+        intersection += y_true[i] * y_pred[i];
+        total += y_true[i] + y_pred[i];
+    }
+    1.0 - (2.0 * intersection + 1.0) / (total + 1.0)
+}
+
+#[test]
+fn row_length_bounds_the_loops() {
+    let (y_true, y_pred) = batch_of(4, CHUNK, 23);
+    for axis in [Axis::PerSample, Axis::WholeBatch] {
+        let bounded = BoundedDice::new().with_axis(axis);
+        let reference = SoftDice::new(1.0).with_axis(axis);
+        let (value, grad) = bounded.value_and_grad(&y_true, &y_pred).unwrap();
+        let (expected, expected_grad) = reference.value_and_grad(&y_true, &y_pred).unwrap();
+        // `total` adds t + p per element, where SoftDice keeps two sums, so the
+        // roundings differ.
+        assert!(
+            (value - expected).abs() < 1e-12,
+            "{axis:?}: {value} against {expected}"
+        );
+        for (g, e) in grad.iter().zip(&expected_grad) {
+            assert!((g - e).abs() < 1e-12, "{axis:?}: gradient {g} against {e}");
+        }
+    }
+}

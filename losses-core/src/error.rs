@@ -62,6 +62,20 @@ pub enum LossError {
         /// The sample (row) being evaluated, in row-major order of the leading axes.
         sample: usize,
     },
+    /// A row loss wrote past the end of one of its local arrays, such as
+    /// `kept[i] = e` with `kept` declared as `[0.0; 3]` and a row of four elements.
+    WriteOutOfBounds {
+        /// Name of the loss type.
+        loss: &'static str,
+        /// The local array's name.
+        array: &'static str,
+        /// The index.
+        index: usize,
+        /// The array's length.
+        len: usize,
+        /// The sample (row) being evaluated, in row-major order of the leading axes.
+        sample: usize,
+    },
     /// `y_true` does not have the shape of one target per sample, or of a row per
     /// sample of any length, that the loss takes.
     TargetShapeMismatch {
@@ -191,6 +205,16 @@ impl fmt::Display for LossError {
             } => write!(
                 f,
                 "{loss} read index {index} of `{slice}`, whose length is {len}, in sample {sample}"
+            ),
+            Self::WriteOutOfBounds {
+                loss,
+                array,
+                index,
+                len,
+                sample,
+            } => write!(
+                f,
+                "{loss} wrote index {index} of `{array}`, whose length is {len}, in sample {sample}"
             ),
             Self::InvalidInput {
                 loss,

@@ -212,6 +212,15 @@ pub enum KernelError {
         /// The slice's length.
         len: usize,
     },
+    /// A store past the end of a local array.
+    WriteOutOfBounds {
+        /// The local array's name.
+        array: &'static str,
+        /// The index.
+        index: usize,
+        /// The array's length.
+        len: usize,
+    },
     /// A label that should be a class index but is negative, fractional or not finite.
     InvalidLabel {
         /// The label.
@@ -228,6 +237,13 @@ impl KernelError {
             Self::OutOfBounds { slice, index, len } => LossError::IndexOutOfBounds {
                 loss,
                 slice,
+                index,
+                len,
+                sample,
+            },
+            Self::WriteOutOfBounds { array, index, len } => LossError::WriteOutOfBounds {
+                loss,
+                array,
                 index,
                 len,
                 sample,

@@ -3,9 +3,11 @@
 //!
 //! The function's body must have three parts: `let` statements (the sums' initial
 //! values among them, as `let mut sum = ..;`), then `for` loops over the whole row that
-//! only add to the sums, then statements that use the sums and the hyper-parameters.
-//! The macro writes two functions from these parts and expands them with its own
-//! attributes:
+//! only add to the sums terms of one element each, then statements that use the sums
+//! and the hyper-parameters.
+//! The sums' starting values read neither a row nor another sum, since the whole-batch
+//! evaluation adds each starting value once, after merging. The macro writes two
+//! functions from these parts and expands them with its own attributes:
 //! - one row loss per sum, `__NamePartialK`, whose value is that sum started from 0
 //!   over a chunk of elements; its gradient is the sum's gradient;
 //! - one `#[differentiable]` helper, `__name_finish`, from the sums to the loss, whose
@@ -13,11 +15,15 @@
 //!
 //! The `BatchKernel` impl calls them; the drivers merge the chunks' sums.
 
+mod loops;
+mod reads;
+
 use crate::ctxt::Ctxt;
 use crate::item::LossModel;
 use crate::signature::{FloatTy, ParamTy, Role};
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
+use reads::{local_ident, local_ident_mut};
 use syn::{Expr, FnArg, Pat, Stmt};
 
 /// The body of a batch loss, split into its three parts.
@@ -27,6 +33,9 @@ struct Parts<'a> {
     suffix: &'a [Stmt],
     /// The sums: the `let mut` names of the prefix.
     sums: Vec<Ident>,
+    /// The positions in the prefix of the `let`s that read a row, which the finish
+    /// function leaves out.
+    row_lets: Vec<usize>,
 }
 
 /// Writes the synthesized functions and the `BatchKernel` impl, or nothing when
@@ -145,10 +154,9 @@ fn split<'a>(cx: &mut Ctxt, key: &Ident, stmts: &'a [Stmt]) -> Option<Parts<'a>>
     let sums = prefix
         .iter()
         .filter_map(|stmt| match stmt {
-            Stmt::Local(local) => match &local.pat {
-                Pat::Ident(pat) if pat.mutability.is_some() => Some(pat.ident.clone()),
-                _ => None,
-            },
+            Stmt::Local(local) => local_ident(local)
+                .filter(|pat| pat.mutability.is_some())
+                .map(|pat| pat.ident.clone()),
             _ => None,
         })
         .collect::<Vec<_>>();
@@ -159,15 +167,18 @@ fn split<'a>(cx: &mut Ctxt, key: &Ident, stmts: &'a [Stmt]) -> Option<Parts<'a>>
         );
         return None;
     }
+    let row_lets = reads::check_reads(cx, prefix, suffix, &sums)?;
     if let Some((update, sum)) = loops.iter().find_map(|stmt| non_sum_update(stmt, &sums)) {
         cx.error_spanned(update, format!("a `batch` loss only adds to its sums in its loops, so that the sums of chunks merge, but this updates `{sum}` in another way: write `{sum} += e` or `{sum} -= e`, or remove `batch`"));
         return None;
     }
+    loops::check_loops(cx, prefix, &row_lets, loops)?;
     Some(Parts {
         prefix,
         loops,
         suffix,
         sums,
+        row_lets,
     })
 }
 
@@ -256,18 +267,18 @@ fn prefix_with(
             let Stmt::Local(local) = stmt else {
                 return stmt.clone();
             };
-            let Pat::Ident(pat) = &local.pat else {
+            let Some(pat) = local_ident(local) else {
                 return stmt.clone();
             };
             let Some(k) = parts.sums.iter().position(|sum| *sum == pat.ident) else {
                 return stmt.clone();
             };
             let mut local = local.clone();
-            if let (Some(init), Pat::Ident(pat)) = (&mut local.init, &mut local.pat) {
+            if let Some(init) = &mut local.init {
                 *init.expr = replace(k, &init.expr);
-                if !keep_mut {
-                    pat.mutability = None;
-                }
+            }
+            if let (false, Some(pat)) = (keep_mut, local_ident_mut(&mut local)) {
+                pat.mutability = None;
             }
             Stmt::Local(local)
         })
@@ -337,6 +348,12 @@ fn finish_function(model: &LossModel<'_>, parts: &Parts<'_>) -> TokenStream {
         },
         false,
     );
+    // The `let`s that read a row serve the loops only, and the finish has no row.
+    let prefix = prefix
+        .into_iter()
+        .enumerate()
+        .filter(|(position, _)| !parts.row_lets.contains(position))
+        .map(|(_, stmt)| stmt);
     let suffix = parts.suffix;
     let name = finish_name(model);
     quote! {

@@ -27,7 +27,7 @@ impl<'a> Text<'a> {
         for node in &f.nodes {
             let name = match (&node.op, &node.name) {
                 (Op::Param(index), _) => Some(sig.params[*index].ident.to_string()),
-                (Op::Const(..) | Op::Bool(_) | Op::Index(_), _) => None,
+                (Op::Const(..) | Op::TypeConst(_) | Op::Bool(_) | Op::Index(_), _) => None,
                 // A loop variable keeps the user's name.
                 (Op::LoopVar, Some(name)) => Some(unique(name, &used)),
                 (Op::LoopVar, None) => {
@@ -68,6 +68,7 @@ impl<'a> Text<'a> {
         match &self.f.nodes[id].op {
             Op::Param(index) => self.sig.params[*index].ident.to_string(),
             Op::Const(_, text) => text.clone(),
+            Op::TypeConst(method) => format!("{}::{method}()", self.sig.float.name()),
             Op::Bool(value) => value.to_string(),
             Op::Unary(Unary::Neg, a) => format!("-{}", operand(a)),
             Op::Unary(unary, a) => format!("{}({})", unary_method(*unary), self.name(*a)),

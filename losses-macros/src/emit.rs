@@ -433,6 +433,10 @@ impl<'a> Emitter<'a> {
                 let s = s_ty();
                 quote!(<#s as #real>::from_f64(#literal))
             }
+            Op::TypeConst(method) => {
+                let (s, method) = (s_ty(), Ident::new(method, Span::call_site()));
+                quote!(<#s as ::losses_core::num_traits::Float>::#method())
+            }
             Op::Bool(value) => quote!(#value),
             Op::Unary(Unary::Neg, a) => {
                 let a = arg(a);

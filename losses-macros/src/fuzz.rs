@@ -244,6 +244,10 @@ impl Grammar<'_> {
         if literal.starts_with("1e999") {
             self.reject("a float literal that overflows");
         }
+        // A type suffix contradicts the generic float type.
+        if self.float_type == "T" && (literal.ends_with("f32") || literal.ends_with("f64")) {
+            self.reject("a literal with a type suffix in a generic function");
+        }
         literal
     }
 

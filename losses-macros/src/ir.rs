@@ -79,6 +79,9 @@ pub enum Op {
     Param(usize),
     /// A float literal, with its source text for the generated docs.
     Const(f64, String),
+    /// A constant whose value depends on the float type, such as `T::epsilon()`: the
+    /// name of its `num_traits::Float` method.
+    TypeConst(&'static str),
     /// A `bool` literal.
     Bool(bool),
     Unary(Unary, Id),
@@ -321,7 +324,12 @@ impl Op {
     /// The nodes this operation reads.
     pub fn operands(&self) -> Vec<Id> {
         match self {
-            Op::Param(_) | Op::Const(..) | Op::Bool(_) | Op::Index(_) | Op::Len(_) => Vec::new(),
+            Op::Param(_)
+            | Op::Const(..)
+            | Op::TypeConst(_)
+            | Op::Bool(_)
+            | Op::Index(_)
+            | Op::Len(_) => Vec::new(),
             // The array itself is left out: it has no adjoint of its own, and its
             // elements' adjoints live in a buffer.
             Op::Array { len, fill } => vec![*len, *fill],

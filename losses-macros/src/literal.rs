@@ -34,17 +34,21 @@ impl VisitMut for Rewriter<'_> {
             ..
         }) = expr
         {
-            if float.suffix().is_empty() {
-                let span = float.span();
-                let digits =
-                    crate::emit::float_literal(float.base10_parse::<f64>().unwrap_or(f64::NAN));
-                let ty = self.float;
-                *expr = syn::parse_quote_spanned! {span=>
-                    <#ty as ::losses_core::num_traits::NumCast>::from(#digits)
-                        .unwrap_or_else(<#ty as ::losses_core::num_traits::Float>::nan)
-                };
-                return;
-            }
+            let span = float.span();
+            // A literal with a suffix, such as `0.5_f32`, is an error that lowering
+            // reports. It is converted unchanged, so that rustc does not report its
+            // type too.
+            let digits = if float.suffix().is_empty() {
+                crate::emit::float_literal(float.base10_parse::<f64>().unwrap_or(f64::NAN))
+            } else {
+                quote::ToTokens::to_token_stream(float)
+            };
+            let ty = self.float;
+            *expr = syn::parse_quote_spanned! {span=>
+                <#ty as ::losses_core::num_traits::NumCast>::from(#digits)
+                    .unwrap_or_else(<#ty as ::losses_core::num_traits::Float>::nan)
+            };
+            return;
         }
         if let Expr::Path(path) = expr {
             if crate::methods::constant(&path.path).is_some() {

@@ -93,6 +93,85 @@ const ASSOCIATED: &[(&str, f64, f32)] = &[
     ("NEG_INFINITY", f64::NEG_INFINITY, f32::NEG_INFINITY),
 ];
 
+/// The lowering of a constant function of the generic float type, such as `T::zero()`.
+#[derive(Clone, Copy)]
+pub enum TypeConstant {
+    /// A value that `f32` and `f64` share, such as 0 or infinity.
+    Exact(f64),
+    /// A value of each float type's own, such as its machine epsilon.
+    PerType,
+}
+
+/// The standard form that a loss in `f32` or `f64` writes in place of a `num_traits`
+/// constant function.
+#[derive(Clone, Copy)]
+pub enum StdForm {
+    /// A float literal.
+    Literal(&'static str),
+    /// An associated constant of `f32` and `f64`.
+    Associated(&'static str),
+}
+
+/// The constant functions of `num_traits::Float` a loss body may call on its generic
+/// float type, each with the standard form that a concrete `f32` or `f64` loss writes.
+/// `nan` is left out on purpose, as is `f64::NAN` from the associated constants.
+const TYPE_CONSTANTS: &[(&str, TypeConstant, StdForm)] = &[
+    ("zero", TypeConstant::Exact(0.0), StdForm::Literal("0.0")),
+    ("one", TypeConstant::Exact(1.0), StdForm::Literal("1.0")),
+    (
+        "neg_zero",
+        TypeConstant::Exact(-0.0),
+        StdForm::Literal("-0.0"),
+    ),
+    (
+        "infinity",
+        TypeConstant::Exact(f64::INFINITY),
+        StdForm::Associated("INFINITY"),
+    ),
+    (
+        "neg_infinity",
+        TypeConstant::Exact(f64::NEG_INFINITY),
+        StdForm::Associated("NEG_INFINITY"),
+    ),
+    (
+        "epsilon",
+        TypeConstant::PerType,
+        StdForm::Associated("EPSILON"),
+    ),
+    (
+        "max_value",
+        TypeConstant::PerType,
+        StdForm::Associated("MAX"),
+    ),
+    (
+        "min_value",
+        TypeConstant::PerType,
+        StdForm::Associated("MIN"),
+    ),
+    (
+        "min_positive_value",
+        TypeConstant::PerType,
+        StdForm::Associated("MIN_POSITIVE"),
+    ),
+];
+
+/// Finds a `num_traits` constant function by name, such as `epsilon`.
+pub fn type_constant(name: &str) -> Option<(&'static str, TypeConstant, StdForm)> {
+    TYPE_CONSTANTS
+        .iter()
+        .find(|(known, ..)| *known == name)
+        .copied()
+}
+
+/// Lists the supported constant functions on the float type `float`, for messages.
+pub fn type_constant_list(float: &str) -> String {
+    let calls: Vec<String> = TYPE_CONSTANTS
+        .iter()
+        .map(|(name, ..)| format!("`{float}::{name}()`"))
+        .collect();
+    calls.join(", ")
+}
+
 /// Finds a supported method by name.
 pub fn lookup(name: &str) -> Option<Method> {
     METHODS

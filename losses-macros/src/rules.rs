@@ -159,6 +159,7 @@ pub fn vjp(op: &Op, y: Id) -> Vec<(Id, Ex)> {
         // block, and a load adds to its slice's gradient output.
         Op::Param(_)
         | Op::Const(..)
+        | Op::TypeConst(_)
         | Op::Bool(_)
         | Op::Cmp(..)
         | Op::And(..)

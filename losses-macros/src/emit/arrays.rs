@@ -26,10 +26,17 @@ fn array_name(em: &Emitter<'_>, array: Id) -> String {
         .unwrap_or_else(|| "array".to_string())
 }
 
-/// Builds the error a generated function returns for an index past the array.
-fn out_of_bounds(name: &str, buffer: &Ident, index: &Ident) -> TokenStream {
+/// Builds the error a generated function returns for a read past the array.
+fn read_out_of_bounds(name: &str, buffer: &Ident, index: &Ident) -> TokenStream {
     quote! {
         return ::core::result::Result::Err(::losses_core::KernelError::OutOfBounds { slice: #name, index: #index, len: #buffer.len() })
+    }
+}
+
+/// Builds the error a generated function returns for a store past the array.
+fn write_out_of_bounds(name: &str, buffer: &Ident, index: &Ident) -> TokenStream {
+    quote! {
+        return ::core::result::Result::Err(::losses_core::KernelError::WriteOutOfBounds { array: #name, index: #index, len: #buffer.len() })
     }
 }
 
@@ -51,7 +58,7 @@ impl Emitter<'_> {
             Op::Store(array, index, value, kind) => {
                 let (buffer, index) = (value_ident(array), value_ident(index));
                 let value = self.value(value, Want::Vector);
-                let missing = out_of_bounds(&array_name(self, array), &buffer, &index);
+                let missing = write_out_of_bounds(&array_name(self, array), &buffer, &index);
                 let update = match kind {
                     StoreKind::Set => quote!(*element = #value),
                     StoreKind::Add => quote!(*element = *element + #value),
@@ -72,7 +79,7 @@ impl Emitter<'_> {
     /// function when the index is out of bounds.
     pub(super) fn array_load(&self, array: Id, index: Id) -> TokenStream {
         let (buffer, index) = (value_ident(array), value_ident(index));
-        let missing = out_of_bounds(&array_name(self, array), &buffer, &index);
+        let missing = read_out_of_bounds(&array_name(self, array), &buffer, &index);
         quote! {
             match #buffer.get(#index) {
                 ::core::option::Option::Some(element) => *element,

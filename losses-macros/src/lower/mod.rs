@@ -6,6 +6,7 @@
 //! [`Branch`].
 
 mod arrays;
+mod constants;
 mod messages;
 mod rows;
 
@@ -398,6 +399,13 @@ impl Lowerer<'_> {
                     float,
                     "this float literal overflows to infinity; write `f64::INFINITY` if that is meant",
                 ),
+                Ok(_) if self.generic_with_suffix(float) => {
+                    let (ty, digits) = (self.sig.float.name(), float.base10_digits());
+                    self.error(
+                        float,
+                        format!("the literal `{float}` has a fixed type, but this function is generic over `{ty}`: write `{digits}` without the suffix, and the macro converts it to `{ty}`"),
+                    )
+                }
                 Ok(value) => Some(self.push(
                     Op::Const(value, float.base10_digits().to_string()),
                     Ty::Float,
@@ -430,6 +438,11 @@ impl Lowerer<'_> {
                 )
             }
         }
+    }
+
+    /// Whether `float` has a type suffix, which a generic function cannot use.
+    fn generic_with_suffix(&self, float: &syn::LitFloat) -> bool {
+        matches!(self.sig.float, FloatTy::Generic(_)) && !float.suffix().is_empty()
     }
 
     fn path(&mut self, path: &syn::ExprPath) -> Option<Id> {
@@ -591,6 +604,9 @@ impl Lowerer<'_> {
 
     fn method_call(&mut self, call: &syn::ExprMethodCall) -> Option<Id> {
         let name = call.method.to_string();
+        if let Some(id) = self.conversion(call) {
+            return id;
+        }
         if let Some(id) = self.row_method(call) {
             return id;
         }
@@ -712,11 +728,11 @@ impl Lowerer<'_> {
                 "recursion is not supported: a loss cannot call itself",
             );
         }
+        if let Some(id) = self.type_function(call) {
+            return id;
+        }
         if let Some(hint) = methods::function_form_hint(&func.path) {
             return self.error(func, hint);
-        }
-        if let Some(constant) = self.float_type_call(func, call) {
-            return constant;
         }
         let mut args = Vec::new();
         for arg in &call.args {
@@ -731,34 +747,6 @@ impl Lowerer<'_> {
             }
         }
         Some(self.push(Op::Call(func.path.clone(), args), Ty::Float))
-    }
-
-    /// Lowers `T::zero()` and `T::one()` on the float type to literals, and reports other
-    /// associated functions of the float type, such as `T::from(2.0)`. Returns `None`
-    /// when the path does not start with the float type.
-    fn float_type_call(
-        &mut self,
-        func: &syn::ExprPath,
-        call: &syn::ExprCall,
-    ) -> Option<Option<Id>> {
-        let segments = &func.path.segments;
-        let float = self.sig.float.name().clone();
-        if segments.len() != 2 || segments[0].ident != float {
-            return None;
-        }
-        let function = segments[1].ident.to_string();
-        // The constant's text is the literal's digits, which the emitter reads.
-        let (value, text) = match function.as_str() {
-            "zero" if call.args.is_empty() => (0.0, "0.0"),
-            "one" if call.args.is_empty() => (1.0, "1.0"),
-            _ => {
-                let found = source_text(func);
-                return Some(self.error(func, format!("`{found}(..)` is not supported: write a float literal such as `2.0`, which takes the type `{float}`, or `{float}::zero()` or `{float}::one()`; a row loss converts a `usize` index `i` with `{float}::from(i).unwrap()`")));
-            }
-        };
-        Some(Some(
-            self.push(Op::Const(value, text.to_string()), Ty::Float),
-        ))
     }
 
     /// Lowers a helper argument that is a row: a slice parameter passed by name is its

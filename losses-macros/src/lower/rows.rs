@@ -207,7 +207,7 @@ impl Lowerer<'_> {
         Some(self.push(Op::ToIndex(value), Ty::Index))
     }
 
-    /// `x.len()` and `T::from(i).unwrap()`; `None` when `call` is neither.
+    /// `x.len()` and `x.to_usize().unwrap()`; `None` when `call` is neither.
     pub(super) fn row_method(&mut self, call: &syn::ExprMethodCall) -> Option<Option<Id>> {
         if !self.sig.row {
             return None;
@@ -230,35 +230,8 @@ impl Lowerer<'_> {
                     return Some(value.and_then(|value| self.index_from(&inner.receiver, value)));
                 }
             }
-            let argument = self.conversion_argument(&call.receiver)?;
-            let value = self.expr(argument);
-            return Some(value.and_then(|value| {
-                if self.nodes[value].ty != Ty::Index {
-                    return self.error(argument, "`T::from(..)` converts a `usize` value here");
-                }
-                Some(self.push(Op::ToFloat(value), Ty::Float))
-            }));
         }
         None
-    }
-
-    /// The argument of `T::from(argument)`, where `T` is the generic float type.
-    fn conversion_argument<'e>(&self, expr: &'e Expr) -> Option<&'e Expr> {
-        let FloatTy::Generic(float) = &self.sig.float else {
-            return None;
-        };
-        let Expr::Call(call) = expr else { return None };
-        let Expr::Path(path) = &*call.func else {
-            return None;
-        };
-        let segments: Vec<String> = path
-            .path
-            .segments
-            .iter()
-            .map(|segment| segment.ident.to_string())
-            .collect();
-        let is_from = segments.len() == 2 && *float == segments[0] && segments[1] == "from";
-        (is_from && call.args.len() == 1).then(|| &call.args[0])
     }
 
     // ----- assignments -------------------------------------------------------------
@@ -674,7 +647,7 @@ fn continues_product(body: &Block, phi: Id, next: Id) -> bool {
 }
 
 /// Names a value type for error messages.
-fn describe(ty: Ty) -> &'static str {
+pub(super) fn describe(ty: Ty) -> &'static str {
     match ty {
         Ty::Float => "a float",
         Ty::Bool => "a `bool`",

@@ -2,7 +2,7 @@ use losses_core::prelude::*;
 
 #[loss]
 fn shifted<T: Float>(y_true: T, y_pred: T) -> T {
-    (y_pred - y_true).abs() + T::epsilon()
+    (y_pred - y_true).abs() + T::epsilon(y_pred)
 }
 
 fn main() {
