@@ -13,6 +13,8 @@ pub mod candle;
 pub mod check;
 pub mod error;
 pub mod kernel;
+#[doc(hidden)]
+pub mod lanes;
 pub mod loss;
 pub mod losses;
 mod math;
@@ -54,6 +56,7 @@ pub use num_traits::Float;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::kernel::{batch, elementwise, multi, rows};
+    pub use crate::lanes;
     pub use ndarray;
     pub use ndarray::{ArrayD, ArrayViewMutD};
 }

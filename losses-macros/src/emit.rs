@@ -13,6 +13,8 @@
 //! - a uniform `if` is reversed as an `if` on the same condition that recomputes the
 //!   arm's values and then reverses the arm, adding into the enclosing adjoints.
 
+mod lanes;
+
 use crate::docs::Text;
 use crate::ir::{
     Binary, Block, Branch, Carried, Cmp, Function, Id, IntOp, Loop, Node, Op, Reduction, Stmt, Ty,
@@ -37,6 +39,10 @@ pub struct Emitter<'a> {
     pub f: &'a Function,
     pub sig: &'a Signature,
     pub text: Text<'a>,
+    /// The variables of the loops emitted in lanes (see [`lanes`]).
+    lane_vars: Vec<Id>,
+    /// The carried values of those loops.
+    lane_phis: Vec<Id>,
 }
 
 /// The generated forward and reverse functions, without their signatures.
@@ -139,10 +145,13 @@ pub fn helper_path(path: &syn::Path, function: &str) -> syn::Path {
 
 impl<'a> Emitter<'a> {
     pub fn new(f: &'a Function, sig: &'a Signature) -> Self {
+        let (lane_vars, lane_phis) = lanes::lane_loops(f);
         Emitter {
             f,
             sig,
             text: Text::new(f, sig),
+            lane_vars,
+            lane_phis,
         }
     }
 
@@ -186,6 +195,7 @@ impl<'a> Emitter<'a> {
             depth: 1,
             skipped: Vec::new(),
             extrema: Vec::new(),
+            lane_adjoints: None,
         };
         let reverse_code = reverse.run();
         let reverse_lines = std::mem::take(&mut reverse.lines);
@@ -248,6 +258,10 @@ impl<'a> Emitter<'a> {
         };
         let ty = value_ty(node.ty, want);
         if let Op::Carried = node.op {
+            if self.lane_phis.contains(&id) {
+                let partial = self.lane_carried(id);
+                return quote!(let #ident: #ty = #partial;);
+            }
             let carry = carry_ident(id);
             return quote!(let #ident: #ty = #carry;);
         }
@@ -286,7 +300,11 @@ impl<'a> Emitter<'a> {
             let ty = self.carry_ty(carried);
             quote!(let #out: #ty = #carry;)
         });
-        let shell = self.loop_shell(lp, &TokenStream::new());
+        let shell = if self.lane_vars.contains(&lp.var) {
+            self.lane_shell(lp, &TokenStream::new(), false)
+        } else {
+            self.loop_shell(lp, &TokenStream::new())
+        };
         quote! {
             #shell
             #(#outs)*
@@ -345,9 +363,16 @@ impl<'a> Emitter<'a> {
     /// has the field's element type and is converted.
     fn load_tokens(&self, param: usize, index: Id) -> TokenStream {
         let param = &self.sig.params[param];
-        let slice = &param.ident;
-        let name = slice.to_string();
-        let index = value_ident(index);
+        let name = param.ident.to_string();
+        // A loop in lanes reads at its variable through a block of the slice.
+        let (slice, index) = if self.lane_vars.contains(&index) {
+            (
+                lanes::block_ident(&param.ident),
+                lanes::lane_index_ident(index),
+            )
+        } else {
+            (param.ident.clone(), value_ident(index))
+        };
         let real = real();
         let read = if param.role == Role::Hyper {
             quote!(<<__V as #real>::Scalar as #real>::from_f64(::core::primitive::f64::from(*element)))
@@ -672,6 +697,9 @@ struct Reverse<'e, 'a> {
     skipped: Vec<Id>,
     /// The max and min reductions of the loops being reversed.
     extrema: Vec<Extremum>,
+    /// Inside the body of a loop in lanes: the adjoints from outside the loop that the
+    /// body adds to, each through partial sums of its own.
+    lane_adjoints: Option<Vec<Ident>>,
 }
 
 /// A max or min reduction of a loop being reversed: its adjoint is shared by the terms
@@ -786,12 +814,20 @@ impl Reverse<'_, '_> {
         let ex = self.masked(id, param, Ex::Adj);
         let contribution = self.em.ex_tokens(&ex, adjoint, id);
         let text = self.em.text.ex(&ex, id);
-        let (grad, index_ident) = (grad_ident(slice), value_ident(index));
         self.lines.push(format!(
             "{}d_{slice}[{}] += {text}",
             "    ".repeat(self.depth - 1),
             self.em.text.name(index)
         ));
+        // A loop in lanes writes at its variable through a block of the output.
+        let (grad, index_ident) = if self.em.lane_vars.contains(&index) {
+            (
+                lanes::grad_block_ident(slice),
+                lanes::lane_index_ident(index),
+            )
+        } else {
+            (grad_ident(slice), value_ident(index))
+        };
         quote! {
             if let ::core::option::Option::Some(element) = #grad.get_mut(#index_ident) {
                 *element = *element + #contribution;
@@ -905,7 +941,10 @@ impl Reverse<'_, '_> {
                 _ => {}
             }
         }
+        let in_lanes = self.em.lane_vars.contains(&lp.var);
+        let outer_lanes = std::mem::replace(&mut self.lane_adjoints, in_lanes.then(Vec::new));
         let inner = self.block(&lp.body);
+        let lane_adjoints = std::mem::replace(&mut self.lane_adjoints, outer_lanes);
         self.depth -= 1;
         self.adjoints = saved.0;
         self.skipped.truncate(saved.1);
@@ -913,7 +952,14 @@ impl Reverse<'_, '_> {
         self.lines
             .push(format!("{}}}", "    ".repeat(self.depth - 1)));
 
-        code.extend(self.em.loop_shell(lp, &inner));
+        if in_lanes {
+            let lane_adjoints = lane_adjoints.unwrap_or_default();
+            code.extend(lane_adjoints.iter().map(lanes::adjoint_partials));
+            code.extend(self.em.lane_shell(lp, &inner, true));
+            code.extend(lane_adjoints.iter().map(lanes::combine_adjoint));
+        } else {
+            code.extend(self.em.loop_shell(lp, &inner));
+        }
         for (carried, adjoint) in &reversed {
             code.extend(self.reverse_init(carried, adjoint));
         }
@@ -1027,7 +1073,16 @@ impl Reverse<'_, '_> {
                 quote!(let #ident: __V = #contribution;)
             }
             Slot::Let(ident) => quote!(let #ident: __V = #ident + #contribution;),
-            Slot::Mut(ident) => quote!(#ident = #ident + #contribution;),
+            Slot::Mut(ident) => match &mut self.lane_adjoints {
+                Some(lane_adjoints) => {
+                    if !lane_adjoints.contains(&ident) {
+                        lane_adjoints.push(ident.clone());
+                    }
+                    let partial = lanes::adjoint_partial_ident(&ident);
+                    quote!(#partial[__lane] = #partial[__lane] + #contribution;)
+                }
+                None => quote!(#ident = #ident + #contribution;),
+            },
         }
     }
 

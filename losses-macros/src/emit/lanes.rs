@@ -1,0 +1,315 @@
+//! Emission of innermost sum loops in lanes, so that the compiler can vectorise them.
+//!
+//! A sum `acc += e` over `for i in lo..hi` is a chain of dependent additions that the
+//! compiler may not reorder. A loop whose body is straight-line code and whose carried
+//! values are all float sums is emitted instead with [`LANES`] partial sums per carried
+//! value. Element `lo + k` adds to partial `k % LANES`, and after the loop the
+//! partials are added by a fixed pairwise tree (`lanes::sum_lanes` in `losses_core`)
+//! and then to the value before the loop:
+//!
+//! ```text
+//! let mut acc = init;
+//! let mut acc_lanes = [0.0; LANES];
+//! let mut base = lo;
+//! while hi - base >= LANES {              // full blocks
+//!     for lane in 0..LANES {
+//!         let i = base + lane;
+//!         acc_lanes[lane] = acc_lanes[lane] + e(i);
+//!     }
+//!     base += LANES;
+//! }
+//! for lane in 0..hi - base { .. }       // the tail, into the first lanes
+//! acc = acc + sum_lanes(&acc_lanes);
+//! ```
+//!
+//! The lane count is fixed rather than the vector width, so a loss has the same bits
+//! at every instruction set level. In a full block, every slice indexed by the loop
+//! variable is first taken as an array of `LANES` elements when it has them, so the
+//! lane loop needs no bounds checks. The block runs the same code on the whole slice
+//! otherwise, and so does the tail, with the checks that report an index out of bounds.
+//!
+//! The reverse pass runs such a loop in lanes too. The adjoints of values from before
+//! the loop, which every iteration adds to, get partial sums of their own, and
+//! gradient entries indexed by the loop variable are written through the arrays. A
+//! loop whose body writes a gradient entry at any other index stays a plain loop.
+
+use super::{Emitter, carry_ident, value_ident};
+use crate::ir::{Binary, Block, Carried, Function, Id, Loop, Op, Reduction, Stmt, Ty};
+use proc_macro2::{Ident, Literal, TokenStream};
+use quote::{format_ident, quote};
+
+/// The number of partial sums; `losses_core::__private::lanes::LANES` has the same value.
+pub const LANES: usize = 16;
+
+fn lanes_path() -> TokenStream {
+    quote!(::losses_core::__private::lanes)
+}
+
+/// Names the partial sums of carried value `phi`.
+fn partial_ident(phi: Id) -> Ident {
+    format_ident!("__lanes{}", phi)
+}
+
+/// Names the partial sums of the adjoint `adjoint`, which a loop in lanes adds to.
+pub fn adjoint_partial_ident(adjoint: &Ident) -> Ident {
+    format_ident!("__lanes_{}", adjoint)
+}
+
+/// Names the slice that loads at the loop variable go through: a block of `LANES`
+/// elements, or the whole slice.
+pub fn block_ident(slice: &Ident) -> Ident {
+    format_ident!("__block_{}", slice)
+}
+
+/// Names the gradient output of slice `slice` that writes at the loop variable go
+/// through, as [`block_ident`] does for reads.
+pub fn grad_block_ident(slice: &Ident) -> Ident {
+    format_ident!("__grad_block_{}", slice)
+}
+
+/// Names the index into [`block_ident`] of the element at loop variable `var`.
+pub fn lane_index_ident(var: Id) -> Ident {
+    format_ident!("__index{}", var)
+}
+
+/// Returns the variables of the loops of `f` that are emitted in lanes, and the carried
+/// values of those loops.
+pub fn lane_loops(f: &Function) -> (Vec<Id>, Vec<Id>) {
+    let mut vars = Vec::new();
+    let mut phis = Vec::new();
+    collect(f, &f.body, &mut vars, &mut phis);
+    (vars, phis)
+}
+
+fn collect(f: &Function, block: &Block, vars: &mut Vec<Id>, phis: &mut Vec<Id>) {
+    for stmt in &block.stmts {
+        match stmt {
+            Stmt::Let(_) => {}
+            Stmt::If(branch) => {
+                collect(f, &branch.then_block, vars, phis);
+                collect(f, &branch.else_block, vars, phis);
+            }
+            Stmt::Loop(lp) if in_lanes(f, lp) => {
+                vars.push(lp.var);
+                phis.extend(lp.carried.iter().map(|carried| carried.phi));
+            }
+            Stmt::Loop(lp) => collect(f, &lp.body, vars, phis),
+        }
+    }
+}
+
+/// Returns whether a loop is emitted in lanes: its body is straight-line code, every carried
+/// value is a float sum, and every differentiated load is at the loop variable, so that
+/// its gradient entry can be written through a block.
+fn in_lanes(f: &Function, lp: &Loop) -> bool {
+    let straight = lp
+        .body
+        .stmts
+        .iter()
+        .all(|stmt| matches!(stmt, Stmt::Let(_)));
+    let sums = !lp.carried.is_empty() && lp.carried.iter().all(|carried| is_sum(f, lp, carried));
+    let writes_at_var = lp.body.stmts.iter().all(|stmt| match stmt {
+        Stmt::Let(id) => match f.nodes[*id].op {
+            Op::Load(_, index) => !f.nodes[*id].active || index == lp.var,
+            _ => true,
+        },
+        _ => true,
+    });
+    straight && sums && writes_at_var
+}
+
+/// Returns whether a carried value is a float sum whose running value only its update reads.
+/// Lowering has checked that for a differentiated sum; a sum that is not
+/// differentiated must be one `+=` or `-=`.
+fn is_sum(f: &Function, lp: &Loop, carried: &Carried) -> bool {
+    if f.nodes[carried.out].ty != Ty::Float || carried.next == carried.phi {
+        return false;
+    }
+    match carried.reduction {
+        Reduction::Sum => true,
+        Reduction::Inactive => {
+            let reads = lp
+                .body
+                .stmts
+                .iter()
+                .filter(|stmt| match stmt {
+                    Stmt::Let(id) => f.nodes[*id].op.operands().contains(&carried.phi),
+                    _ => false,
+                })
+                .count();
+            let phi = carried.phi;
+            let update = match f.nodes[carried.next].op {
+                Op::Binary(Binary::Add, a, b) => (a == phi) != (b == phi),
+                Op::Binary(Binary::Sub, a, b) => a == phi && b != phi,
+                _ => false,
+            };
+            reads == 1 && update
+        }
+        Reduction::Max | Reduction::Min => false,
+    }
+}
+
+/// A slice that the lane loop reads or writes at the loop variable.
+struct Source {
+    block: Ident,
+    slice: Ident,
+    mutable: bool,
+}
+
+impl Emitter<'_> {
+    /// Reads carried value `phi` of a loop in lanes: its partial sum in this lane.
+    pub(super) fn lane_carried(&self, phi: Id) -> TokenStream {
+        let partial = partial_ident(phi);
+        quote!(#partial[__lane])
+    }
+
+    /// Lists the slices read at the loop variable, and with `grads` the gradient outputs
+    /// written there.
+    fn sources(&self, lp: &Loop, grads: bool) -> Vec<Source> {
+        let mut sources: Vec<Source> = Vec::new();
+        let mut add = |block: Ident, slice: Ident, mutable: bool| {
+            if !sources.iter().any(|source| source.slice == slice) {
+                sources.push(Source {
+                    block,
+                    slice,
+                    mutable,
+                });
+            }
+        };
+        for stmt in &lp.body.stmts {
+            let Stmt::Let(id) = stmt else { continue };
+            if let Op::Load(param, index) = self.f.nodes[*id].op {
+                if index != lp.var {
+                    continue;
+                }
+                let slice = &self.sig.params[param].ident;
+                add(block_ident(slice), slice.clone(), false);
+                if grads && self.f.nodes[*id].active {
+                    add(grad_block_ident(slice), super::grad_ident(slice), true);
+                }
+            }
+        }
+        sources
+    }
+
+    /// Writes loop `lp` in lanes, running `after` at the end of each iteration.
+    /// `grads` is true where the gradient outputs exist, in the reverse function.
+    pub(super) fn lane_shell(&self, lp: &Loop, after: &TokenStream, grads: bool) -> TokenStream {
+        let lanes = lanes_path();
+        let width = Literal::usize_suffixed(LANES);
+        let mut declarations = TokenStream::new();
+        let mut updates = TokenStream::new();
+        let mut combine = TokenStream::new();
+        for carried in &lp.carried {
+            let (carry, partial) = (carry_ident(carried.phi), partial_ident(carried.phi));
+            let ty = self.carry_ty(carried);
+            let init = self.value(carried.init, self.want_of(carried.out));
+            let next = self.value(carried.next, self.want_of(carried.out));
+            declarations.extend(quote! {
+                let mut #carry: #ty = #init;
+                let mut #partial: [#ty; #width] = [<#ty as ::losses_core::Real>::from_f64(0.0_f64); #width];
+            });
+            updates.extend(quote!(#partial[__lane] = #next;));
+            combine.extend(quote!(#carry = #carry + #lanes::sum_lanes(&#partial);));
+        }
+
+        let (var, index) = (value_ident(lp.var), lane_index_ident(lp.var));
+        let body = self.forward_block(&lp.body);
+        let lane_body = quote! {
+            #body
+            #updates
+            #after
+        };
+        let sources = self.sources(lp, grads);
+        let fast = fast_block(&sources, &var, &index, &lane_body);
+        let checked = |count: TokenStream| {
+            let aliases = sources.iter().map(|source| {
+                let (block, slice) = (&source.block, &source.slice);
+                if source.mutable {
+                    quote!(let #block: &mut [_] = &mut *#slice;)
+                } else {
+                    quote!(let #block: &[_] = #slice;)
+                }
+            });
+            quote! {
+                #(#aliases)*
+                for __lane in 0..#count {
+                    let #var: usize = __base + __lane;
+                    let #index: usize = #var;
+                    #lane_body
+                }
+            }
+        };
+        let full = checked(quote!(#width));
+        let tail = checked(quote!(__hi.saturating_sub(__base)));
+        let (lo, hi) = (value_ident(lp.lo), value_ident(lp.hi));
+        quote! {
+            #declarations
+            {
+                let __hi: usize = #hi;
+                let mut __base: usize = #lo;
+                while __hi.saturating_sub(__base) >= #width {
+                    let __fast: bool = #fast;
+                    if !__fast {
+                        #full
+                    }
+                    __base += #width;
+                }
+                #tail
+            }
+            #combine
+        }
+    }
+}
+
+/// Writes a full block through arrays of `LANES` elements: an expression that runs the
+/// block and is `true`, or is `false` when a slice ends within the block or no slice is
+/// indexed at the loop variable.
+fn fast_block(
+    sources: &[Source],
+    var: &Ident,
+    index: &Ident,
+    lane_body: &TokenStream,
+) -> TokenStream {
+    if sources.is_empty() {
+        return quote!(false);
+    }
+    let lanes = lanes_path();
+    let width = Literal::usize_suffixed(LANES);
+    let blocks = sources.iter().map(|source| &source.block);
+    let takes = sources.iter().map(|source| {
+        let slice = &source.slice;
+        if source.mutable {
+            quote!(#lanes::block_mut::<_, #width>(&mut *#slice, __base))
+        } else {
+            quote!(#lanes::block::<_, #width>(#slice, __base))
+        }
+    });
+    quote! {
+        match (#(#takes,)*) {
+            (#(::core::option::Option::Some(#blocks),)*) => {
+                for __lane in 0..#width {
+                    let #var: usize = __base + __lane;
+                    let #index: usize = __lane;
+                    #lane_body
+                }
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+/// Declares the partial sums of an adjoint that a loop in lanes adds to.
+pub fn adjoint_partials(adjoint: &Ident) -> TokenStream {
+    let partial = adjoint_partial_ident(adjoint);
+    let width = Literal::usize_suffixed(LANES);
+    quote!(let mut #partial: [__V; #width] = [<__V as ::losses_core::Real>::from_f64(0.0_f64); #width];)
+}
+
+/// Adds the partial sums of an adjoint to it, after its loop.
+pub fn combine_adjoint(adjoint: &Ident) -> TokenStream {
+    let partial = adjoint_partial_ident(adjoint);
+    let lanes = lanes_path();
+    quote!(#adjoint = #adjoint + #lanes::sum_lanes(&#partial);)
+}
