@@ -305,6 +305,8 @@ fn kernel_impl(model: &LossModel<'_>, parts: &Parts<'_>) -> TokenStream {
         .collect();
     let row_kernel = quote!(::losses_core::RowKernel<#elem>);
     let name_text = name.to_string();
+    // `partials` and `chunk_reverse` are inlined into the drivers' loops, which are
+    // compiled for each instruction set level.
     quote! {
         #[automatically_derived]
         impl #impl_generics ::losses_core::BatchKernel<#elem> for #name {
@@ -315,6 +317,7 @@ fn kernel_impl(model: &LossModel<'_>, parts: &Parts<'_>) -> TokenStream {
                 <Self as #row_kernel>::validate(self)
             }
 
+            #[inline(always)]
             fn partials(&self, y_true: &[#elem], y_pred: &[#elem], sums: &mut [#elem]) -> ::core::result::Result<(), ::losses_core::KernelError> {
                 #(
                     let part = <#partial_types as #row_kernel>::forward(&#instances, y_true, y_pred)?;
@@ -343,6 +346,7 @@ fn kernel_impl(model: &LossModel<'_>, parts: &Parts<'_>) -> TokenStream {
                 }
             }
 
+            #[inline(always)]
             fn chunk_reverse(
                 &self,
                 y_true: &[#elem],
