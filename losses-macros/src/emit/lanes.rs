@@ -11,22 +11,28 @@
 //! let mut acc = init;
 //! let mut acc_lanes = [0.0; LANES];
 //! let mut base = lo;
-//! while hi - base >= LANES {              // full blocks
+//! let fast_end = hi.min(y_pred.len());   // every slice read at i
+//! while fast_end - base >= LANES {         // full blocks, read as arrays
+//!     let block = &y_pred[base..base + LANES];
 //!     for lane in 0..LANES {
-//!         let i = base + lane;
-//!         acc_lanes[lane] = acc_lanes[lane] + e(i);
+//!         acc_lanes[lane] = acc_lanes[lane] + e(block[lane]);
 //!     }
 //!     base += LANES;
 //! }
-//! for lane in 0..hi - base { .. }       // the tail, into the first lanes
+//! for offset in 0..hi - base {             // the rest, with bounds checks
+//!     let (lane, i) = (offset % LANES, base + offset);
+//!     acc_lanes[lane] = acc_lanes[lane] + e(y_pred[i]);
+//! }
 //! acc = acc + sum_lanes(&acc_lanes);
 //! ```
 //!
 //! The lane count is fixed rather than the vector width, so a loss has the same bits
-//! at every instruction set level. In a full block, every slice indexed by the loop
-//! variable is first taken as an array of `LANES` elements when it has them, so the
-//! lane loop needs no bounds checks. The block runs the same code on the whole slice
-//! otherwise, and so does the tail, with the checks that report an index out of bounds.
+//! at every instruction set level. The full blocks that every slice indexed by the loop
+//! variable holds come first. They take those slices as arrays of `LANES` elements, so
+//! the lane loop needs no bounds checks and the compiler turns it into vector
+//! instructions. The elements after them run the same code on the whole slices, with
+//! the checks that report an index out of bounds, in the same order as the loop as
+//! written.
 //!
 //! The reverse pass runs such a loop in lanes too. The adjoints of values from before
 //! the loop, which every iteration adds to, get partial sums of their own, and
@@ -221,62 +227,52 @@ impl Emitter<'_> {
             #after
         };
         let sources = self.sources(lp, grads);
-        let fast = fast_block(&sources, &var, &index, &lane_body);
-        let checked = |count: TokenStream| {
-            let aliases = sources.iter().map(|source| {
-                let (block, slice) = (&source.block, &source.slice);
-                if source.mutable {
-                    quote!(let #block: &mut [_] = &mut *#slice;)
-                } else {
-                    quote!(let #block: &[_] = #slice;)
-                }
-            });
-            quote! {
-                #(#aliases)*
-                for __lane in 0..#count {
-                    let #var: usize = __base + __lane;
-                    let #index: usize = #var;
-                    #lane_body
-                }
+        let fast = fast_blocks(&sources, &var, &index, &lane_body);
+        let aliases = sources.iter().map(|source| {
+            let (block, slice) = (&source.block, &source.slice);
+            if source.mutable {
+                quote!(let #block: &mut [_] = &mut *#slice;)
+            } else {
+                quote!(let #block: &[_] = #slice;)
             }
-        };
-        let full = checked(quote!(#width));
-        let tail = checked(quote!(__hi.saturating_sub(__base)));
+        });
         let (lo, hi) = (value_ident(lp.lo), value_ident(lp.hi));
         quote! {
             #declarations
             {
                 let __hi: usize = #hi;
                 let mut __base: usize = #lo;
-                while __hi.saturating_sub(__base) >= #width {
-                    let __fast: bool = #fast;
-                    if !__fast {
-                        #full
-                    }
-                    __base += #width;
+                #fast
+                #(#aliases)*
+                for __offset in 0..__hi.saturating_sub(__base) {
+                    let __lane: usize = __offset % #width;
+                    let #var: usize = __base + __offset;
+                    let #index: usize = #var;
+                    #lane_body
                 }
-                #tail
             }
             #combine
         }
     }
 }
 
-/// Writes a full block through arrays of `LANES` elements: an expression that runs the
-/// block and is `true`, or is `false` when a slice ends within the block or no slice is
-/// indexed at the loop variable.
-fn fast_block(
+/// Writes the loop over the full blocks that every slice indexed at the loop variable
+/// holds, which come first: each block takes its slices as arrays of `LANES` elements.
+/// The loop stops at the first block past the end of a slice and leaves `__base` there,
+/// for the loop with bounds checks to go on from.
+fn fast_blocks(
     sources: &[Source],
     var: &Ident,
     index: &Ident,
     lane_body: &TokenStream,
 ) -> TokenStream {
     if sources.is_empty() {
-        return quote!(false);
+        return TokenStream::new();
     }
     let lanes = lanes_path();
     let width = Literal::usize_suffixed(LANES);
     let blocks = sources.iter().map(|source| &source.block);
+    let lens = sources.iter().map(|source| &source.slice);
     let takes = sources.iter().map(|source| {
         let slice = &source.slice;
         if source.mutable {
@@ -286,16 +282,17 @@ fn fast_block(
         }
     });
     quote! {
-        match (#(#takes,)*) {
-            (#(::core::option::Option::Some(#blocks),)*) => {
-                for __lane in 0..#width {
-                    let #var: usize = __base + __lane;
-                    let #index: usize = __lane;
-                    #lane_body
-                }
-                true
+        let __fast_end: usize = __hi #(.min(#lens.len()))*;
+        while __fast_end.saturating_sub(__base) >= #width {
+            let (#(::core::option::Option::Some(#blocks),)*) = (#(#takes,)*) else {
+                break;
+            };
+            for __lane in 0..#width {
+                let #var: usize = __base + __lane;
+                let #index: usize = __lane;
+                #lane_body
             }
-            _ => false,
+            __base += #width;
         }
     }
 }
