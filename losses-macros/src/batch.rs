@@ -4,7 +4,7 @@
 //! The function's body must have three parts: `let` statements (the sums' initial
 //! values among them, as `let mut sum = ..;`), then `for` loops over the whole row that
 //! only add to the sums, then statements that use the sums and the hyper-parameters.
-//! The macro writes two functions from these parts and expands them with its own
+//! The macro writes these functions from the parts and expands them with its own
 //! attributes:
 //! - one row loss per sum, `__NamePartialK`, whose value is that sum started from 0
 //!   over a chunk of elements; its gradient is the sum's gradient;

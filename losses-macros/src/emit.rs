@@ -195,7 +195,7 @@ impl<'a> Emitter<'a> {
             depth: 1,
             skipped: Vec::new(),
             extrema: Vec::new(),
-            lane_adjoints: None,
+            lane_targets: None,
         };
         let reverse_code = reverse.run();
         let reverse_lines = std::mem::take(&mut reverse.lines);
@@ -675,6 +675,19 @@ pub fn cmp_method(cmp: Cmp) -> &'static str {
     }
 }
 
+/// Adds `contribution` to a target of a loop in lanes, recording the target.
+fn lane_add(
+    targets: &mut Vec<lanes::LaneTarget>,
+    target: lanes::LaneTarget,
+    contribution: &TokenStream,
+) -> TokenStream {
+    let code = target.add(contribution);
+    if !targets.contains(&target) {
+        targets.push(target);
+    }
+    code
+}
+
 /// The location of a node's adjoint during the reverse sweep.
 #[derive(Clone)]
 enum Slot {
@@ -697,9 +710,9 @@ struct Reverse<'e, 'a> {
     skipped: Vec<Id>,
     /// The max and min reductions of the loops being reversed.
     extrema: Vec<Extremum>,
-    /// Inside the body of a loop in lanes: the adjoints from outside the loop that the
-    /// body adds to, each through partial sums of its own.
-    lane_adjoints: Option<Vec<Ident>>,
+    /// Inside the body of a loop in lanes: the adjoints and gradient entries from outside
+    /// the loop that the body adds to, each through partial sums of its own.
+    lane_targets: Option<Vec<lanes::LaneTarget>>,
 }
 
 /// A max or min reduction of a loop being reversed: its adjoint is shared by the terms
@@ -819,8 +832,17 @@ impl Reverse<'_, '_> {
             "    ".repeat(self.depth - 1),
             self.em.text.name(index)
         ));
-        // A loop in lanes writes at its variable through a block of the output.
-        let (grad, index_ident) = if self.em.lane_vars.contains(&index) {
+        // A loop in lanes writes at its variable through a block of the output, and at
+        // an index from before the loop through partial sums.
+        let at_var = self.em.lane_vars.contains(&index);
+        if let (Some(targets), false) = (&mut self.lane_targets, at_var) {
+            return lane_add(
+                targets,
+                lanes::LaneTarget::Entry { param, index },
+                &contribution,
+            );
+        }
+        let (grad, index_ident) = if at_var {
             (
                 lanes::grad_block_ident(slice),
                 lanes::lane_index_ident(index),
@@ -942,9 +964,9 @@ impl Reverse<'_, '_> {
             }
         }
         let in_lanes = self.em.lane_vars.contains(&lp.var);
-        let outer_lanes = std::mem::replace(&mut self.lane_adjoints, in_lanes.then(Vec::new));
+        let outer_lanes = std::mem::replace(&mut self.lane_targets, in_lanes.then(Vec::new));
         let inner = self.block(&lp.body);
-        let lane_adjoints = std::mem::replace(&mut self.lane_adjoints, outer_lanes);
+        let lane_targets = std::mem::replace(&mut self.lane_targets, outer_lanes);
         self.depth -= 1;
         self.adjoints = saved.0;
         self.skipped.truncate(saved.1);
@@ -953,10 +975,18 @@ impl Reverse<'_, '_> {
             .push(format!("{}}}", "    ".repeat(self.depth - 1)));
 
         if in_lanes {
-            let lane_adjoints = lane_adjoints.unwrap_or_default();
-            code.extend(lane_adjoints.iter().map(lanes::adjoint_partials));
+            let lane_targets = lane_targets.unwrap_or_default();
+            code.extend(lane_targets.iter().map(lanes::LaneTarget::declare));
             code.extend(self.em.lane_shell(lp, &inner, true));
-            code.extend(lane_adjoints.iter().map(lanes::combine_adjoint));
+            for target in &lane_targets {
+                let grad = match target {
+                    lanes::LaneTarget::Entry { param, .. } => {
+                        Some(grad_ident(&self.em.sig.params[*param].ident))
+                    }
+                    lanes::LaneTarget::Adjoint(_) => None,
+                };
+                code.extend(target.combine(grad.as_ref()));
+            }
         } else {
             code.extend(self.em.loop_shell(lp, &inner));
         }
@@ -1073,13 +1103,9 @@ impl Reverse<'_, '_> {
                 quote!(let #ident: __V = #contribution;)
             }
             Slot::Let(ident) => quote!(let #ident: __V = #ident + #contribution;),
-            Slot::Mut(ident) => match &mut self.lane_adjoints {
-                Some(lane_adjoints) => {
-                    if !lane_adjoints.contains(&ident) {
-                        lane_adjoints.push(ident.clone());
-                    }
-                    let partial = lanes::adjoint_partial_ident(&ident);
-                    quote!(#partial[__lane] = #partial[__lane] + #contribution;)
+            Slot::Mut(ident) => match &mut self.lane_targets {
+                Some(targets) => {
+                    lane_add(targets, lanes::LaneTarget::Adjoint(ident), &contribution)
                 }
                 None => quote!(#ident = #ident + #contribution;),
             },

@@ -56,11 +56,6 @@ fn partial_ident(phi: Id) -> Ident {
     format_ident!("__lanes{}", phi)
 }
 
-/// Names the partial sums of the adjoint `adjoint`, which a loop in lanes adds to.
-pub fn adjoint_partial_ident(adjoint: &Ident) -> Ident {
-    format_ident!("__lanes_{}", adjoint)
-}
-
 /// Names the slice that loads at the loop variable go through: a block of `LANES`
 /// elements, or the whole slice.
 pub fn block_ident(slice: &Ident) -> Ident {
@@ -105,8 +100,9 @@ fn collect(f: &Function, block: &Block, vars: &mut Vec<Id>, phis: &mut Vec<Id>) 
 }
 
 /// Returns whether a loop is emitted in lanes: its body is straight-line code, every carried
-/// value is a float sum, and every differentiated load is at the loop variable, so that
-/// its gradient entry can be written through a block.
+/// value is a float sum, and every differentiated load is at the loop variable or at an
+/// index from before the loop. The gradient entry of the first is written through a
+/// block, and that of the second through partial sums.
 fn in_lanes(f: &Function, lp: &Loop) -> bool {
     let straight = lp
         .body
@@ -114,14 +110,19 @@ fn in_lanes(f: &Function, lp: &Loop) -> bool {
         .iter()
         .all(|stmt| matches!(stmt, Stmt::Let(_)));
     let sums = !lp.carried.is_empty() && lp.carried.iter().all(|carried| is_sum(f, lp, carried));
-    let writes_at_var = lp.body.stmts.iter().all(|stmt| match stmt {
+    let mut inside = Vec::new();
+    lp.body.defined(&mut inside);
+    // A gradient entry at an index from before the loop goes through partial sums.
+    let writes_at_var_or_before = lp.body.stmts.iter().all(|stmt| match stmt {
         Stmt::Let(id) => match f.nodes[*id].op {
-            Op::Load(_, index) => !f.nodes[*id].active || index == lp.var,
+            Op::Load(_, index) => {
+                !f.nodes[*id].active || index == lp.var || !inside.contains(&index)
+            }
             _ => true,
         },
         _ => true,
     });
-    straight && sums && writes_at_var
+    straight && sums && writes_at_var_or_before
 }
 
 /// Returns whether a carried value is a float sum whose running value only its update reads.
@@ -297,16 +298,54 @@ fn fast_blocks(
     }
 }
 
-/// Declares the partial sums of an adjoint that a loop in lanes adds to.
-pub fn adjoint_partials(adjoint: &Ident) -> TokenStream {
-    let partial = adjoint_partial_ident(adjoint);
-    let width = Literal::usize_suffixed(LANES);
-    quote!(let mut #partial: [__V; #width] = [<__V as ::losses_core::Real>::from_f64(0.0_f64); #width];)
+/// A value that the body of a loop in lanes adds to in every iteration, through partial
+/// sums of its own that are added to it after the loop.
+#[derive(Clone, PartialEq)]
+pub enum LaneTarget {
+    /// The adjoint of a value from before the loop.
+    Adjoint(Ident),
+    /// The gradient entry of slice parameter `param` at an index from before the loop.
+    Entry { param: usize, index: Id },
 }
 
-/// Adds the partial sums of an adjoint to it, after its loop.
-pub fn combine_adjoint(adjoint: &Ident) -> TokenStream {
-    let partial = adjoint_partial_ident(adjoint);
-    let lanes = lanes_path();
-    quote!(#adjoint = #adjoint + #lanes::sum_lanes(&#partial);)
+impl LaneTarget {
+    fn partial(&self) -> Ident {
+        match self {
+            LaneTarget::Adjoint(adjoint) => format_ident!("__lanes_{}", adjoint),
+            LaneTarget::Entry { param, index } => format_ident!("__lanes_entry{}_{}", param, index),
+        }
+    }
+
+    /// Declares the partial sums, before the loop.
+    pub fn declare(&self) -> TokenStream {
+        let partial = self.partial();
+        let width = Literal::usize_suffixed(LANES);
+        quote!(let mut #partial: [__V; #width] = [<__V as ::losses_core::Real>::from_f64(0.0_f64); #width];)
+    }
+
+    /// Adds `contribution` to this lane's partial sum, in the loop body.
+    pub fn add(&self, contribution: &TokenStream) -> TokenStream {
+        let partial = self.partial();
+        quote!(#partial[__lane] = #partial[__lane] + #contribution;)
+    }
+
+    /// Adds the partial sums to the target, after the loop. `grad` is the gradient output
+    /// of an entry's slice.
+    pub fn combine(&self, grad: Option<&Ident>) -> TokenStream {
+        let partial = self.partial();
+        let lanes = lanes_path();
+        let total = quote!(#lanes::sum_lanes(&#partial));
+        match (self, grad) {
+            (LaneTarget::Adjoint(adjoint), _) => quote!(#adjoint = #adjoint + #total;),
+            (LaneTarget::Entry { index, .. }, Some(grad)) => {
+                let index = value_ident(*index);
+                quote! {
+                    if let ::core::option::Option::Some(element) = #grad.get_mut(#index) {
+                        *element = *element + #total;
+                    }
+                }
+            }
+            (LaneTarget::Entry { .. }, None) => TokenStream::new(),
+        }
+    }
 }
