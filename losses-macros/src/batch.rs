@@ -257,7 +257,8 @@ fn adjoint_function(model: &LossModel<'_>, parts: &Parts<'_>) -> TokenStream {
     let type_name = adjoint_type(model);
     quote! {
         #[doc(hidden)]
-        #[allow(unused_variables, unused_mut, unused_assignments, clippy::needless_range_loop)]
+        // The adjoints add one parameter per sum to the loss's own.
+        #[allow(unused_variables, unused_mut, unused_assignments, clippy::needless_range_loop, clippy::too_many_arguments)]
         #[::losses_core::loss(name = #type_name)]
         fn #name #generics (#inputs, #(#adjoints: #float),*) #output #where_clause {
             #(#prefix)*
