@@ -2,9 +2,10 @@
 # Checks the machine code of the batch drivers in the release build of the
 # `throughput` benchmark: every function compiled for AVX-512 or AVX2 must call no
 # libm function (exp, log, log1p, expm1, tanh, pow, fma and their f32 forms). It
-# counts each function's packed instructions of its width (zmm or ymm registers)
-# and names, without failing, a function that has none: a row loss whose loops the
-# compiler did not vectorise, such as one with an `if` on loop indices in a loop.
+# counts each function's packed instructions of its width (zmm or ymm registers).
+# A function with none is named without failing the check. Such a function is a row
+# loss whose loops the compiler did not vectorise, such as a loop with an `if` on
+# loop indices.
 #
 # Usage, from anywhere in the workspace: losses-core/benches/check-asm.sh
 # Needs objdump (binutils). Exits with status 1 and names the function on failure.

@@ -8,9 +8,10 @@
 //! compiler can turn into vector instructions. The lane count is fixed, not taken from
 //! the vector width, so the result has the same bits at every instruction set level.
 //!
-//! A full block whose slices hold all of its elements reads them through
+//! The full blocks that every slice holds come first. They read the slices through
 //! [`block`] and [`block_mut`], as arrays of `LANES`, which need no bounds checks in
-//! the lane loop. Other blocks run the same code on the whole slices, with checks.
+//! the lane loop. The elements after them run the same code on the whole slices, with
+//! checks.
 
 use std::ops::Add;
 

@@ -66,7 +66,7 @@ impl LossModel<'_> {
         let methods = self.multi_methods();
         let exclusion = self.exclusion(cx, &elem);
         // The kernel functions are inlined into the drivers' loops, which are compiled
-        // for each instruction set level; a call that is not inlined runs at the baseline.
+        // for each instruction set level. A call that is not inlined runs at the baseline.
         quote! {
             #[automatically_derived]
             impl #name {

@@ -86,7 +86,7 @@ impl LossModel<'_> {
         let whole_batch_into = whole_batch(quote!(value_and_grad_into(self, batch, grad)));
         let whole_batch_per_sample = whole_batch(quote!(per_sample(self, batch)));
         // The kernel functions are inlined into the drivers' loops, which are compiled
-        // for each instruction set level; a call that is not inlined runs at the baseline.
+        // for each instruction set level. A call that is not inlined runs at the baseline.
         quote! {
             #[automatically_derived]
             impl #name {

@@ -35,9 +35,10 @@
 //! written.
 //!
 //! The reverse pass runs such a loop in lanes too. The adjoints of values from before
-//! the loop, which every iteration adds to, get partial sums of their own, and
-//! gradient entries indexed by the loop variable are written through the arrays. A
-//! loop whose body writes a gradient entry at any other index stays a plain loop.
+//! the loop, which every iteration adds to, get partial sums of their own, and so do
+//! gradient entries at an index from before the loop. Gradient entries at the loop
+//! variable are written through the arrays. A loop whose body writes a gradient entry
+//! at an index computed in the body stays a plain loop.
 
 use super::{Emitter, carry_ident, value_ident};
 use crate::ir::{Binary, Block, Carried, Function, Id, Loop, Op, Reduction, Stmt, Ty};
