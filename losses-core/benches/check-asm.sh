@@ -3,9 +3,8 @@
 # `throughput` benchmark: every function compiled for AVX-512 or AVX2 must call no
 # libm function (exp, log, log1p, expm1, tanh, pow, fma and their f32 forms). It
 # counts each function's packed instructions of its width (zmm or ymm registers).
-# A function with none is named without failing the check. Such a function is a row
-# loss whose loops the compiler did not vectorise, such as a loop with an `if` on
-# loop indices.
+# A function with none is named without failing the check: a row loss whose loops
+# the compiler could not vectorise has none, and is still correct.
 #
 # Usage, from anywhere in the workspace: losses-core/benches/check-asm.sh
 # Needs objdump (binutils). Exits with status 1 and names the function on failure.

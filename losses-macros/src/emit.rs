@@ -196,6 +196,7 @@ impl<'a> Emitter<'a> {
             skipped: Vec::new(),
             extrema: Vec::new(),
             lane_targets: None,
+            lane_outer: Vec::new(),
         };
         let reverse_code = reverse.run();
         let reverse_lines = std::mem::take(&mut reverse.lines);
@@ -713,6 +714,9 @@ struct Reverse<'e, 'a> {
     /// Inside the body of a loop in lanes: the adjoints and gradient entries from outside
     /// the loop that the body adds to, each through partial sums of its own.
     lane_targets: Option<Vec<lanes::LaneTarget>>,
+    /// The adjoints from before the loop in lanes being reversed: a branch in its body
+    /// declares adjoints of its own, which are added to as usual.
+    lane_outer: Vec<Ident>,
 }
 
 /// A max or min reduction of a loop being reversed: its adjoint is shared by the terms
@@ -965,6 +969,14 @@ impl Reverse<'_, '_> {
         }
         let in_lanes = self.em.lane_vars.contains(&lp.var);
         let outer_lanes = std::mem::replace(&mut self.lane_targets, in_lanes.then(Vec::new));
+        self.lane_outer = self
+            .adjoints
+            .iter()
+            .filter_map(|slot| match slot {
+                Slot::Mut(ident) => Some(ident.clone()),
+                _ => None,
+            })
+            .collect();
         let inner = self.block(&lp.body);
         let lane_targets = std::mem::replace(&mut self.lane_targets, outer_lanes);
         self.depth -= 1;
@@ -1104,10 +1116,10 @@ impl Reverse<'_, '_> {
             }
             Slot::Let(ident) => quote!(let #ident: __V = #ident + #contribution;),
             Slot::Mut(ident) => match &mut self.lane_targets {
-                Some(targets) => {
+                Some(targets) if self.lane_outer.contains(&ident) => {
                     lane_add(targets, lanes::LaneTarget::Adjoint(ident), &contribution)
                 }
-                None => quote!(#ident = #ident + #contribution;),
+                _ => quote!(#ident = #ident + #contribution;),
             },
         }
     }

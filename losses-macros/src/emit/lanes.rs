@@ -1,11 +1,11 @@
 //! Emission of innermost sum loops in lanes, so that the compiler can vectorise them.
 //!
 //! A sum `acc += e` over `for i in lo..hi` is a chain of dependent additions that the
-//! compiler may not reorder. A loop whose body is straight-line code and whose carried
-//! values are all float sums is emitted instead with [`LANES`] partial sums per carried
-//! value. Element `lo + k` adds to partial `k % LANES`, and after the loop the
-//! partials are added by a fixed pairwise tree (`lanes::sum_lanes` in `losses_core`)
-//! and then to the value before the loop:
+//! compiler may not reorder. An innermost loop whose carried values are all float sums
+//! is emitted instead with [`LANES`] partial sums per carried value. Element `lo + k`
+//! adds to partial `k % LANES`, and after the loop the partials are added by a fixed
+//! pairwise tree (`lanes::sum_lanes` in `losses_core`) and then to the value before
+//! the loop:
 //!
 //! ```text
 //! let mut acc = init;
@@ -100,30 +100,29 @@ fn collect(f: &Function, block: &Block, vars: &mut Vec<Id>, phis: &mut Vec<Id>) 
     }
 }
 
-/// Returns whether a loop is emitted in lanes: its body is straight-line code, every carried
+/// Returns whether a loop is emitted in lanes: its body has no loop, every carried
 /// value is a float sum, and every differentiated load is at the loop variable or at an
 /// index from before the loop. The gradient entry of the first is written through a
 /// block, and that of the second through partial sums.
 fn in_lanes(f: &Function, lp: &Loop) -> bool {
-    let straight = lp
-        .body
-        .stmts
-        .iter()
-        .all(|stmt| matches!(stmt, Stmt::Let(_)));
     let sums = !lp.carried.is_empty() && lp.carried.iter().all(|carried| is_sum(f, lp, carried));
     let mut inside = Vec::new();
     lp.body.defined(&mut inside);
     // A gradient entry at an index from before the loop goes through partial sums.
-    let writes_at_var_or_before = lp.body.stmts.iter().all(|stmt| match stmt {
-        Stmt::Let(id) => match f.nodes[*id].op {
-            Op::Load(_, index) => {
-                !f.nodes[*id].active || index == lp.var || !inside.contains(&index)
-            }
-            _ => true,
-        },
+    let writes_at_var_or_before = inside.iter().all(|id| match f.nodes[*id].op {
+        Op::Load(_, index) => !f.nodes[*id].active || index == lp.var || !inside.contains(&index),
         _ => true,
     });
-    straight && sums && writes_at_var_or_before
+    has_no_loop(&lp.body) && sums && writes_at_var_or_before
+}
+
+/// Returns whether a block has no loop, in its branches either.
+fn has_no_loop(block: &Block) -> bool {
+    block.stmts.iter().all(|stmt| match stmt {
+        Stmt::Let(_) => true,
+        Stmt::If(branch) => has_no_loop(&branch.then_block) && has_no_loop(&branch.else_block),
+        Stmt::Loop(_) => false,
+    })
 }
 
 /// Returns whether a carried value is a float sum whose running value only its update reads.
@@ -136,14 +135,11 @@ fn is_sum(f: &Function, lp: &Loop, carried: &Carried) -> bool {
     match carried.reduction {
         Reduction::Sum => true,
         Reduction::Inactive => {
-            let reads = lp
-                .body
-                .stmts
+            let mut inside = Vec::new();
+            lp.body.defined(&mut inside);
+            let reads = inside
                 .iter()
-                .filter(|stmt| match stmt {
-                    Stmt::Let(id) => f.nodes[*id].op.operands().contains(&carried.phi),
-                    _ => false,
-                })
+                .filter(|id| f.nodes[**id].op.operands().contains(&carried.phi))
                 .count();
             let phi = carried.phi;
             let update = match f.nodes[carried.next].op {
@@ -184,8 +180,9 @@ impl Emitter<'_> {
                 });
             }
         };
-        for stmt in &lp.body.stmts {
-            let Stmt::Let(id) = stmt else { continue };
+        let mut inside = Vec::new();
+        lp.body.defined(&mut inside);
+        for id in &inside {
             if let Op::Load(param, index) = self.f.nodes[*id].op {
                 if index != lp.var {
                     continue;
