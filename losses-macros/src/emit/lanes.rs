@@ -86,7 +86,6 @@ pub fn lane_loops(f: &Function) -> (Vec<Id>, Vec<Id>) {
 fn collect(f: &Function, block: &Block, vars: &mut Vec<Id>, phis: &mut Vec<Id>) {
     for stmt in &block.stmts {
         match stmt {
-            Stmt::Let(_) => {}
             Stmt::If(branch) => {
                 collect(f, &branch.then_block, vars, phis);
                 collect(f, &branch.else_block, vars, phis);
@@ -96,6 +95,7 @@ fn collect(f: &Function, block: &Block, vars: &mut Vec<Id>, phis: &mut Vec<Id>) 
                 phis.extend(lp.carried.iter().map(|carried| carried.phi));
             }
             Stmt::Loop(lp) => collect(f, &lp.body, vars, phis),
+            _ => {}
         }
     }
 }
@@ -121,7 +121,8 @@ fn has_no_loop(block: &Block) -> bool {
     block.stmts.iter().all(|stmt| match stmt {
         Stmt::Let(_) => true,
         Stmt::If(branch) => has_no_loop(&branch.then_block) && has_no_loop(&branch.else_block),
-        Stmt::Loop(_) => false,
+        // A loop, or a statement this emission does not know, keeps the plain form.
+        _ => false,
     })
 }
 
@@ -149,7 +150,8 @@ fn is_sum(f: &Function, lp: &Loop, carried: &Carried) -> bool {
             };
             reads == 1 && update
         }
-        Reduction::Max | Reduction::Min => false,
+        // Only sums split into partial sums: a max or a min keeps one running value.
+        _ => false,
     }
 }
 
