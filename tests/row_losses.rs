@@ -135,6 +135,22 @@ fn quadratic_form_gradient() {
     assert_gradient(&QuadraticForm::new(matrix), &y_true, &y_pred);
 }
 
+/// Rows of 20 run a full block of the generated sum loops and a tail of 4, and the
+/// inner loop reads `y_pred[i]` of the outer one in every iteration.
+#[test]
+fn quadratic_form_gradient_on_long_rows() {
+    let n = 20;
+    let matrix: Vec<f64> = (0..n * n)
+        .map(|k| ((k * 7 % 11) as f64 - 5.0) / 10.0)
+        .collect();
+    let row =
+        |offset: f64| -> Vec<f64> { (0..n).map(|k| ((k as f64 + offset) * 0.37).sin()).collect() };
+    let (first, second, third) = (row(0.0), row(1.5), row(3.0));
+    let y_true = dyn2(&[&first, &second]);
+    let y_pred = dyn2(&[&second, &third]);
+    assert_gradient(&QuadraticForm::new(matrix), &y_true, &y_pred);
+}
+
 #[test]
 fn quadratic_form_rejects_wrong_dimension() {
     let loss = QuadraticForm::new(vec![1.0, 0.0, 0.0, 1.0]);

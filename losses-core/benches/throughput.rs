@@ -10,7 +10,8 @@
 //!
 //! Optional arguments are element counts (default 1e6 and 1e7), loss names (default
 //! all) and `level=NAME` to run the losses at one instruction set level (`scalar`,
-//! `sse2`, `avx2`, `avx512`, `neon`) rather than the best one. Each figure is the best of repeated runs, in elements per second. Rows:
+//! `sse2`, `avx2`, `avx512`, `neon`) rather than the best one. Each figure is the best
+//! of repeated runs, in elements per second. Rows:
 //!
 //! - `value_and_grad`: the shipped loss's `value_and_grad_into`, writing into a
 //!   gradient buffer allocated once;
@@ -23,6 +24,14 @@
 //!
 //! "1 thread" runs in a one-thread rayon pool, "N threads" in the global pool. The
 //! scalar loop always runs on one thread.
+//!
+//! The losses over rows run at fixed shapes, except Dice, which runs at each element
+//! count. `dice` is Dice over the whole batch and `dice_rows` Dice per sample on rows of
+//! 1000. `cce_logits` is categorical cross-entropy from logits on 1e4 rows of 1000
+//! classes. `contrastive` is the contrastive loss on 1e5 pairs of 128-dimensional
+//! embeddings, and `approx_ndcg` is ApproxNDCG on 1e4 lists of 100. Their element count
+//! is that of `y_pred`, or of one embedding array for `contrastive`, whose stream row
+//! adds the two embedding arrays.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -32,8 +41,20 @@ use losses_core::simd::{Level, with_level};
 use ndarray::Array1;
 use rayon::prelude::*;
 
-/// The losses of the benchmark, by the name used on the command line.
+/// The elementwise losses of the benchmark, by the name used on the command line.
 const LOSSES: [&str; 6] = ["mse", "mae", "huber", "bce", "bce_logits", "log_cosh"];
+
+/// The losses over rows, pairs and lists, by the name used on the command line.
+const ROW_LOSSES: [&str; 5] = [
+    "dice",
+    "dice_rows",
+    "cce_logits",
+    "contrastive",
+    "approx_ndcg",
+];
+
+/// Row length of `dice_rows`.
+const DICE_ROW: usize = 1000;
 
 /// A fixed, seeded source of test data (Marsaglia's xorshift32).
 struct XorShift32(u32);
@@ -213,40 +234,67 @@ fn rate(len: usize, time: Duration) -> f64 {
     len as f64 / time.as_secs_f64() / 1e9
 }
 
+/// Writes a rate with three significant digits, so that slow losses keep theirs.
+fn significant(rate: f64) -> String {
+    let decimals = (2 - rate.abs().log10().floor() as i32).max(0) as usize;
+    format!("{rate:.decimals$}")
+}
+
+/// The best times of the four rows of the table for one loss.
+struct Timings {
+    with_grad: Duration,
+    value: Duration,
+    scalar: Duration,
+    stream: Duration,
+}
+
+/// Prints one line of the table; `len` is the element count the rates are of.
+fn print_row(loss: &str, len: usize, threads: bool, timings: &Timings) {
+    let (g, v, s, m) = (
+        rate(len, timings.with_grad),
+        rate(len, timings.value),
+        rate(len, timings.scalar),
+        rate(len, timings.stream),
+    );
+    let threads = if threads {
+        rayon::current_num_threads().to_string()
+    } else {
+        "1".into()
+    };
+    println!(
+        "| {loss} | {len:.2e} | {threads} | {} | {} | {} | {} | {:.2} | {:.3} |",
+        significant(g),
+        significant(v),
+        significant(s),
+        significant(m),
+        g / s,
+        g / m,
+    );
+}
+
 fn bench_loss(loss: &str, len: usize, threads: bool) {
     let (y_true, y_pred) = inputs(loss, len);
     let mut grad = Array1::zeros(len);
     let mut out = vec![0.0f32; len];
     let (a, b) = (y_true.as_slice().unwrap(), y_pred.as_slice().unwrap());
 
-    let with_grad = best_time(|| {
-        black_box(shipped(loss, &y_true, &y_pred, Some(&mut grad)));
-    });
-    let value = best_time(|| {
-        black_box(shipped(loss, &y_true, &y_pred, None));
-    });
-    let scalar = best_time(|| {
-        black_box(scalar_loop(loss, a, b, grad.as_slice_mut().unwrap()));
-    });
-    let bandwidth = best_time(|| stream(a, b, &mut out, threads));
-
-    let (g, v, s, m) = (
-        rate(len, with_grad),
-        rate(len, value),
-        rate(len, scalar),
-        rate(len, bandwidth),
-    );
-    println!(
-        "| {loss} | {len:.0e} | {} | {g:.3} | {v:.3} | {s:.3} | {m:.3} | {:.2} | {:.2} |",
-        if threads {
-            rayon::current_num_threads().to_string()
-        } else {
-            "1".into()
-        },
-        g / s,
-        g / m,
-    );
+    let timings = Timings {
+        with_grad: best_time(|| {
+            black_box(shipped(loss, &y_true, &y_pred, Some(&mut grad)));
+        }),
+        value: best_time(|| {
+            black_box(shipped(loss, &y_true, &y_pred, None));
+        }),
+        scalar: best_time(|| {
+            black_box(scalar_loop(loss, a, b, grad.as_slice_mut().unwrap()));
+        }),
+        stream: best_time(|| stream(a, b, &mut out, threads)),
+    };
+    print_row(loss, len, threads, &timings);
 }
+
+#[path = "throughput/rows.rs"]
+mod rows;
 
 fn main() {
     let arguments: Vec<String> = std::env::args()
@@ -259,11 +307,12 @@ fn main() {
     }
     let mut names: Vec<&str> = LOSSES
         .iter()
+        .chain(&ROW_LOSSES)
         .copied()
         .filter(|name| arguments.iter().any(|a| a == name))
         .collect();
     if names.is_empty() {
-        names = LOSSES.to_vec();
+        names = LOSSES.iter().chain(&ROW_LOSSES).copied().collect();
     }
 
     let level = arguments
@@ -296,11 +345,21 @@ fn run(lens: &[usize], names: &[&str]) {
         .num_threads(1)
         .build()
         .expect("a one-thread pool");
-    for &len in lens {
+    let bench = |name: &str, len: usize, threads: bool| {
+        if LOSSES.contains(&name) {
+            bench_loss(name, len, threads);
+        } else {
+            rows::bench_row_loss(name, len, threads);
+        }
+    };
+    // The losses of fixed shape run once, with the first element count.
+    for (index, &len) in lens.iter().enumerate() {
         for &name in names {
-            single
-                .install(|| with_level(level, || bench_loss(name, len, false)).expect("supported"));
-            bench_loss(name, len, true);
+            if index > 0 && !matches!(name, "dice" | "dice_rows") && !LOSSES.contains(&name) {
+                continue;
+            }
+            single.install(|| with_level(level, || bench(name, len, false)).expect("supported"));
+            bench(name, len, true);
         }
     }
 }

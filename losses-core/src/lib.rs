@@ -14,6 +14,8 @@ pub mod check;
 pub mod error;
 mod helper;
 pub mod kernel;
+#[doc(hidden)]
+pub mod lanes;
 pub mod loss;
 pub mod losses;
 mod math;
@@ -58,6 +60,7 @@ pub use num_traits::Float;
 pub mod __private {
     pub use crate::helper::{Differentiable, DifferentiableRows};
     pub use crate::kernel::{batch, elementwise, multi, rows};
+    pub use crate::lanes;
     pub use crate::scratch::Scratch;
     pub use ndarray;
     pub use ndarray::{ArrayD, ArrayViewMutD};

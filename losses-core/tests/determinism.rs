@@ -4,7 +4,9 @@
 //! The batches are large enough to be split into several chunks (a chunk contains at
 //! least 2^16 elements), have lengths that leave tails at every vector width, and
 //! include samples of several features and sample weights, so that every path of the
-//! drivers runs. They are kept small enough for an unoptimised build.
+//! drivers runs. They are kept small enough for an unoptimised build. The elementwise
+//! drivers, the row drivers, the multi-input drivers and the whole-batch drivers are
+//! all covered.
 
 use losses_core::prelude::*;
 use losses_core::simd::{Level, with_level};
@@ -110,9 +112,86 @@ fn batch(shape: &[usize], seed: u32) -> (ArrayD<f32>, ArrayD<f32>, Array1<f32>) 
     (y_true, y_pred, weights)
 }
 
+/// Evaluates the losses over rows, pairs and whole batches: categorical cross-entropy
+/// and Dice per sample through the row drivers, Dice over the whole batch through the
+/// whole-batch drivers, and the contrastive loss through the multi-input drivers. Rows
+/// of 37 elements run two full blocks of lanes and a tail in the generated loops, and
+/// lists of 5 only a tail. Each batch has several chunks of work for the threads.
+fn row_results() -> Vec<(String, Bits)> {
+    let mut results = Vec::new();
+    let (y_true, y_pred, weights) = batch(&[5_000, 37], 0x51ED_270B);
+    let losses: [(&str, Evaluate); 3] = [
+        ("categorical cross-entropy", |t, p, w| {
+            evaluate(&CategoricalCrossentropy::new(true, 0.1), t, p, w)
+        }),
+        ("dice per sample", |t, p, w| {
+            evaluate(&Dice::default(), t, p, w)
+        }),
+        ("approx ndcg", |t, p, w| {
+            evaluate(&ApproxNdcg::default(), t, p, w)
+        }),
+    ];
+    for (name, evaluate) in losses {
+        results.push((name.to_string(), evaluate(&y_true, &y_pred, None)));
+        let weighted = evaluate(&y_true, &y_pred, Some(&weights));
+        results.push((format!("{name}, weighted"), weighted));
+    }
+    let (lists_true, lists_pred, _) = batch(&[3_000, 5], 0x2545_F491);
+    let ndcg = evaluate(&ApproxNdcg::default(), &lists_true, &lists_pred, None);
+    results.push(("approx ndcg of lists of 5".to_string(), ndcg));
+
+    let whole = Dice::default().with_axis(Axis::WholeBatch);
+    let (masks_true, masks_pred, _) = batch(&[300, 1_000], 0x6A09_E667);
+    let dice = evaluate(&whole, &masks_true, &masks_pred, None);
+    results.push(("dice over the whole batch".to_string(), dice));
+
+    results.push(("contrastive".to_string(), contrastive_bits(None)));
+    results.push((
+        "contrastive, weighted".to_string(),
+        contrastive_bits(Some(7)),
+    ));
+    results
+}
+
+/// Returns the bits of the contrastive loss's value and of both gradients, on pairs of
+/// 37-dimensional embeddings, with sample weights drawn from `weight_seed` when given.
+fn contrastive_bits(weight_seed: Option<u32>) -> Bits {
+    let mut random = XorShift32(0xBB67_AE85);
+    let labels = random.array(&[3_000], |u| (u < 0.5) as u8 as f32);
+    let x1 = random.array(&[3_000, 37], |u| 0.4 * u - 0.2);
+    let x2 = random.array(&[3_000, 37], |u| 0.4 * u - 0.2);
+    let loss = ContrastiveLoss::default();
+    let (value, grad1, grad2, value_alone) = match weight_seed {
+        Some(seed) => {
+            let weights = XorShift32(seed).array(&[3_000], |u| 2.0 * u);
+            let (value, grad1, grad2) = loss
+                .value_and_grad_weighted(&labels, &x1, &x2, &weights)
+                .expect("valid batch");
+            let value_alone = loss.value_weighted(&labels, &x1, &x2, &weights);
+            (value, grad1, grad2, value_alone.expect("valid batch"))
+        }
+        None => {
+            let (value, grad1, grad2) =
+                loss.value_and_grad(&labels, &x1, &x2).expect("valid batch");
+            let value_alone = loss.value(&labels, &x1, &x2).expect("valid batch");
+            (value, grad1, grad2, value_alone)
+        }
+    };
+    assert_eq!(
+        value.to_bits(),
+        value_alone.to_bits(),
+        "contrastive value with and without gradient"
+    );
+    let entries = grad1.iter().chain(grad2.iter());
+    (
+        value.to_bits(),
+        entries.map(|entry| entry.to_bits()).collect(),
+    )
+}
+
 /// Evaluates the losses of every case, unweighted and weighted.
 fn all_results() -> Vec<(String, Bits)> {
-    let mut results = Vec::new();
+    let mut results = row_results();
     for (index, (shape, losses)) in CASES.iter().enumerate() {
         let (y_true, y_pred, weights) = batch(shape, 0x9E37_79B9 + index as u32);
         for &loss in *losses {

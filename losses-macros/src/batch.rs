@@ -6,10 +6,13 @@
 //! only add to the sums terms of one element each, then statements that use the sums
 //! and the hyper-parameters.
 //! The sums' starting values read neither a row nor another sum, since the whole-batch
-//! evaluation adds each starting value once, after merging. The macro writes two
-//! functions from these parts and expands them with its own attributes:
+//! evaluation adds each starting value once, after merging. The macro writes these
+//! functions from the parts and expands them with its own attributes:
 //! - one row loss per sum, `__NamePartialK`, whose value is that sum started from 0
 //!   over a chunk of elements; its gradient is the sum's gradient;
+//! - one row loss, `__NameAdjoint`, whose value is `Σₖ aₖ sumₖ` with the adjoints `aₖ`
+//!   of the sums as extra hyper-parameters, so that one reverse pass over a chunk gives
+//!   the chunk's gradient;
 //! - one `#[differentiable]` helper, `__name_finish`, from the sums to the loss, whose
 //!   reverse function gives the adjoints of the sums.
 //!
@@ -82,10 +85,12 @@ fn batch_parts(cx: &mut Ctxt, model: &LossModel<'_>) -> Option<TokenStream> {
         .iter()
         .enumerate()
         .map(|(k, sum)| partial_function(model, &parts, k, sum));
+    let adjoint = adjoint_function(model, &parts);
     let finish = finish_function(model, &parts);
     let kernel = kernel_impl(model, &parts);
     Some(quote! {
         #(#partials)*
+        #adjoint
         #finish
         #kernel
     })
@@ -319,6 +324,40 @@ fn partial_function(
     }
 }
 
+fn adjoint_type(model: &LossModel<'_>) -> Ident {
+    format_ident!("__{}Adjoint", model.name)
+}
+
+/// Writes a row loss whose value is `Σₖ aₖ sumₖ` over a chunk, with the adjoints `aₖ`
+/// of the sums as extra hyper-parameters. Its gradient is the chunk's gradient, so one
+/// reverse pass over the chunk gives it, instead of one pass per sum.
+fn adjoint_function(model: &LossModel<'_>, parts: &Parts<'_>) -> TokenStream {
+    let item = model.item;
+    let (generics, where_clause) = (&item.sig.generics, &item.sig.generics.where_clause);
+    let (inputs, output) = (&item.sig.inputs, &item.sig.output);
+    let float = match &model.sig.float {
+        FloatTy::Generic(ident) | FloatTy::Concrete(ident) => ident,
+    };
+    let adjoints: Vec<Ident> = (0..parts.sums.len())
+        .map(|k| format_ident!("__adjoint{}", k))
+        .collect();
+    let prefix = prefix_with(parts, |_, _| syn::parse_quote!(0.0), true);
+    let (loops, sums) = (parts.loops, &parts.sums);
+    let name = format_ident!("__{}_adjoint", item.sig.ident);
+    let type_name = adjoint_type(model);
+    quote! {
+        #[doc(hidden)]
+        // The adjoints add one parameter per sum to the loss's own.
+        #[allow(unused_variables, unused_mut, unused_assignments, clippy::needless_range_loop, clippy::too_many_arguments)]
+        #[::losses_core::loss(name = #type_name)]
+        fn #name #generics (#inputs, #(#adjoints: #float),*) #output #where_clause {
+            #(#prefix)*
+            #(#loops)*
+            0.0 #(+ #adjoints * #sums)*
+        }
+    }
+}
+
 /// The helper from the sums and the hyper-parameters to the loss.
 fn finish_function(model: &LossModel<'_>, parts: &Parts<'_>) -> TokenStream {
     let item = model.item;
@@ -400,7 +439,18 @@ fn kernel_impl(model: &LossModel<'_>, parts: &Parts<'_>) -> TokenStream {
         .map(|ty| quote!(#ty::new(#(self.#hypers),*)))
         .collect();
     let row_kernel = quote!(::losses_core::RowKernel<#elem>);
+    let adjoint_type = adjoint_type(model);
+    // The adjoints become hyper-parameter fields, which are `f64` for a generic float.
+    let adjoint_fields: Vec<TokenStream> = adjoints
+        .iter()
+        .map(|adjoint| match &model.sig.float {
+            FloatTy::Generic(_) => quote!(<#elem as ::losses_core::LossFloat>::to_f64(#adjoint)),
+            FloatTy::Concrete(_) => quote!(#adjoint),
+        })
+        .collect();
     let name_text = name.to_string();
+    // `partials` and `chunk_reverse` are inlined into the drivers' loops, which are
+    // compiled for each instruction set level.
     quote! {
         #[automatically_derived]
         impl #impl_generics ::losses_core::BatchKernel<#elem> for #name {
@@ -411,6 +461,7 @@ fn kernel_impl(model: &LossModel<'_>, parts: &Parts<'_>) -> TokenStream {
                 <Self as #row_kernel>::validate(self)
             }
 
+            #[inline(always)]
             fn partials(&self, y_true: &[#elem], y_pred: &[#elem], sums: &mut [#elem]) -> ::core::result::Result<(), ::losses_core::KernelError> {
                 #(
                     let part = <#partial_types as #row_kernel>::forward(&#instances, y_true, y_pred)?;
@@ -439,6 +490,7 @@ fn kernel_impl(model: &LossModel<'_>, parts: &Parts<'_>) -> TokenStream {
                 }
             }
 
+            #[inline(always)]
             fn chunk_reverse(
                 &self,
                 y_true: &[#elem],
@@ -446,11 +498,13 @@ fn kernel_impl(model: &LossModel<'_>, parts: &Parts<'_>) -> TokenStream {
                 adjoints: &[#elem],
                 grad: &mut [#elem],
             ) -> ::core::result::Result<(), ::losses_core::KernelError> {
+                let zero: #elem = ::losses_core::num_traits::Zero::zero();
+                let one: #elem = ::losses_core::num_traits::One::one();
                 #(
-                    if let ::core::option::Option::Some(&adjoint) = adjoints.get(#indices) {
-                        <#partial_types as #row_kernel>::reverse(&#instances, y_true, y_pred, adjoint, grad)?;
-                    }
+                    let #adjoints: #elem = adjoints.get(#indices).copied().unwrap_or(zero);
                 )*
+                let kernel = #adjoint_type::new(#(self.#hypers,)* #(#adjoint_fields),*);
+                <#adjoint_type as #row_kernel>::reverse(&kernel, y_true, y_pred, one, grad)?;
                 ::core::result::Result::Ok(())
             }
         }

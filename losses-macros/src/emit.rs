@@ -13,6 +13,8 @@
 //! - a uniform `if` is reversed as an `if` on the same condition that recomputes the
 //!   arm's values and then reverses the arm, adding into the enclosing adjoints.
 
+mod lanes;
+
 use crate::docs::Text;
 use crate::ir::{
     Binary, Block, Branch, Carried, Cmp, Function, Id, IntOp, Loop, Node, Op, Reduction, Stmt, Ty,
@@ -44,6 +46,10 @@ pub struct Emitter<'a> {
     /// Set while the reverse sweep recomputes forward values, which must not store
     /// into local arrays again: an `a[k] += e` would add twice.
     replay: std::cell::Cell<bool>,
+    /// The variables of the loops emitted in lanes (see [`lanes`]).
+    lane_vars: Vec<Id>,
+    /// The carried values of those loops.
+    lane_phis: Vec<Id>,
 }
 
 /// The generated forward and reverse functions, without their signatures.
@@ -159,11 +165,21 @@ pub fn helper_impl(
 
 impl<'a> Emitter<'a> {
     pub fn new(f: &'a Function, sig: &'a Signature) -> Self {
+        // A helper's gradient entries go through its caller's `__accumulate`, which
+        // takes an index per element, so its loops stay plain.
+        let helper = sig.params.iter().any(|param| param.role == Role::HelperArg);
+        let (lane_vars, lane_phis) = if helper {
+            (Vec::new(), Vec::new())
+        } else {
+            lanes::lane_loops(f)
+        };
         Emitter {
             f,
             sig,
             text: Text::new(f, sig),
             replay: std::cell::Cell::new(false),
+            lane_vars,
+            lane_phis,
         }
     }
 
@@ -208,6 +224,8 @@ impl<'a> Emitter<'a> {
             skipped: Vec::new(),
             extrema: Vec::new(),
             products: Vec::new(),
+            lane_targets: None,
+            lane_outer: Vec::new(),
         };
         self.replay.set(true);
         let reverse_code = reverse.run();
@@ -272,6 +290,10 @@ impl<'a> Emitter<'a> {
         };
         let ty = value_ty(node.ty, want);
         if let Op::Carried = node.op {
+            if self.lane_phis.contains(&id) {
+                let partial = self.lane_carried(id);
+                return quote!(let #ident: #ty = #partial;);
+            }
             let carry = carry_ident(id);
             return quote!(let #ident: #ty = #carry;);
         }
@@ -341,7 +363,11 @@ impl<'a> Emitter<'a> {
             let ty = self.carry_ty(carried);
             quote!(let #out: #ty = #carry;)
         });
-        let shell = self.loop_shell(lp, &TokenStream::new());
+        let shell = if self.lane_vars.contains(&lp.var) {
+            self.lane_shell(lp, &TokenStream::new(), false)
+        } else {
+            self.loop_shell(lp, &TokenStream::new())
+        };
         quote! {
             #shell
             #(#outs)*
@@ -400,9 +426,16 @@ impl<'a> Emitter<'a> {
     /// has the field's element type and is converted.
     fn load_tokens(&self, param: usize, index: Id) -> TokenStream {
         let param = &self.sig.params[param];
-        let slice = &param.ident;
-        let name = slice.to_string();
-        let index = value_ident(index);
+        let name = param.ident.to_string();
+        // A loop in lanes reads at its variable through a block of the slice.
+        let (slice, index) = if self.lane_vars.contains(&index) {
+            (
+                lanes::block_ident(&param.ident),
+                lanes::lane_index_ident(index),
+            )
+        } else {
+            (param.ident.clone(), value_ident(index))
+        };
         let real = real();
         let read = if param.role == Role::Hyper {
             quote!(<<__V as #real>::Scalar as #real>::from_f64(::core::primitive::f64::from(*element)))
@@ -722,6 +755,19 @@ pub fn cmp_method(cmp: Cmp) -> &'static str {
     }
 }
 
+/// Adds `contribution` to a target of a loop in lanes, recording the target.
+fn lane_add(
+    targets: &mut Vec<lanes::LaneTarget>,
+    target: lanes::LaneTarget,
+    contribution: &TokenStream,
+) -> TokenStream {
+    let code = target.add(contribution);
+    if !targets.contains(&target) {
+        targets.push(target);
+    }
+    code
+}
+
 /// The location of a node's adjoint during the reverse sweep.
 #[derive(Clone)]
 enum Slot {
@@ -746,6 +792,12 @@ struct Reverse<'e, 'a> {
     extrema: Vec<Extremum>,
     /// The product reductions of the loops being reversed.
     products: Vec<Product>,
+    /// Inside the body of a loop in lanes: the adjoints and gradient entries from outside
+    /// the loop that the body adds to, each through partial sums of its own.
+    lane_targets: Option<Vec<lanes::LaneTarget>>,
+    /// The adjoints from before the loop in lanes being reversed: a branch in its body
+    /// declares adjoints of its own, which are added to as usual.
+    lane_outer: Vec<Ident>,
 }
 
 /// A max or min reduction of a loop being reversed: its adjoint is shared by the terms
@@ -889,17 +941,36 @@ impl Reverse<'_, '_> {
         let ex = self.masked(id, param, Ex::Adj);
         let contribution = self.em.ex_tokens(&ex, adjoint, id);
         let text = self.em.text.ex(&ex, id);
-        let (grad, index_ident) = (grad_ident(slice), value_ident(index));
         self.lines.push(format!(
             "{}d_{slice}[{}] += {text}",
             "    ".repeat(self.depth - 1),
             self.em.text.name(index)
         ));
         if self.em.sig.params[param].role == Role::HelperArg {
-            // A helper's caller owns the gradient and checks the index.
+            // A helper's caller owns the gradient and checks the index. A helper's
+            // loops are never in lanes (see `Emitter::new`).
             let literal = Literal::usize_unsuffixed(param);
+            let index_ident = value_ident(index);
             return quote!(__accumulate(#literal, #index_ident, #contribution););
         }
+        // A loop in lanes writes at its variable through a block of the output, and at
+        // an index from before the loop through partial sums.
+        let at_var = self.em.lane_vars.contains(&index);
+        if let (Some(targets), false) = (&mut self.lane_targets, at_var) {
+            return lane_add(
+                targets,
+                lanes::LaneTarget::Entry { param, index },
+                &contribution,
+            );
+        }
+        let (grad, index_ident) = if at_var {
+            (
+                lanes::grad_block_ident(slice),
+                lanes::lane_index_ident(index),
+            )
+        } else {
+            (grad_ident(slice), value_ident(index))
+        };
         quote! {
             if let ::core::option::Option::Some(element) = #grad.get_mut(#index_ident) {
                 *element = *element + #contribution;
@@ -1022,7 +1093,18 @@ impl Reverse<'_, '_> {
                 _ => {}
             }
         }
+        let in_lanes = self.em.lane_vars.contains(&lp.var);
+        let outer_lanes = std::mem::replace(&mut self.lane_targets, in_lanes.then(Vec::new));
+        self.lane_outer = self
+            .adjoints
+            .iter()
+            .filter_map(|slot| match slot {
+                Slot::Mut(ident) => Some(ident.clone()),
+                _ => None,
+            })
+            .collect();
         let inner = self.block(&lp.body);
+        let lane_targets = std::mem::replace(&mut self.lane_targets, outer_lanes);
         self.depth -= 1;
         self.adjoints = saved.0;
         self.skipped.truncate(saved.1);
@@ -1030,7 +1112,22 @@ impl Reverse<'_, '_> {
         self.lines
             .push(format!("{}}}", "    ".repeat(self.depth - 1)));
 
-        code.extend(self.em.loop_shell(lp, &inner));
+        if in_lanes {
+            let lane_targets = lane_targets.unwrap_or_default();
+            code.extend(lane_targets.iter().map(lanes::LaneTarget::declare));
+            code.extend(self.em.lane_shell(lp, &inner, true));
+            for target in &lane_targets {
+                let grad = match target {
+                    lanes::LaneTarget::Entry { param, .. } => {
+                        Some(grad_ident(&self.em.sig.params[*param].ident))
+                    }
+                    lanes::LaneTarget::Adjoint(_) => None,
+                };
+                code.extend(target.combine(grad.as_ref()));
+            }
+        } else {
+            code.extend(self.em.loop_shell(lp, &inner));
+        }
         for (carried, adjoint) in &reversed {
             code.extend(self.reverse_init(carried, adjoint));
         }
@@ -1234,7 +1331,12 @@ impl Reverse<'_, '_> {
                 quote!(let #ident: __V = #contribution;)
             }
             Slot::Let(ident) => quote!(let #ident: __V = #ident + #contribution;),
-            Slot::Mut(ident) => quote!(#ident = #ident + #contribution;),
+            Slot::Mut(ident) => match &mut self.lane_targets {
+                Some(targets) if self.lane_outer.contains(&ident) => {
+                    lane_add(targets, lanes::LaneTarget::Adjoint(ident), &contribution)
+                }
+                _ => quote!(#ident = #ident + #contribution;),
+            },
         }
     }
 

@@ -65,18 +65,20 @@ impl LossModel<'_> {
         };
         let methods = self.multi_methods();
         let exclusion = self.exclusion(cx, &elem);
+        // The kernel functions are inlined into the drivers' loops, which are compiled
+        // for each instruction set level. A call that is not inlined runs at the baseline.
         quote! {
             #[automatically_derived]
             impl #name {
                 #[doc(hidden)]
-                #[inline]
+                #[inline(always)]
                 #[allow(unused_variables, unused_mut, clippy::too_many_arguments)]
                 pub fn __forward<__V: ::losses_core::LossFloat>(#(#params),*) -> ::core::result::Result<__V, #error> {
                     #forward_body
                 }
 
                 #[doc(hidden)]
-                #[inline]
+                #[inline(always)]
                 #[allow(unused_variables, unused_mut, clippy::too_many_arguments)]
                 pub fn __reverse<__V: ::losses_core::LossFloat>(
                     #(#params,)* __seed: __V, #(#grads: &mut [__V]),*
@@ -107,7 +109,7 @@ impl LossModel<'_> {
                     ::core::result::Result::Ok(())
                 }
 
-                #[inline]
+                #[inline(always)]
                 fn forward(&self, y_true: &[#elem], inputs: &[&[#elem]]) -> ::core::result::Result<#elem, #error> {
                     match inputs {
                         [#(#input_idents),*] => Self::__forward::<#elem>(#(#call_args),*),
@@ -115,7 +117,7 @@ impl LossModel<'_> {
                     }
                 }
 
-                #[inline]
+                #[inline(always)]
                 fn reverse(
                     &self,
                     y_true: &[#elem],

@@ -85,18 +85,20 @@ impl LossModel<'_> {
         let whole_batch_value = whole_batch(quote!(value(self, batch)));
         let whole_batch_into = whole_batch(quote!(value_and_grad_into(self, batch, grad)));
         let whole_batch_per_sample = whole_batch(quote!(per_sample(self, batch)));
+        // The kernel functions are inlined into the drivers' loops, which are compiled
+        // for each instruction set level. A call that is not inlined runs at the baseline.
         quote! {
             #[automatically_derived]
             impl #name {
                 #[doc(hidden)]
-                #[inline]
+                #[inline(always)]
                 #[allow(unused_variables, unused_mut, clippy::too_many_arguments)]
                 pub fn __forward<__V: #bound>(#(#params),*) -> ::core::result::Result<__V, #out_of_bounds> {
                     #forward_body
                 }
 
                 #[doc(hidden)]
-                #[inline]
+                #[inline(always)]
                 #[allow(unused_variables, unused_mut, clippy::too_many_arguments)]
                 pub fn __reverse<__V: #bound>(
                     #(#params,)* __seed: __V, #(#grads: &mut [__V]),*
@@ -124,12 +126,12 @@ impl LossModel<'_> {
                     ::core::result::Result::Ok(())
                 }
 
-                #[inline]
+                #[inline(always)]
                 fn forward(&self, y_true: &[#elem], y_pred: &[#elem]) -> ::core::result::Result<#elem, #out_of_bounds> {
                     Self::__forward::<#elem>(#(#call_args),*)
                 }
 
-                #[inline]
+                #[inline(always)]
                 fn reverse(
                     &self,
                     y_true: &[#elem],

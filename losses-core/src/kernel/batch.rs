@@ -9,9 +9,17 @@
 //! on threads or on machines, therefore gives the same value and gradient as the whole
 //! batch, bit for bit when the split falls on chunk boundaries and merges in the same
 //! order.
+//!
+//! The loops over chunks run at the instruction set level that [`simd`](crate::simd)
+//! picks and, with the `parallel` feature, on the threads of the current rayon pool.
+//! Each chunk's sums and gradient depend only on the chunk, and the sums merge in the
+//! fixed order of [`merge`], so neither choice changes a bit of the result.
+
+mod chunks;
 
 use ndarray::{ArrayD, ArrayViewMutD, IxDyn};
 
+use self::chunks::{Chunks, Work};
 use super::layout::to_row_major;
 use super::{BatchKernel, KernelError};
 use crate::{Batch, LossError, LossFloat};
@@ -26,7 +34,7 @@ pub const CHUNK: usize = 8192;
 /// Returns [`LossError`] for an invalid hyper-parameter, unequal or empty inputs, sample
 /// weights (a whole-batch loss has one value for the batch), or an error the kernel
 /// reports.
-pub fn value<T: LossFloat, K: BatchKernel<T>>(
+pub fn value<T: LossFloat, K: BatchKernel<T> + Sync>(
     kernel: &K,
     batch: Batch<'_, T>,
 ) -> Result<T, LossError> {
@@ -41,7 +49,7 @@ pub fn value<T: LossFloat, K: BatchKernel<T>>(
 /// # Errors
 ///
 /// As [`value`], and for a `grad` whose shape differs from `y_pred`'s.
-pub fn value_and_grad_into<T: LossFloat, K: BatchKernel<T>>(
+pub fn value_and_grad_into<T: LossFloat, K: BatchKernel<T> + Sync>(
     kernel: &K,
     batch: Batch<'_, T>,
     mut grad: ArrayViewMutD<'_, T>,
@@ -57,16 +65,32 @@ pub fn value_and_grad_into<T: LossFloat, K: BatchKernel<T>>(
     let mut adjoints = vec![T::zero(); K::STATISTICS];
     let value = kernel.finish_reverse(&sums, T::one(), &mut adjoints);
 
-    let mut buffer = vec![T::zero(); y_pred.len()];
-    for ((targets, predictions), chunk_grad) in y_true
-        .chunks(CHUNK)
-        .zip(y_pred.chunks(CHUNK))
-        .zip(buffer.chunks_mut(CHUNK))
-    {
-        chunk_reverse(kernel, targets, predictions, &adjoints, chunk_grad)?;
-    }
-    for (element, value) in grad.iter_mut().zip(buffer) {
-        *element = value;
+    let chunks = Chunks {
+        kernel,
+        y_true: &y_true,
+        y_pred: &y_pred,
+    };
+    // The gradient pass reads what `partials` read, so a kernel error has already been
+    // returned and `grad` is written only when the call succeeds.
+    match grad.as_slice_mut() {
+        Some(entries) => chunks.run(
+            Work::Gradient {
+                adjoints: &adjoints,
+            },
+            entries,
+        )?,
+        None => {
+            let mut buffer = vec![T::zero(); y_pred.len()];
+            chunks.run(
+                Work::Gradient {
+                    adjoints: &adjoints,
+                },
+                &mut buffer,
+            )?;
+            for (element, value) in grad.iter_mut().zip(buffer) {
+                *element = value;
+            }
+        }
     }
     Ok(value)
 }
@@ -77,7 +101,7 @@ pub fn value_and_grad_into<T: LossFloat, K: BatchKernel<T>>(
 /// # Errors
 ///
 /// As [`value`].
-pub fn per_sample<T: LossFloat, K: BatchKernel<T>>(
+pub fn per_sample<T: LossFloat, K: BatchKernel<T> + Sync>(
     kernel: &K,
     batch: Batch<'_, T>,
 ) -> Result<ArrayD<T>, LossError> {
@@ -92,23 +116,23 @@ pub fn per_sample<T: LossFloat, K: BatchKernel<T>>(
 /// # Errors
 ///
 /// Returns the kernel's errors as [`LossError`]s.
-pub fn partials<T: LossFloat, K: BatchKernel<T>>(
+pub fn partials<T: LossFloat, K: BatchKernel<T> + Sync>(
     kernel: &K,
     y_true: &[T],
     y_pred: &[T],
 ) -> Result<Vec<T>, LossError> {
-    let chunks: Result<Vec<Vec<T>>, LossError> = y_true
-        .chunks(CHUNK)
-        .zip(y_pred.chunks(CHUNK))
-        .map(|(targets, predictions)| {
-            let mut sums = vec![T::zero(); K::STATISTICS];
-            kernel
-                .partials(targets, predictions, &mut sums)
-                .map_err(|error| report::<K, T>(error))?;
-            Ok(sums)
-        })
-        .collect();
-    Ok(merge(&chunks?))
+    let count = y_true.len().min(y_pred.len()).div_ceil(CHUNK);
+    let statistics = K::STATISTICS;
+    // The sums of chunk `c` are `flat[c * statistics..(c + 1) * statistics]`.
+    let mut flat = vec![T::zero(); count * statistics];
+    let chunks = Chunks {
+        kernel,
+        y_true,
+        y_pred,
+    };
+    chunks.run(Work::Sums, &mut flat)?;
+    let sums: Vec<Vec<T>> = flat.chunks(statistics.max(1)).map(<[T]>::to_vec).collect();
+    Ok(merge(&sums))
 }
 
 /// Adds the sums of several chunks, in a pairwise tree over the chunks in index order:

@@ -9,12 +9,16 @@
 //! [`Reduction`], and one call to [`MultiRowKernel::reverse`] per sample, seeded with
 //! `wᵢ / D`, gives the sample's loss and its gradient rows for every input.
 
+mod samples;
+
 use std::borrow::Cow;
 
 use ndarray::{ArrayD, ArrayViewD, ArrayViewMutD, IxDyn};
 
+use self::samples::{Mode, Pass};
 use super::layout::{per_sample_weights, to_row_major};
 use super::{KernelError, MultiRowKernel, TargetShape};
+use crate::simd::SupportedLevel;
 use crate::sum::{sum_map, sum_slice};
 use crate::{LossError, LossFloat, Reduction};
 
@@ -36,7 +40,7 @@ pub struct MultiBatch<'a, T> {
 /// Returns [`LossError`] for an invalid hyper-parameter or row length,
 /// [`Reduction::None`], shapes that do not match, empty inputs, a sample-weight shape
 /// that is not accepted, or an error the kernel reports for a sample.
-pub fn value<T: LossFloat, K: MultiRowKernel<T>>(
+pub fn value<T: LossFloat, K: MultiRowKernel<T> + Sync>(
     kernel: &K,
     batch: MultiBatch<'_, T>,
 ) -> Result<T, LossError> {
@@ -45,8 +49,9 @@ pub fn value<T: LossFloat, K: MultiRowKernel<T>>(
     let Some(divisor) = rows.divisor(reduction) else {
         return Ok(T::zero());
     };
-    let losses =
-        rows.map(|sample, y_true, inputs| report::<K, T>(kernel.forward(y_true, inputs), sample))?;
+    let mut losses = vec![T::zero(); rows.sample_count];
+    rows.pass(kernel, Mode::Forward)
+        .run(&mut losses, Vec::new())?;
     Ok(rows.weighted_sum(&losses) / divisor)
 }
 
@@ -57,8 +62,10 @@ pub fn value<T: LossFloat, K: MultiRowKernel<T>>(
 /// # Errors
 ///
 /// As [`value`], and for a gradient output whose shape differs from its input's. The
-/// outputs are left unchanged on error.
-pub fn value_and_grad_into<T: LossFloat, K: MultiRowKernel<T>>(
+/// outputs are left unchanged on every error but one that the kernel reports for a
+/// sample: outputs in standard layout are written in place, sample by sample, so they
+/// may then hold the gradients of the samples before it.
+pub fn value_and_grad_into<T: LossFloat, K: MultiRowKernel<T> + Sync>(
     kernel: &K,
     batch: MultiBatch<'_, T>,
     mut grads: Vec<ArrayViewMutD<'_, T>>,
@@ -78,24 +85,31 @@ pub fn value_and_grad_into<T: LossFloat, K: MultiRowKernel<T>>(
         return Ok(T::zero());
     };
 
-    // The kernel adds into its gradient rows, so the buffers start at zero.
-    let mut buffers: Vec<Vec<T>> = rows
-        .inputs
+    // A gradient output in standard layout is written in place. Any other gets a
+    // row-major buffer, copied into it afterwards.
+    let mut buffers: Vec<Option<Vec<T>>> = grads
         .iter()
-        .map(|input| vec![T::zero(); input.len()])
+        .map(|grad| match grad.is_standard_layout() {
+            true => None,
+            false => Some(vec![T::zero(); grad.len()]),
+        })
         .collect();
-    let losses = rows.map(|sample, y_true, inputs| {
-        let seed = rows.weight(sample) / divisor;
-        let mut row_grads: Vec<&mut [T]> = buffers
-            .iter_mut()
-            .zip(&rows.row_lens)
-            .map(|(buffer, &len)| &mut buffer[sample * len..(sample + 1) * len])
-            .collect();
-        report::<K, T>(kernel.reverse(y_true, inputs, seed, &mut row_grads), sample)
-    })?;
+    let outputs: Vec<&mut [T]> = grads
+        .iter_mut()
+        .zip(&mut buffers)
+        .map(|(grad, buffer)| match buffer {
+            Some(buffer) => buffer.as_mut_slice(),
+            None => grad.as_slice_mut().unwrap_or_default(),
+        })
+        .collect();
+    let mut losses = vec![T::zero(); rows.sample_count];
+    rows.pass(kernel, Mode::Reverse { divisor })
+        .run(&mut losses, outputs)?;
     for (grad, buffer) in grads.iter_mut().zip(buffers) {
-        for (element, value) in grad.iter_mut().zip(buffer) {
-            *element = value;
+        if let Some(buffer) = buffer {
+            for (element, value) in grad.iter_mut().zip(buffer) {
+                *element = value;
+            }
         }
     }
     Ok(rows.weighted_sum(&losses) / divisor)
@@ -107,16 +121,18 @@ pub fn value_and_grad_into<T: LossFloat, K: MultiRowKernel<T>>(
 /// # Errors
 ///
 /// As [`value`], except that [`Reduction::None`] is accepted.
-pub fn per_sample<T: LossFloat, K: MultiRowKernel<T>>(
+pub fn per_sample<T: LossFloat, K: MultiRowKernel<T> + Sync>(
     kernel: &K,
     batch: MultiBatch<'_, T>,
 ) -> Result<ArrayD<T>, LossError> {
     kernel.validate()?;
     let rows = Rows::new(kernel, batch)?;
-    let losses = rows.map(|sample, y_true, inputs| {
-        let loss = report::<K, T>(kernel.forward(y_true, inputs), sample)?;
-        Ok(rows.weight(sample) * loss)
-    })?;
+    let mut losses = vec![T::zero(); rows.sample_count];
+    rows.pass(kernel, Mode::Forward)
+        .run(&mut losses, Vec::new())?;
+    for (sample, loss) in losses.iter_mut().enumerate() {
+        *loss = rows.weight(sample) * *loss;
+    }
     let shape = rows.sample_shape.clone();
     ArrayD::from_shape_vec(IxDyn(&shape), losses).map_err(|_| LossError::EmptyInput { shape })
 }
@@ -227,6 +243,20 @@ impl<'a, T: LossFloat> Rows<'a, T> {
             rows.excluded.clear();
         }
         Ok(rows)
+    }
+
+    /// Returns the pass of `kernel` over these samples, at the current level.
+    fn pass<'p, K: MultiRowKernel<T>>(
+        &'p self,
+        kernel: &'p K,
+        mode: Mode<T>,
+    ) -> Pass<'p, 'a, T, K> {
+        Pass {
+            kernel,
+            rows: self,
+            mode,
+            level: SupportedLevel::current(),
+        }
     }
 
     /// Returns the target row of `sample`, empty when the loss takes no targets.

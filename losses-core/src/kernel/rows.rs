@@ -21,7 +21,7 @@ use crate::{Batch, LossError, LossFloat, Reduction};
 /// Returns [`LossError`] for an invalid hyper-parameter or row length,
 /// [`Reduction::None`], shapes that do not match, empty inputs, a sample-weight shape
 /// that is not accepted, or an error the kernel reports for a row.
-pub fn value<T: LossFloat, K: RowKernel<T>>(
+pub fn value<T: LossFloat, K: RowKernel<T> + Sync>(
     kernel: &K,
     batch: Batch<'_, T>,
 ) -> Result<T, LossError> {
@@ -34,8 +34,9 @@ pub fn value<T: LossFloat, K: RowKernel<T>>(
 /// # Errors
 ///
 /// As [`value`], and for a `grad` whose shape differs from `y_pred`'s. `grad` is left
-/// unchanged on error.
-pub fn value_and_grad_into<T: LossFloat, K: RowKernel<T>>(
+/// unchanged on every error but one that the kernel reports for a row, as the
+/// multi-input driver documents.
+pub fn value_and_grad_into<T: LossFloat, K: RowKernel<T> + Sync>(
     kernel: &K,
     batch: Batch<'_, T>,
     grad: ArrayViewMutD<'_, T>,
@@ -49,7 +50,7 @@ pub fn value_and_grad_into<T: LossFloat, K: RowKernel<T>>(
 /// # Errors
 ///
 /// As [`value`], except that [`Reduction::None`] is accepted.
-pub fn per_sample<T: LossFloat, K: RowKernel<T>>(
+pub fn per_sample<T: LossFloat, K: RowKernel<T> + Sync>(
     kernel: &K,
     batch: Batch<'_, T>,
 ) -> Result<ArrayD<T>, LossError> {
@@ -90,6 +91,9 @@ impl<T: LossFloat, K: RowKernel<T>> MultiRowKernel<T> for OneInput<'_, K> {
         self.0.excluded(y_true)
     }
 
+    // Inlined into the drivers' loops, which are compiled for each instruction set
+    // level: a call that is not inlined runs at the baseline level.
+    #[inline(always)]
     fn forward(&self, y_true: &[T], inputs: &[&[T]]) -> Result<T, KernelError> {
         match inputs {
             [y_pred] => self.0.forward(y_true, y_pred),
@@ -101,6 +105,7 @@ impl<T: LossFloat, K: RowKernel<T>> MultiRowKernel<T> for OneInput<'_, K> {
         }
     }
 
+    #[inline(always)]
     fn reverse(
         &self,
         y_true: &[T],

@@ -1,0 +1,164 @@
+//! The loops over chunks of the whole-batch drivers, at the dispatched instruction set
+//! level and, with the `parallel` feature, on threads.
+
+use super::{CHUNK, report};
+use crate::kernel::BatchKernel;
+use crate::simd::{self, Job, SupportedLevel};
+use crate::{LossError, LossFloat};
+
+/// Chunks per task handed to another thread: 8 chunks are 65 536 elements, enough that
+/// the cost of the hand-over, about a microsecond, does not show.
+#[cfg(feature = "parallel")]
+const CHUNKS_PER_TASK: usize = 8;
+
+/// The inputs that the loops run over.
+pub(super) struct Chunks<'c, T, K> {
+    pub(super) kernel: &'c K,
+    pub(super) y_true: &'c [T],
+    pub(super) y_pred: &'c [T],
+}
+
+/// The quantities each chunk computes.
+#[derive(Clone, Copy)]
+pub(super) enum Work<'w, T> {
+    /// The chunk's sums, by [`BatchKernel::partials`], into `STATISTICS` outputs per
+    /// chunk.
+    Sums,
+    /// The chunk's gradient, by [`BatchKernel::chunk_reverse`], into the chunk's
+    /// elements of the output, which are zeroed first.
+    Gradient { adjoints: &'w [T] },
+}
+
+impl<T: LossFloat> Work<'_, T> {
+    /// Outputs per chunk.
+    fn width<K: BatchKernel<T>>(&self) -> usize {
+        match self {
+            Work::Sums => K::STATISTICS,
+            Work::Gradient { .. } => CHUNK,
+        }
+    }
+}
+
+impl<T: LossFloat, K: BatchKernel<T> + Sync> Chunks<'_, T, K> {
+    /// Runs `work` on every chunk, writing `output`, and returns the first chunk's error.
+    pub(super) fn run(&self, work: Work<'_, T>, output: &mut [T]) -> Result<(), LossError> {
+        let level = SupportedLevel::current();
+        let count = self.y_true.len().min(self.y_pred.len()).div_ceil(CHUNK);
+        #[cfg(feature = "parallel")]
+        if count > CHUNKS_PER_TASK && rayon::current_num_threads() > 1 {
+            return self.run_tasks(level, work, output, count);
+        }
+        self.run_range(level, work, 0..count, output)
+    }
+
+    /// Runs the tasks of `CHUNKS_PER_TASK` chunks on the current rayon pool.
+    #[cfg(feature = "parallel")]
+    fn run_tasks(
+        &self,
+        level: SupportedLevel,
+        work: Work<'_, T>,
+        output: &mut [T],
+        count: usize,
+    ) -> Result<(), LossError> {
+        use rayon::prelude::*;
+
+        let width = work.width::<K>();
+        let task_output = (CHUNKS_PER_TASK * width).max(1);
+        let tasks = count.div_ceil(CHUNKS_PER_TASK);
+        let mut outputs: Vec<&mut [T]> = output.chunks_mut(task_output).collect();
+        // With no outputs per chunk, every task still runs, on an empty slice.
+        outputs.resize_with(tasks, Default::default);
+        let results: Vec<Result<(), LossError>> = outputs
+            .into_par_iter()
+            .enumerate()
+            .map(|(task, output)| {
+                let first = task * CHUNKS_PER_TASK;
+                let chunks = first..(first + CHUNKS_PER_TASK).min(count);
+                self.run_range(level, work, chunks, output)
+            })
+            .collect();
+        results.into_iter().collect()
+    }
+
+    /// Runs the chunks `chunks`, whose outputs start at the start of `output`.
+    fn run_range(
+        &self,
+        level: SupportedLevel,
+        work: Work<'_, T>,
+        chunks: std::ops::Range<usize>,
+        output: &mut [T],
+    ) -> Result<(), LossError> {
+        let job = ChunkJob {
+            chunks: self,
+            work,
+            range: chunks,
+            output,
+        };
+        simd::run(level, job)
+    }
+}
+
+/// A run of chunks, evaluated at one instruction set level.
+struct ChunkJob<'j, 'c, 'w, 'o, T, K> {
+    chunks: &'j Chunks<'c, T, K>,
+    work: Work<'w, T>,
+    range: std::ops::Range<usize>,
+    output: &'o mut [T],
+}
+
+impl<T: LossFloat, K: BatchKernel<T>> Job for ChunkJob<'_, '_, '_, '_, T, K> {
+    type Output = Result<(), LossError>;
+
+    #[inline(always)]
+    fn run(self, scalar: bool) -> Self::Output {
+        let width = self.work.width::<K>();
+        let (y_true, y_pred) = (self.chunks.y_true, self.chunks.y_pred);
+        let first = self.range.start;
+        for chunk in self.range {
+            let elements = chunk * CHUNK..((chunk + 1) * CHUNK).min(y_true.len().min(y_pred.len()));
+            let (targets, predictions) = (&y_true[elements.clone()], &y_pred[elements.clone()]);
+            let start = (chunk - first) * width;
+            let end = (start + width).min(self.output.len());
+            let output = &mut self.output[start.min(end)..end];
+            let kernel = self.chunks.kernel;
+            let result = match (self.work, scalar) {
+                (Work::Sums, false) => kernel.partials(targets, predictions, output),
+                (Work::Sums, true) => partials_outlined(kernel, targets, predictions, output),
+                (Work::Gradient { adjoints }, scalar) => {
+                    output.fill(T::zero());
+                    if scalar {
+                        reverse_outlined(kernel, targets, predictions, adjoints, output)
+                    } else {
+                        kernel.chunk_reverse(targets, predictions, adjoints, output)
+                    }
+                }
+            };
+            result.map_err(report::<K, T>)?;
+        }
+        Ok(())
+    }
+}
+
+/// [`BatchKernel::partials`] through a call that is never inlined: the reference that
+/// [`Level::Scalar`](crate::simd::Level::Scalar) defines.
+#[inline(never)]
+fn partials_outlined<T: LossFloat, K: BatchKernel<T>>(
+    kernel: &K,
+    y_true: &[T],
+    y_pred: &[T],
+    sums: &mut [T],
+) -> Result<(), crate::KernelError> {
+    kernel.partials(y_true, y_pred, sums)
+}
+
+/// [`BatchKernel::chunk_reverse`] through a call that is never inlined.
+#[inline(never)]
+fn reverse_outlined<T: LossFloat, K: BatchKernel<T>>(
+    kernel: &K,
+    y_true: &[T],
+    y_pred: &[T],
+    adjoints: &[T],
+    grad: &mut [T],
+) -> Result<(), crate::KernelError> {
+    kernel.chunk_reverse(y_true, y_pred, adjoints, grad)
+}

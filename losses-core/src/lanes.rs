@@ -1,0 +1,80 @@
+//! Helpers for the sum loops that `#[loss]` generates for row losses.
+//!
+//! A sum over a row, `acc += e` for `i in lo..hi`, is a chain of dependent additions
+//! that the compiler may not reorder, so it cannot be vectorised as written. The
+//! generated loop instead keeps [`LANES`] partial sums: element `lo + k` is added to
+//! partial `k % LANES`, and the partials are combined by [`sum_lanes`] after the loop.
+//! The elements run in blocks of `LANES`, each block as a loop over the lanes that the
+//! compiler can turn into vector instructions. The lane count is fixed, not taken from
+//! the vector width, so the result has the same bits at every instruction set level.
+//!
+//! The full blocks that every slice holds come first. They read the slices through
+//! [`block`] and [`block_mut`], as arrays of `LANES`, which need no bounds checks in
+//! the lane loop. The elements after them run the same code on the whole slices, with
+//! checks.
+
+use std::ops::Add;
+
+/// The number of partial sums of a generated sum loop.
+pub const LANES: usize = 16;
+
+/// Returns the `N` elements of `slice` from `start`, or `None` when the slice ends
+/// before them.
+#[inline(always)]
+pub fn block<T, const N: usize>(slice: &[T], start: usize) -> Option<&[T; N]> {
+    slice.get(start..)?.first_chunk::<N>()
+}
+
+/// Returns the `N` elements of `slice` from `start` for writing, or `None` when the
+/// slice ends before them.
+#[inline(always)]
+pub fn block_mut<T, const N: usize>(slice: &mut [T], start: usize) -> Option<&mut [T; N]> {
+    slice.get_mut(start..)?.first_chunk_mut::<N>()
+}
+
+/// Adds the partial sums of a sum loop by a fixed pairwise tree.
+#[inline(always)]
+pub fn sum_lanes<V: Copy + Add<Output = V>>(lanes: &[V; LANES]) -> V {
+    let mut width = LANES;
+    let mut partial = *lanes;
+    while width > 1 {
+        width /= 2;
+        for k in 0..width {
+            partial[k] = partial[k] + partial[k + width];
+        }
+    }
+    partial[0]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sum_lanes_adds_halves_pairwise() {
+        // 1e8 + 1 rounds to 1e8 in f32. A sum from left to right would lose the seven
+        // 1s after 1e8 and give 7; the tree adds lane 8 to lane 0 first, which cancels.
+        let mut lanes = [1.0f32; LANES];
+        lanes[0] = 1e8;
+        lanes[8] = -1e8;
+        assert_eq!(sum_lanes(&lanes), 14.0);
+    }
+
+    #[test]
+    fn block_reads_only_whole_blocks() {
+        let values = [0, 1, 2, 3, 4];
+        assert_eq!(block::<_, 2>(&values, 3), Some(&[3, 4]));
+        assert_eq!(block::<_, 2>(&values, 4), None);
+        assert_eq!(block::<_, 2>(&values, 9), None);
+    }
+
+    #[test]
+    fn block_mut_writes_into_slice() {
+        let mut values = [0, 1, 2];
+        if let Some(pair) = block_mut::<_, 2>(&mut values, 1) {
+            pair[1] = 7;
+        }
+        assert_eq!(values, [0, 1, 7]);
+        assert_eq!(block_mut::<_, 2>(&mut values, 2), None);
+    }
+}

@@ -1,0 +1,359 @@
+//! Emission of innermost sum loops in lanes, so that the compiler can vectorise them.
+//!
+//! A sum `acc += e` over `for i in lo..hi` is a chain of dependent additions that the
+//! compiler may not reorder. An innermost loop whose carried values are all float sums
+//! is emitted instead with [`LANES`] partial sums per carried value. Element `lo + k`
+//! adds to partial `k % LANES`, and after the loop the partials are added by a fixed
+//! pairwise tree (`lanes::sum_lanes` in `losses_core`) and then to the value before
+//! the loop:
+//!
+//! ```text
+//! let mut acc = init;
+//! let mut acc_lanes = [0.0; LANES];
+//! let mut base = lo;
+//! let fast_end = hi.min(y_pred.len());   // every slice read at i
+//! while fast_end - base >= LANES {         // full blocks, read as arrays
+//!     let block = &y_pred[base..base + LANES];
+//!     for lane in 0..LANES {
+//!         acc_lanes[lane] = acc_lanes[lane] + e(block[lane]);
+//!     }
+//!     base += LANES;
+//! }
+//! for offset in 0..hi - base {             // the rest, with bounds checks
+//!     let (lane, i) = (offset % LANES, base + offset);
+//!     acc_lanes[lane] = acc_lanes[lane] + e(y_pred[i]);
+//! }
+//! acc = acc + sum_lanes(&acc_lanes);
+//! ```
+//!
+//! The lane count is fixed rather than the vector width, so a loss has the same bits
+//! at every instruction set level. The full blocks that every slice indexed by the loop
+//! variable holds come first. They take those slices as arrays of `LANES` elements, so
+//! the lane loop needs no bounds checks and the compiler turns it into vector
+//! instructions. The elements after them run the same code on the whole slices, with
+//! the checks that report an index out of bounds, in the same order as the loop as
+//! written.
+//!
+//! The reverse pass runs such a loop in lanes too. The adjoints of values from before
+//! the loop, which every iteration adds to, get partial sums of their own, and so do
+//! gradient entries at an index from before the loop. Gradient entries at the loop
+//! variable are written through the arrays. A loop whose body writes a gradient entry
+//! at an index computed in the body stays a plain loop.
+
+use super::{Emitter, carry_ident, value_ident};
+use crate::ir::{Binary, Block, Carried, Function, Id, Loop, Op, Reduction, Stmt, Ty};
+use proc_macro2::{Ident, Literal, TokenStream};
+use quote::{format_ident, quote};
+
+/// The number of partial sums; `losses_core::__private::lanes::LANES` has the same value.
+pub const LANES: usize = 16;
+
+fn lanes_path() -> TokenStream {
+    quote!(::losses_core::__private::lanes)
+}
+
+/// Names the partial sums of carried value `phi`.
+fn partial_ident(phi: Id) -> Ident {
+    format_ident!("__lanes{}", phi)
+}
+
+/// Names the slice that loads at the loop variable go through: a block of `LANES`
+/// elements, or the whole slice.
+pub fn block_ident(slice: &Ident) -> Ident {
+    format_ident!("__block_{}", slice)
+}
+
+/// Names the gradient output of slice `slice` that writes at the loop variable go
+/// through, as [`block_ident`] does for reads.
+pub fn grad_block_ident(slice: &Ident) -> Ident {
+    format_ident!("__grad_block_{}", slice)
+}
+
+/// Names the index into [`block_ident`] of the element at loop variable `var`.
+pub fn lane_index_ident(var: Id) -> Ident {
+    format_ident!("__index{}", var)
+}
+
+/// Returns the variables of the loops of `f` that are emitted in lanes, and the carried
+/// values of those loops.
+pub fn lane_loops(f: &Function) -> (Vec<Id>, Vec<Id>) {
+    let mut vars = Vec::new();
+    let mut phis = Vec::new();
+    collect(f, &f.body, &mut vars, &mut phis);
+    (vars, phis)
+}
+
+fn collect(f: &Function, block: &Block, vars: &mut Vec<Id>, phis: &mut Vec<Id>) {
+    for stmt in &block.stmts {
+        match stmt {
+            Stmt::If(branch) => {
+                collect(f, &branch.then_block, vars, phis);
+                collect(f, &branch.else_block, vars, phis);
+            }
+            Stmt::Loop(lp) if in_lanes(f, lp) => {
+                vars.push(lp.var);
+                phis.extend(lp.carried.iter().map(|carried| carried.phi));
+            }
+            Stmt::Loop(lp) => collect(f, &lp.body, vars, phis),
+            _ => {}
+        }
+    }
+}
+
+/// Returns whether a loop is emitted in lanes: its body has no loop, every carried
+/// value is a float sum, and every differentiated load is at the loop variable or at an
+/// index from before the loop. The gradient entry of the first is written through a
+/// block, and that of the second through partial sums.
+fn in_lanes(f: &Function, lp: &Loop) -> bool {
+    let sums = !lp.carried.is_empty() && lp.carried.iter().all(|carried| is_sum(f, lp, carried));
+    let mut inside = Vec::new();
+    lp.body.defined(&mut inside);
+    // A gradient entry at an index from before the loop goes through partial sums.
+    let writes_at_var_or_before = inside.iter().all(|id| match &f.nodes[*id].op {
+        Op::Load(_, index) => !f.nodes[*id].active || *index == lp.var || !inside.contains(index),
+        // Local arrays keep their own buffers and stores, and a helper that takes rows
+        // adds to gradient entries at indices of its own: both stay in plain loops.
+        Op::Array { .. } | Op::ArrayLoad(..) | Op::Store(..) => false,
+        // A row argument is its parameter's node; a float one rarely is, so checking
+        // for any parameter costs little.
+        Op::Call(_, args) => !args
+            .iter()
+            .any(|arg| matches!(f.nodes[*arg].op, Op::Param(_))),
+        _ => true,
+    });
+    has_no_loop(&lp.body) && sums && writes_at_var_or_before
+}
+
+/// Returns whether a block has no loop, in its branches either.
+fn has_no_loop(block: &Block) -> bool {
+    block.stmts.iter().all(|stmt| match stmt {
+        Stmt::Let(_) => true,
+        Stmt::If(branch) => has_no_loop(&branch.then_block) && has_no_loop(&branch.else_block),
+        // A loop, or a statement this emission does not know, keeps the plain form.
+        _ => false,
+    })
+}
+
+/// Returns whether a carried value is a float sum whose running value only its update reads.
+/// Lowering has checked that for a differentiated sum; a sum that is not
+/// differentiated must be one `+=` or `-=`.
+fn is_sum(f: &Function, lp: &Loop, carried: &Carried) -> bool {
+    if f.nodes[carried.out].ty != Ty::Float || carried.next == carried.phi {
+        return false;
+    }
+    match carried.reduction {
+        Reduction::Sum => true,
+        Reduction::Inactive => {
+            let mut inside = Vec::new();
+            lp.body.defined(&mut inside);
+            let reads = inside
+                .iter()
+                .filter(|id| f.nodes[**id].op.operands().contains(&carried.phi))
+                .count();
+            let phi = carried.phi;
+            let update = match f.nodes[carried.next].op {
+                Op::Binary(Binary::Add, a, b) => (a == phi) != (b == phi),
+                Op::Binary(Binary::Sub, a, b) => a == phi && b != phi,
+                _ => false,
+            };
+            reads == 1 && update
+        }
+        // Only sums split into partial sums: a max or a min keeps one running value.
+        _ => false,
+    }
+}
+
+/// A slice that the lane loop reads or writes at the loop variable.
+struct Source {
+    block: Ident,
+    slice: Ident,
+    mutable: bool,
+}
+
+impl Emitter<'_> {
+    /// Reads carried value `phi` of a loop in lanes: its partial sum in this lane.
+    pub(super) fn lane_carried(&self, phi: Id) -> TokenStream {
+        let partial = partial_ident(phi);
+        quote!(#partial[__lane])
+    }
+
+    /// Lists the slices read at the loop variable, and with `grads` the gradient outputs
+    /// written there.
+    fn sources(&self, lp: &Loop, grads: bool) -> Vec<Source> {
+        let mut sources: Vec<Source> = Vec::new();
+        let mut add = |block: Ident, slice: Ident, mutable: bool| {
+            if !sources.iter().any(|source| source.slice == slice) {
+                sources.push(Source {
+                    block,
+                    slice,
+                    mutable,
+                });
+            }
+        };
+        let mut inside = Vec::new();
+        lp.body.defined(&mut inside);
+        for id in &inside {
+            if let Op::Load(param, index) = self.f.nodes[*id].op {
+                if index != lp.var {
+                    continue;
+                }
+                let slice = &self.sig.params[param].ident;
+                add(block_ident(slice), slice.clone(), false);
+                if grads && self.f.nodes[*id].active {
+                    add(grad_block_ident(slice), super::grad_ident(slice), true);
+                }
+            }
+        }
+        sources
+    }
+
+    /// Writes loop `lp` in lanes, running `after` at the end of each iteration.
+    /// `grads` is true where the gradient outputs exist, in the reverse function.
+    pub(super) fn lane_shell(&self, lp: &Loop, after: &TokenStream, grads: bool) -> TokenStream {
+        let lanes = lanes_path();
+        let width = Literal::usize_suffixed(LANES);
+        let mut declarations = TokenStream::new();
+        let mut updates = TokenStream::new();
+        let mut combine = TokenStream::new();
+        for carried in &lp.carried {
+            let (carry, partial) = (carry_ident(carried.phi), partial_ident(carried.phi));
+            let ty = self.carry_ty(carried);
+            let init = self.value(carried.init, self.want_of(carried.out));
+            let next = self.value(carried.next, self.want_of(carried.out));
+            declarations.extend(quote! {
+                let mut #carry: #ty = #init;
+                let mut #partial: [#ty; #width] = [<#ty as ::losses_core::Real>::from_f64(0.0_f64); #width];
+            });
+            updates.extend(quote!(#partial[__lane] = #next;));
+            combine.extend(quote!(#carry = #carry + #lanes::sum_lanes(&#partial);));
+        }
+
+        let (var, index) = (value_ident(lp.var), lane_index_ident(lp.var));
+        let body = self.forward_block(&lp.body);
+        let lane_body = quote! {
+            #body
+            #updates
+            #after
+        };
+        let sources = self.sources(lp, grads);
+        let fast = fast_blocks(&sources, &var, &index, &lane_body);
+        let aliases = sources.iter().map(|source| {
+            let (block, slice) = (&source.block, &source.slice);
+            if source.mutable {
+                quote!(let #block: &mut [_] = &mut *#slice;)
+            } else {
+                quote!(let #block: &[_] = #slice;)
+            }
+        });
+        let (lo, hi) = (value_ident(lp.lo), value_ident(lp.hi));
+        quote! {
+            #declarations
+            {
+                let __hi: usize = #hi;
+                let mut __base: usize = #lo;
+                #fast
+                #(#aliases)*
+                for __offset in 0..__hi.saturating_sub(__base) {
+                    let __lane: usize = __offset % #width;
+                    let #var: usize = __base + __offset;
+                    let #index: usize = #var;
+                    #lane_body
+                }
+            }
+            #combine
+        }
+    }
+}
+
+/// Writes the loop over the full blocks that every slice indexed at the loop variable
+/// holds, which come first: each block takes its slices as arrays of `LANES` elements.
+/// The loop stops at the first block past the end of a slice and leaves `__base` there,
+/// for the loop with bounds checks to go on from.
+fn fast_blocks(
+    sources: &[Source],
+    var: &Ident,
+    index: &Ident,
+    lane_body: &TokenStream,
+) -> TokenStream {
+    if sources.is_empty() {
+        return TokenStream::new();
+    }
+    let lanes = lanes_path();
+    let width = Literal::usize_suffixed(LANES);
+    let blocks = sources.iter().map(|source| &source.block);
+    let lens = sources.iter().map(|source| &source.slice);
+    let takes = sources.iter().map(|source| {
+        let slice = &source.slice;
+        if source.mutable {
+            quote!(#lanes::block_mut::<_, #width>(&mut *#slice, __base))
+        } else {
+            quote!(#lanes::block::<_, #width>(#slice, __base))
+        }
+    });
+    quote! {
+        let __fast_end: usize = __hi #(.min(#lens.len()))*;
+        while __fast_end.saturating_sub(__base) >= #width {
+            let (#(::core::option::Option::Some(#blocks),)*) = (#(#takes,)*) else {
+                break;
+            };
+            for __lane in 0..#width {
+                let #var: usize = __base + __lane;
+                let #index: usize = __lane;
+                #lane_body
+            }
+            __base += #width;
+        }
+    }
+}
+
+/// A value that the body of a loop in lanes adds to in every iteration, through partial
+/// sums of its own that are added to it after the loop.
+#[derive(Clone, PartialEq)]
+pub enum LaneTarget {
+    /// The adjoint of a value from before the loop.
+    Adjoint(Ident),
+    /// The gradient entry of slice parameter `param` at an index from before the loop.
+    Entry { param: usize, index: Id },
+}
+
+impl LaneTarget {
+    fn partial(&self) -> Ident {
+        match self {
+            LaneTarget::Adjoint(adjoint) => format_ident!("__lanes_{}", adjoint),
+            LaneTarget::Entry { param, index } => format_ident!("__lanes_entry{}_{}", param, index),
+        }
+    }
+
+    /// Declares the partial sums, before the loop.
+    pub fn declare(&self) -> TokenStream {
+        let partial = self.partial();
+        let width = Literal::usize_suffixed(LANES);
+        quote!(let mut #partial: [__V; #width] = [<__V as ::losses_core::Real>::from_f64(0.0_f64); #width];)
+    }
+
+    /// Adds `contribution` to this lane's partial sum, in the loop body.
+    pub fn add(&self, contribution: &TokenStream) -> TokenStream {
+        let partial = self.partial();
+        quote!(#partial[__lane] = #partial[__lane] + #contribution;)
+    }
+
+    /// Adds the partial sums to the target, after the loop. `grad` is the gradient output
+    /// of an entry's slice.
+    pub fn combine(&self, grad: Option<&Ident>) -> TokenStream {
+        let partial = self.partial();
+        let lanes = lanes_path();
+        let total = quote!(#lanes::sum_lanes(&#partial));
+        match (self, grad) {
+            (LaneTarget::Adjoint(adjoint), _) => quote!(#adjoint = #adjoint + #total;),
+            (LaneTarget::Entry { index, .. }, Some(grad)) => {
+                let index = value_ident(*index);
+                quote! {
+                    if let ::core::option::Option::Some(element) = #grad.get_mut(#index) {
+                        *element = *element + #total;
+                    }
+                }
+            }
+            (LaneTarget::Entry { .. }, None) => TokenStream::new(),
+        }
+    }
+}
