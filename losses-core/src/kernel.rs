@@ -276,7 +276,8 @@ pub trait BatchKernel<T: LossFloat> {
     /// Returns [`LossError::InvalidHyperParameter`] for a value outside its domain.
     fn validate(&self) -> Result<(), LossError>;
 
-    /// Adds the sums over the elements `y_true` and `y_pred` of one chunk to `sums`.
+    /// Adds the sums over the elements `y_true` and `y_pred` of one block of a chunk
+    /// to `sums`.
     ///
     /// # Errors
     ///
