@@ -116,6 +116,14 @@ pub enum LossError {
         /// Name of the loss type.
         loss: &'static str,
     },
+    /// Per-sample losses were requested from a loss evaluated over the whole batch,
+    /// by `per_sample` or by a value under
+    /// [`Reduction::None`](crate::Reduction::None): such a loss has one value for the
+    /// batch.
+    WholeBatchPerSample {
+        /// Name of the loss type.
+        loss: &'static str,
+    },
     /// Two inputs of a multi-input loss have different leading (sample) shapes.
     InputShapeMismatch {
         /// Name of the first input.
@@ -235,6 +243,13 @@ impl fmt::Display for LossError {
                 f,
                 "{loss} is evaluated over the whole batch, which has no per-sample losses to \
                  weigh; use `Axis::PerSample` for sample weights"
+            ),
+            Self::WholeBatchPerSample { loss } => write!(
+                f,
+                "{loss} is evaluated over the whole batch, which has one loss and no \
+                 per-sample losses, so `per_sample` and `Reduction::None` have nothing to \
+                 return; use `Axis::PerSample` for per-sample losses, or another reduction \
+                 for the loss of the batch"
             ),
             Self::TargetShapeMismatch {
                 y_true,
