@@ -166,6 +166,28 @@ impl LossError {
     }
 }
 
+/// Rejects a NaN element of the slice hyper-parameter `name` of loss `loss`, naming
+/// the first one, as `#[loss]` rejects a NaN float hyper-parameter.
+///
+/// # Errors
+///
+/// Returns [`LossError::InvalidHyperParameter`] for the first NaN element.
+#[doc(hidden)]
+pub fn reject_nan_elements<T: num_traits::Float>(
+    loss: &'static str,
+    name: &str,
+    values: &[T],
+) -> Result<(), LossError> {
+    match values.iter().position(|value| value.is_nan()) {
+        None => Ok(()),
+        Some(index) => Err(LossError::invalid_hyper_parameter(
+            loss,
+            format!("no element of `{name}` is NaN"),
+            format!("{name}[{index}] = NaN"),
+        )),
+    }
+}
+
 impl fmt::Display for LossError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
