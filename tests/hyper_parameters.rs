@@ -147,3 +147,32 @@ fn defaults_match_keras() {
     );
     assert_eq!(Huber::default().reduction, Reduction::SumOverBatchSize);
 }
+
+/// A squared error weighted per feature by a slice hyper-parameter.
+#[loss]
+fn feature_weighted<T: Float>(y_true: &[T], y_pred: &[T], weights: &[T]) -> T {
+    let mut total = 0.0;
+    for i in 0..y_pred.len() {
+        let difference = y_pred[i] - y_true[i];
+        total += weights[i] * difference * difference;
+    }
+    total
+}
+
+#[test]
+fn slice_hyper_parameter_rejects_nan_element() {
+    let y_true = array![[0.0, 1.0, 0.0]];
+    let y_pred = array![[0.5, 0.5, 0.5]];
+    let loss = FeatureWeighted::new(vec![1.0, f64::NAN, f64::NAN]);
+    let error = loss.value(&y_true, &y_pred).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "invalid hyper-parameter for FeatureWeighted: requires no element of `weights` is \
+         NaN, got weights[1] = NaN"
+    );
+    let (value, _) = FeatureWeighted::new(vec![1.0, 2.0, 1.0])
+        .value_and_grad(&y_true, &y_pred)
+        .unwrap();
+    // (0.25 + 2 × 0.25 + 0.25) / 1 sample.
+    assert_eq!(value, 1.0);
+}

@@ -55,16 +55,59 @@ fn whole_batch_is_one_row_of_everything() {
     }
 }
 
+/// The message of a request for per-sample losses over the whole batch.
+const NO_PER_SAMPLE: &str = "SoftDice is evaluated over the whole batch, which has one loss \
+     and no per-sample losses, so `per_sample` and `Reduction::None` have nothing to return; \
+     use `Axis::PerSample` for per-sample losses, or another reduction for the loss of the batch";
+
 #[test]
 fn per_sample_axis_is_the_row_loss() {
     let (y_true, y_pred) = batch_of(3, 4, 5);
     let per_sample = SoftDice::default().per_sample(&y_true, &y_pred).unwrap();
     assert_eq!(per_sample.shape(), &[3]);
+}
+
+#[test]
+fn whole_batch_has_no_per_sample_losses() {
+    let (y_true, y_pred) = batch_of(3, 4, 5);
+    let whole = SoftDice::default().with_axis(Axis::WholeBatch);
+    let error = whole.per_sample(&y_true, &y_pred).unwrap_err();
+    assert_eq!(error, LossError::WholeBatchPerSample { loss: "SoftDice" });
+    assert_eq!(error.to_string(), NO_PER_SAMPLE);
+}
+
+#[test]
+fn whole_batch_rejects_no_reduction() {
+    let (y_true, y_pred) = batch_of(3, 4, 5);
     let whole = SoftDice::default()
         .with_axis(Axis::WholeBatch)
-        .per_sample(&y_true, &y_pred)
-        .unwrap();
-    assert_eq!(whole.shape(), &[1]);
+        .with_reduction(Reduction::None);
+    let expected = LossError::WholeBatchPerSample { loss: "SoftDice" };
+    assert_eq!(whole.value(&y_true, &y_pred), Err(expected.clone()));
+    assert_eq!(
+        whole.value_and_grad(&y_true, &y_pred).unwrap_err(),
+        expected
+    );
+    let mut grad = Array2::zeros((3, 4));
+    let error = whole.value_and_grad_into(&y_true, &y_pred, &mut grad);
+    assert_eq!(error, Err(expected));
+    assert_eq!(grad, Array2::<f64>::zeros((3, 4)));
+}
+
+#[test]
+fn whole_batch_reductions_give_the_batch_loss() {
+    // The batch has one value, which each reduction returns as it is.
+    let (y_true, y_pred) = batch_of(3, 4, 5);
+    let whole = SoftDice::default().with_axis(Axis::WholeBatch);
+    let value = whole.value(&y_true, &y_pred).unwrap();
+    for reduction in [Reduction::Sum, Reduction::Mean] {
+        let reduced = whole.with_reduction(reduction);
+        assert_eq!(
+            reduced.value(&y_true, &y_pred).unwrap(),
+            value,
+            "{reduction:?}"
+        );
+    }
 }
 
 #[test]

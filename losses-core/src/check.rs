@@ -78,9 +78,12 @@ pub struct GradientReport {
 }
 
 impl GradientReport {
-    /// Returns whether every entry is within its tolerance. A NaN entry fails.
+    /// Returns whether every entry is within its tolerance. An entry where either
+    /// derivative is infinite or NaN fails, whatever the tolerance.
     pub fn passed(&self) -> bool {
-        (self.analytic - self.numeric).abs() <= self.tolerance
+        self.analytic.is_finite()
+            && self.numeric.is_finite()
+            && (self.analytic - self.numeric).abs() <= self.tolerance
     }
 }
 
@@ -97,7 +100,11 @@ impl fmt::Display for GradientReport {
 }
 
 /// Compares `value_and_grad` with central differences of `value` at every entry of
-/// `y_pred` and reports the worst.
+/// `y_pred` and reports the worst. An entry where either derivative is infinite or
+/// NaN is worse than any finite one, and a NaN one is the worst.
+///
+/// The loss is checked as configured: a `#[loss(batch)]` loss built with
+/// `with_axis(Axis::WholeBatch)` is checked over the whole batch.
 ///
 /// # Errors
 ///
@@ -109,7 +116,7 @@ pub fn check_gradient<T: LossFloat, L: Loss<T>>(
     options: &CheckOptions,
 ) -> Result<GradientReport, LossError> {
     let (_, grad) = loss.value_and_grad(y_true, y_pred)?;
-    let mut worst: Option<(f64, GradientReport)> = None;
+    let mut worst: Option<(Badness, GradientReport)> = None;
     let mut shifted = y_pred.clone();
     for (index, &analytic) in grad.indexed_iter() {
         let x = y_pred[&index].to_f64();
@@ -125,12 +132,8 @@ pub fn check_gradient<T: LossFloat, L: Loss<T>>(
         let numeric = (up - down) / taken;
         let analytic = analytic.to_f64();
         let tolerance = options.relative * numeric.abs().max(analytic.abs()) + options.absolute;
-        let ratio = (numeric - analytic).abs() / tolerance;
-        let ratio = if ratio.is_nan() { f64::INFINITY } else { ratio };
-        if worst
-            .as_ref()
-            .is_none_or(|(worst_ratio, _)| ratio > *worst_ratio)
-        {
+        let badness = Badness::of(analytic, numeric, tolerance);
+        if worst.as_ref().is_none_or(|(worst, _)| badness > *worst) {
             let report = GradientReport {
                 checked: 0,
                 index: ndarray::Dimension::as_array_view(&index).to_vec(),
@@ -138,7 +141,7 @@ pub fn check_gradient<T: LossFloat, L: Loss<T>>(
                 numeric,
                 tolerance,
             };
-            worst = Some((ratio, report));
+            worst = Some((badness, report));
         }
     }
     let (_, mut report) = worst.ok_or(LossError::EmptyInput {
@@ -146,6 +149,32 @@ pub fn check_gradient<T: LossFloat, L: Loss<T>>(
     })?;
     report.checked = grad.len();
     Ok(report)
+}
+
+/// How far an entry is from passing, ordered so that the worst entry is the largest:
+/// a NaN derivative, then an infinite one, then the finite entries by their error
+/// over the tolerance. An infinite entry thus cannot hide a NaN one, and neither
+/// can pass.
+#[derive(Clone, Copy, Debug, PartialEq, PartialOrd)]
+enum Badness {
+    Finite(f64),
+    Infinite,
+    NaN,
+}
+
+impl Badness {
+    fn of(analytic: f64, numeric: f64, tolerance: f64) -> Self {
+        if analytic.is_nan() || numeric.is_nan() {
+            Self::NaN
+        } else if analytic.is_infinite() || numeric.is_infinite() {
+            Self::Infinite
+        } else if analytic == numeric {
+            // Equal derivatives pass even with a zero tolerance, where 0 / 0 is NaN.
+            Self::Finite(0.0)
+        } else {
+            Self::Finite((numeric - analytic).abs() / tolerance)
+        }
+    }
 }
 
 /// The kind of targets a loss's `y_true` contains, for [`check_random`].
@@ -230,6 +259,16 @@ mod tests {
         assert_eq!(report.checked, 12);
     }
 
+    #[test]
+    fn whole_batch_dice_passes() {
+        let loss = crate::Dice::default().with_axis(crate::Axis::WholeBatch);
+        let report =
+            check_random::<f64, _>(&loss, &Targets::Floats(0.0..1.0), 0.1..0.9, &[3, 5], 11)
+                .unwrap();
+        assert!(report.passed(), "{report}");
+        assert_eq!(report.checked, 15);
+    }
+
     /// A loss whose gradient is deliberately wrong: twice the true one.
     struct Doubled;
 
@@ -275,6 +314,90 @@ mod tests {
                 .to_string()
                 .starts_with("gradient check failed over 2 entries; worst at index [0, 1]")
         );
+    }
+
+    /// Mean squared error whose gradient is replaced by fixed values.
+    struct FixedGradient(Vec<f64>);
+
+    impl Loss<f64> for FixedGradient {
+        fn reduction(&self) -> crate::Reduction {
+            crate::Reduction::SumOverBatchSize
+        }
+
+        fn evaluate_value(&self, batch: crate::Batch<'_, f64>) -> Result<f64, LossError> {
+            MeanSquaredError::new().evaluate_value(batch)
+        }
+
+        fn evaluate_into(
+            &self,
+            batch: crate::Batch<'_, f64>,
+            mut grad: ndarray::ArrayViewMutD<'_, f64>,
+        ) -> Result<f64, LossError> {
+            let value = MeanSquaredError::new().evaluate_into(batch, grad.view_mut())?;
+            for (g, &fixed) in grad.iter_mut().zip(&self.0) {
+                *g = fixed;
+            }
+            Ok(value)
+        }
+
+        fn evaluate_per_sample(
+            &self,
+            batch: crate::Batch<'_, f64>,
+        ) -> Result<ArrayD<f64>, LossError> {
+            MeanSquaredError::new().evaluate_per_sample(batch)
+        }
+    }
+
+    fn check_fixed(gradient: Vec<f64>) -> GradientReport {
+        let y_true = array![[0.0, 0.0, 0.0]].into_dyn();
+        let y_pred = array![[1.0, 3.0, 2.0]].into_dyn();
+        let loss = FixedGradient(gradient);
+        check_gradient(&loss, &y_true, &y_pred, &CheckOptions::for_f64()).unwrap()
+    }
+
+    #[test]
+    fn infinite_gradient_fails() {
+        // The true gradient of mean squared error here is 2p/3: [2/3, 2, 4/3].
+        let report = check_fixed(vec![2.0 / 3.0, f64::NEG_INFINITY, 4.0 / 3.0]);
+        assert!(!report.passed(), "{report}");
+        assert_eq!(report.index, vec![0, 1]);
+        assert_eq!(report.analytic, f64::NEG_INFINITY);
+        assert!((report.numeric - 2.0).abs() < 1e-6, "{report}");
+        assert!(report.to_string().starts_with("gradient check failed"));
+    }
+
+    #[test]
+    fn infinite_entry_cannot_hide_later_nan() {
+        let report = check_fixed(vec![f64::NEG_INFINITY, f64::NAN, 4.0 / 3.0]);
+        assert!(!report.passed(), "{report}");
+        assert_eq!(report.index, vec![0, 1]);
+        assert!(report.analytic.is_nan(), "{report}");
+    }
+
+    #[test]
+    fn nan_entry_stays_worst() {
+        let report = check_fixed(vec![f64::NAN, f64::INFINITY, 100.0]);
+        assert!(!report.passed(), "{report}");
+        assert_eq!(report.index, vec![0, 0]);
+    }
+
+    #[test]
+    fn infinite_entry_beats_finite_error() {
+        let report = check_fixed(vec![100.0, 2.0, f64::INFINITY]);
+        assert!(!report.passed(), "{report}");
+        assert_eq!(report.index, vec![0, 2]);
+    }
+
+    #[test]
+    fn infinite_report_with_infinite_tolerance_fails() {
+        let report = GradientReport {
+            checked: 1,
+            index: vec![0],
+            analytic: f64::NEG_INFINITY,
+            numeric: 1e12,
+            tolerance: f64::INFINITY,
+        };
+        assert!(!report.passed());
     }
 
     #[test]

@@ -116,6 +116,14 @@ pub enum LossError {
         /// Name of the loss type.
         loss: &'static str,
     },
+    /// Per-sample losses were requested from a loss evaluated over the whole batch,
+    /// by `per_sample` or by a value under
+    /// [`Reduction::None`](crate::Reduction::None): such a loss has one value for the
+    /// batch.
+    WholeBatchPerSample {
+        /// Name of the loss type.
+        loss: &'static str,
+    },
     /// Two inputs of a multi-input loss have different leading (sample) shapes.
     InputShapeMismatch {
         /// Name of the first input.
@@ -155,6 +163,28 @@ impl LossError {
             requirement: requirement.into(),
             values: values.into(),
         }
+    }
+}
+
+/// Rejects a NaN element of the slice hyper-parameter `name` of loss `loss`, naming
+/// the first one, as `#[loss]` rejects a NaN float hyper-parameter.
+///
+/// # Errors
+///
+/// Returns [`LossError::InvalidHyperParameter`] for the first NaN element.
+#[doc(hidden)]
+pub fn reject_nan_elements<T: num_traits::Float>(
+    loss: &'static str,
+    name: &str,
+    values: &[T],
+) -> Result<(), LossError> {
+    match values.iter().position(|value| value.is_nan()) {
+        None => Ok(()),
+        Some(index) => Err(LossError::invalid_hyper_parameter(
+            loss,
+            format!("no element of `{name}` is NaN"),
+            format!("{name}[{index}] = NaN"),
+        )),
     }
 }
 
@@ -235,6 +265,13 @@ impl fmt::Display for LossError {
                 f,
                 "{loss} is evaluated over the whole batch, which has no per-sample losses to \
                  weigh; use `Axis::PerSample` for sample weights"
+            ),
+            Self::WholeBatchPerSample { loss } => write!(
+                f,
+                "{loss} is evaluated over the whole batch, which has one loss and no \
+                 per-sample losses, so `per_sample` and `Reduction::None` have nothing to \
+                 return; use `Axis::PerSample` for per-sample losses, or another reduction \
+                 for the loss of the batch"
             ),
             Self::TargetShapeMismatch {
                 y_true,

@@ -276,7 +276,8 @@ pub trait BatchKernel<T: LossFloat> {
     /// Returns [`LossError::InvalidHyperParameter`] for a value outside its domain.
     fn validate(&self) -> Result<(), LossError>;
 
-    /// Adds the sums over the elements `y_true` and `y_pred` of one chunk to `sums`.
+    /// Adds the sums over the elements `y_true` and `y_pred` of one block of a chunk
+    /// to `sums`.
     ///
     /// # Errors
     ///
@@ -310,6 +311,8 @@ pub enum Axis {
     /// Each sample's row on its own: one loss per sample, reduced as usual.
     #[default]
     PerSample,
-    /// Every element of the batch at once: one loss for the batch.
+    /// Every element of the batch at once: one loss for the batch, which every
+    /// reduction but `Reduction::None` returns as it is. There are no per-sample
+    /// losses, so `per_sample`, `Reduction::None` and sample weights are errors.
     WholeBatch,
 }

@@ -58,6 +58,7 @@ pub use num_traits::Float;
 /// Items that generated code reaches through `::losses_core::__private`; not a public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::error::reject_nan_elements;
     pub use crate::helper::{Differentiable, DifferentiableRows};
     pub use crate::kernel::{batch, elementwise, multi, rows};
     pub use crate::lanes;

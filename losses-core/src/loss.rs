@@ -92,7 +92,10 @@ impl<'a, T> Batch<'a, T> {
 /// - a gradient output whose shape differs from `y_pred`'s
 ///   ([`LossError::GradientShape`], `*_into` methods only);
 /// - a request for a value or gradient under [`Reduction::None`]
-///   ([`LossError::NoScalarValue`], all methods but the `per_sample*` ones).
+///   ([`LossError::NoScalarValue`], all methods but the `per_sample*` ones);
+/// - on a loss evaluated over the whole batch, a request for per-sample losses: a
+///   `per_sample*` method, or any method under [`Reduction::None`]
+///   ([`LossError::WholeBatchPerSample`]).
 ///
 /// # Implementing
 ///

@@ -398,7 +398,8 @@ impl LossModel<'_> {
         }
     }
 
-    /// NaN checks on float hyper-parameters, then the `require(...)` conditions.
+    /// NaN checks on float hyper-parameters and on the elements of slice ones, then
+    /// the `require(...)` conditions.
     pub fn validate_body(&self) -> TokenStream {
         let bindings = self
             .hypers()
@@ -419,10 +420,19 @@ impl LossModel<'_> {
                 }
             }
         });
+        let slice_nan_checks = self
+            .hypers()
+            .filter(|param| param.ty == ParamTy::FloatSlice)
+            .map(|param| {
+                let ident = &param.ident;
+                let name = ident.to_string();
+                quote!(::losses_core::__private::reject_nan_elements(Self::NAME, #name, &self.#ident)?;)
+            });
         let requirements = self.requirement_checks(false);
         quote! {
             #(#bindings)*
             #(#nan_checks)*
+            #(#slice_nan_checks)*
             #requirements
             ::core::result::Result::Ok(())
         }

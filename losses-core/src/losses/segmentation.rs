@@ -6,9 +6,11 @@
 //! `[N, H × W]`. The overlap is computed per sample, and the reduction then averages
 //! the per-sample losses.
 //!
-//! NOTE: Keras 3 `Dice` and `Tversky` default to `axis=None`, which pools the whole
-//! batch into one overlap. This crate has no whole-batch form yet; one is planned as a
-//! separate loss.
+//! Keras 3 `Dice` and `Tversky` default to `axis=None`, which pools the whole batch
+//! into one overlap. Each loss here does that with `with_axis(Axis::WholeBatch)`:
+//! one loss from sums over every element, whatever the reduction. That axis has no
+//! per-sample losses, so `per_sample`, sample weights and `Reduction::None` are
+//! errors there.
 //!
 //! The sums below run over the row:
 //!
@@ -49,7 +51,7 @@ use crate::{Float, loss};
 /// Keras 3: `keras.losses.Dice(axis=-1)` on the flattened masks computes
 /// `1 - 2 Σ t p / (Σ t + Σ p + 1e-7)`: no `smooth` in the numerator, and an epsilon of
 /// `1e-7` in the denominator. So its empty masks give loss 1, not 0. With its default
-/// `axis=None` it pools the whole batch, which this loss does not.
+/// `axis=None` it pools the whole batch, as `with_axis(Axis::WholeBatch)` does.
 /// PyTorch: no loss in `torch.nn`.
 ///
 /// ```
@@ -185,7 +187,7 @@ fn jaccard<T: Float>(y_true: &[T], y_pred: &[T], smooth: T) -> T {
 /// places. Keras 3.15 also swaps the two weights against its own documentation: its
 /// code multiplies the false negatives by `alpha` and the false positives by `beta`.
 /// So Keras's `Tversky(alpha=a, beta=b)` corresponds to `Tversky::new(b, a, ..)` here.
-/// With its default `axis=None` it pools the whole batch, which this loss does not.
+/// With its default `axis=None` it pools the whole batch, as `with_axis(Axis::WholeBatch)` does.
 /// PyTorch: no loss in `torch.nn`.
 ///
 /// ```

@@ -4,7 +4,20 @@
 use super::{CHUNK, report};
 use crate::kernel::BatchKernel;
 use crate::simd::{self, Job, SupportedLevel};
-use crate::{LossError, LossFloat};
+use crate::sum::{BLOCK_LEN, sum_block_slice};
+use crate::{KernelError, LossError, LossFloat};
+
+/// Elements per call of [`BatchKernel::partials`] within a chunk. The generated sum
+/// loops add each element to one of 16 partial sums in turn, so their rounding error
+/// grows with the elements per partial sum: 16 here. The blocks' sums are then added
+/// by the halving tree of [`sum_block_slice`], which keeps the error of a chunk's sum
+/// close to that of pairwise summation.
+const BLOCK: usize = 256;
+
+/// Blocks per chunk: the leaves of the tree over a chunk's block sums.
+const BLOCKS_PER_CHUNK: usize = CHUNK / BLOCK;
+
+const _: () = assert!(CHUNK % BLOCK == 0 && BLOCKS_PER_CHUNK <= BLOCK_LEN);
 
 /// Chunks per task handed to another thread: 8 chunks are 65 536 elements, enough that
 /// the cost of the hand-over, about a microsecond, does not show.
@@ -114,6 +127,8 @@ impl<T: LossFloat, K: BatchKernel<T>> Job for ChunkJob<'_, '_, '_, '_, T, K> {
         let width = self.work.width::<K>();
         let (y_true, y_pred) = (self.chunks.y_true, self.chunks.y_pred);
         let first = self.range.start;
+        // The sums of each block of a chunk, `STATISTICS` per block.
+        let mut block_sums = Vec::new();
         for chunk in self.range {
             let elements = chunk * CHUNK..((chunk + 1) * CHUNK).min(y_true.len().min(y_pred.len()));
             let (targets, predictions) = (&y_true[elements.clone()], &y_pred[elements.clone()]);
@@ -122,8 +137,10 @@ impl<T: LossFloat, K: BatchKernel<T>> Job for ChunkJob<'_, '_, '_, '_, T, K> {
             let output = &mut self.output[start.min(end)..end];
             let kernel = self.chunks.kernel;
             let result = match (self.work, scalar) {
-                (Work::Sums, false) => kernel.partials(targets, predictions, output),
-                (Work::Sums, true) => partials_outlined(kernel, targets, predictions, output),
+                (Work::Sums, scalar) => {
+                    let chunk = (targets, predictions);
+                    chunk_sums(kernel, chunk, output, &mut block_sums, scalar)
+                }
                 (Work::Gradient { adjoints }, scalar) => {
                     output.fill(T::zero());
                     if scalar {
@@ -137,6 +154,44 @@ impl<T: LossFloat, K: BatchKernel<T>> Job for ChunkJob<'_, '_, '_, '_, T, K> {
         }
         Ok(())
     }
+}
+
+/// Adds the sums over the elements of one chunk to `sums`: the kernel's sums of each
+/// block of [`BLOCK`] elements, added by the halving tree. `block_sums` is a buffer,
+/// reused across chunks. With `scalar`, the kernel is called through
+/// [`partials_outlined`].
+#[inline(always)]
+fn chunk_sums<T: LossFloat, K: BatchKernel<T>>(
+    kernel: &K,
+    (y_true, y_pred): (&[T], &[T]),
+    sums: &mut [T],
+    block_sums: &mut Vec<T>,
+    scalar: bool,
+) -> Result<(), KernelError> {
+    let statistics = sums.len();
+    let blocks = y_pred.len().div_ceil(BLOCK);
+    block_sums.clear();
+    block_sums.resize(blocks * statistics, T::zero());
+    // Block `b`'s sums are `block_sums[b * statistics..(b + 1) * statistics]`.
+    let outputs = block_sums.chunks_exact_mut(statistics.max(1));
+    for ((targets, predictions), output) in
+        y_true.chunks(BLOCK).zip(y_pred.chunks(BLOCK)).zip(outputs)
+    {
+        if scalar {
+            partials_outlined(kernel, targets, predictions, output)?;
+        } else {
+            kernel.partials(targets, predictions, output)?;
+        }
+    }
+
+    let mut column = [T::zero(); BLOCKS_PER_CHUNK];
+    for (statistic, sum) in sums.iter_mut().enumerate() {
+        for (block, leaf) in column[..blocks].iter_mut().enumerate() {
+            *leaf = block_sums[block * statistics + statistic];
+        }
+        *sum = *sum + sum_block_slice(&column[..blocks]);
+    }
+    Ok(())
 }
 
 /// [`BatchKernel::partials`] through a call that is never inlined: the reference that
