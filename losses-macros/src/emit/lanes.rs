@@ -1,4 +1,5 @@
-//! Emission of innermost sum loops in lanes, so that the compiler can vectorise them.
+//! Emission of innermost loops of sums, maxima and minima in lanes, so that the compiler
+//! can vectorise them.
 //!
 //! A sum `acc += e` over `for i in lo..hi` is a chain of dependent additions that the
 //! compiler may not reorder. An innermost loop whose carried values are all float sums,
@@ -202,7 +203,7 @@ struct Source {
 }
 
 impl Emitter<'_> {
-    /// Reads carried value `phi` of a loop in lanes: its partial sum in this lane.
+    /// Reads carried value `phi` of a loop in lanes: its partial in this lane.
     pub(super) fn lane_carried(&self, phi: Id) -> TokenStream {
         let partial = partial_ident(phi);
         quote!(#partial[__lane])
