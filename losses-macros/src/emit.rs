@@ -1177,7 +1177,12 @@ impl Reverse<'_, '_> {
             counting.extend(quote!(if <__V as #real>::eq(#term, #out) { #ties += 1; }));
             initial.extend(quote!(if <__V as #real>::eq(#init, #out) { #ties += 1; }));
         }
-        let shell = self.em.loop_shell(lp, &counting);
+        // A loop in lanes reads its slices through blocks, so the count runs in lanes too.
+        let shell = if self.em.lane_vars.contains(&lp.var) {
+            self.em.lane_shell(lp, &counting, false)
+        } else {
+            self.em.loop_shell(lp, &counting)
+        };
         quote! {
             #declarations
             { #shell }

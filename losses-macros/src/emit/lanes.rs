@@ -1,11 +1,12 @@
-//! Emission of innermost sum loops in lanes, so that the compiler can vectorise them.
+//! Emission of innermost loops of sums, maxima and minima in lanes, so that the compiler
+//! can vectorise them.
 //!
 //! A sum `acc += e` over `for i in lo..hi` is a chain of dependent additions that the
-//! compiler may not reorder. An innermost loop whose carried values are all float sums
-//! is emitted instead with [`LANES`] partial sums per carried value. Element `lo + k`
-//! adds to partial `k % LANES`, and after the loop the partials are added by a fixed
-//! pairwise tree (`lanes::sum_lanes` in `losses_core`) and then to the value before
-//! the loop:
+//! compiler may not reorder. An innermost loop whose carried values are all float sums,
+//! maxima or minima is emitted instead with [`LANES`] partials per carried value.
+//! Element `lo + k` goes to partial `k % LANES`. After the loop, partial sums are added
+//! by a fixed pairwise tree (`lanes::sum_lanes` in `losses_core`) and then to the value
+//! before the loop, and partial maxima or minima are taken in lane order after it:
 //!
 //! ```text
 //! let mut acc = init;
@@ -33,6 +34,9 @@
 //! instructions. The elements after them run the same code on the whole slices, with
 //! the checks that report an index out of bounds, in the same order as the loop as
 //! written.
+//!
+//! A max or min is exact, so its partials give the value of the plain loop. Its
+//! reverse pass counts the ties in lanes as well.
 //!
 //! The reverse pass runs such a loop in lanes too. The adjoints of values from before
 //! the loop, which every iteration adds to, get partial sums of their own, and so do
@@ -101,11 +105,16 @@ fn collect(f: &Function, block: &Block, vars: &mut Vec<Id>, phis: &mut Vec<Id>) 
 }
 
 /// Returns whether a loop is emitted in lanes: its body has no loop, every carried
-/// value is a float sum, and every differentiated load is at the loop variable or at an
-/// index from before the loop. The gradient entry of the first is written through a
-/// block, and that of the second through partial sums.
+/// value is a float sum, max or min (see [`fold`]), and every differentiated load is at
+/// the loop variable or at an index from before the loop. A gradient entry at the loop
+/// variable is written through a block. One at an index from before the loop goes
+/// through partial sums.
 fn in_lanes(f: &Function, lp: &Loop) -> bool {
-    let sums = !lp.carried.is_empty() && lp.carried.iter().all(|carried| is_sum(f, lp, carried));
+    let folds = !lp.carried.is_empty()
+        && lp
+            .carried
+            .iter()
+            .all(|carried| fold(f, lp, carried).is_some());
     let mut inside = Vec::new();
     lp.body.defined(&mut inside);
     // A gradient entry at an index from before the loop goes through partial sums.
@@ -121,7 +130,7 @@ fn in_lanes(f: &Function, lp: &Loop) -> bool {
             .any(|arg| matches!(f.nodes[*arg].op, Op::Param(_))),
         _ => true,
     });
-    has_no_loop(&lp.body) && sums && writes_at_var_or_before
+    has_no_loop(&lp.body) && folds && writes_at_var_or_before
 }
 
 /// Returns whether a block has no loop, in its branches either.
@@ -134,15 +143,44 @@ fn has_no_loop(block: &Block) -> bool {
     })
 }
 
-/// Returns whether a carried value is a float sum whose running value only its update reads.
-/// Lowering has checked that for a differentiated sum; a sum that is not
-/// differentiated must be one `+=` or `-=`.
-fn is_sum(f: &Function, lp: &Loop, carried: &Carried) -> bool {
+/// The start value of the partials of a carried value in lanes, and their combination.
+#[derive(Clone, Copy, PartialEq)]
+enum Fold {
+    /// Partial sums from 0, added by `lanes::sum_lanes`.
+    Sum,
+    /// Partial maxima from `-inf`, taken in lane order.
+    Max,
+    /// Partial minima from `+inf`, taken in lane order.
+    Min,
+}
+
+/// Returns how a carried value splits into partials, or `None` if it must keep one
+/// running value: a float sum, max or min whose running value only its update reads.
+/// Lowering has checked that for a differentiated reduction; one that is not
+/// differentiated must be one `+=`, `-=`, `.max(e)` or `.min(e)`.
+///
+/// `Real::max` and `Real::min` are associative, and `-inf` and `+inf` are their
+/// identities, so the partials give the value of the plain loop, NaN included. Only
+/// the sign of a zero result may differ, when `0.0` and `-0.0` tie for the maximum.
+/// The lane of each element is fixed, so that sign is the same at every instruction
+/// set level and thread count.
+fn fold(f: &Function, lp: &Loop, carried: &Carried) -> Option<Fold> {
     if f.nodes[carried.out].ty != Ty::Float || carried.next == carried.phi {
-        return false;
+        return None;
     }
+    let phi = carried.phi;
+    let one_side = |a: Id, b: Id| (a == phi) != (b == phi);
+    let update = match f.nodes[carried.next].op {
+        Op::Binary(Binary::Max, a, b) if one_side(a, b) => Some(Fold::Max),
+        Op::Binary(Binary::Min, a, b) if one_side(a, b) => Some(Fold::Min),
+        Op::Binary(Binary::Add, a, b) if one_side(a, b) => Some(Fold::Sum),
+        Op::Binary(Binary::Sub, a, b) if a == phi && b != phi => Some(Fold::Sum),
+        _ => None,
+    };
     match carried.reduction {
-        Reduction::Sum => true,
+        Reduction::Sum => Some(Fold::Sum),
+        Reduction::Max => Some(Fold::Max),
+        Reduction::Min => Some(Fold::Min),
         Reduction::Inactive => {
             let mut inside = Vec::new();
             lp.body.defined(&mut inside);
@@ -150,16 +188,10 @@ fn is_sum(f: &Function, lp: &Loop, carried: &Carried) -> bool {
                 .iter()
                 .filter(|id| f.nodes[**id].op.operands().contains(&carried.phi))
                 .count();
-            let phi = carried.phi;
-            let update = match f.nodes[carried.next].op {
-                Op::Binary(Binary::Add, a, b) => (a == phi) != (b == phi),
-                Op::Binary(Binary::Sub, a, b) => a == phi && b != phi,
-                _ => false,
-            };
-            reads == 1 && update
+            if reads == 1 { update } else { None }
         }
-        // Only sums split into partial sums: a max or a min keeps one running value.
-        _ => false,
+        // A product keeps one running value.
+        _ => None,
     }
 }
 
@@ -171,10 +203,38 @@ struct Source {
 }
 
 impl Emitter<'_> {
-    /// Reads carried value `phi` of a loop in lanes: its partial sum in this lane.
+    /// Reads carried value `phi` of a loop in lanes: its partial in this lane.
     pub(super) fn lane_carried(&self, phi: Id) -> TokenStream {
         let partial = partial_ident(phi);
         quote!(#partial[__lane])
+    }
+
+    /// Writes the update of a max or min in lanes as `Real::max` or `Real::min` computes
+    /// it, `select(a > b, a, select(a <= b, b, a + b))` for a max, so the same bits, NaN
+    /// included. `Real::max` branches, and the compiler keeps those branches in the
+    /// unrolled lane loop instead of vectorising it. Selects between computed values
+    /// do vectorise.
+    fn extremum_update(&self, carried: &Carried, fold: Fold) -> TokenStream {
+        let Op::Binary(_, a, b) = self.f.nodes[carried.next].op else {
+            return self.value(carried.next, self.want_of(carried.out));
+        };
+        let ty = self.carry_ty(carried);
+        let want = self.want_of(carried.out);
+        let (a, b) = (self.value(a, want), self.value(b, want));
+        let real = quote!(::losses_core::Real);
+        let (first, second) = match fold {
+            Fold::Min => (quote!(lt), quote!(ge)),
+            _ => (quote!(gt), quote!(le)),
+        };
+        quote! {{
+            let (__a, __b): (#ty, #ty) = (#a, #b);
+            let __either: #ty = __a + __b;
+            <#ty as #real>::select(
+                <#ty as #real>::#first(__a, __b),
+                __a,
+                <#ty as #real>::select(<#ty as #real>::#second(__a, __b), __b, __either),
+            )
+        }}
     }
 
     /// Lists the slices read at the loop variable, and with `grads` the gradient outputs
@@ -220,12 +280,37 @@ impl Emitter<'_> {
             let ty = self.carry_ty(carried);
             let init = self.value(carried.init, self.want_of(carried.out));
             let next = self.value(carried.next, self.want_of(carried.out));
+            let real = quote!(::losses_core::Real);
+            let fold = fold(self.f, lp, carried).unwrap_or(Fold::Sum);
+            let identity = match fold {
+                Fold::Sum => quote!(0.0_f64),
+                Fold::Max => quote!(::core::primitive::f64::NEG_INFINITY),
+                Fold::Min => quote!(::core::primitive::f64::INFINITY),
+            };
             declarations.extend(quote! {
                 let mut #carry: #ty = #init;
-                let mut #partial: [#ty; #width] = [<#ty as ::losses_core::Real>::from_f64(0.0_f64); #width];
+                let mut #partial: [#ty; #width] = [<#ty as #real>::from_f64(#identity); #width];
             });
-            updates.extend(quote!(#partial[__lane] = #next;));
-            combine.extend(quote!(#carry = #carry + #lanes::sum_lanes(&#partial);));
+            updates.extend(match fold {
+                Fold::Sum => quote!(#partial[__lane] = #next;),
+                Fold::Max | Fold::Min => {
+                    let update = self.extremum_update(carried, fold);
+                    quote!(#partial[__lane] = #update;)
+                }
+            });
+            combine.extend(match fold {
+                Fold::Sum => quote!(#carry = #carry + #lanes::sum_lanes(&#partial);),
+                Fold::Max => quote! {
+                    for __lane in 0..#width {
+                        #carry = <#ty as #real>::max(#carry, #partial[__lane]);
+                    }
+                },
+                Fold::Min => quote! {
+                    for __lane in 0..#width {
+                        #carry = <#ty as #real>::min(#carry, #partial[__lane]);
+                    }
+                },
+            });
         }
 
         let (var, index) = (value_ident(lp.var), lane_index_ident(lp.var));
