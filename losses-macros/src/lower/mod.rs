@@ -533,7 +533,7 @@ impl Lowerer<'_> {
                 let (left, right) = (self.expr(&binary.left), self.expr(&binary.right));
                 match (left, right) {
                     (Some(left), Some(right)) if self.both_index(left, right) => {
-                        Some(self.push(Op::IntBinary(crate::ir::IntOp::Rem, left, right), Ty::Index))
+                        Some(self.push(Op::IntBinary(crate::ir::IntOp::Rem, left, right, crate::ctxt::source_text(binary)), Ty::Index))
                     }
                     _ => self.error(token, "`%` is supported only on `usize` values: the remainder of floats is not differentiable at its jumps"),
                 }

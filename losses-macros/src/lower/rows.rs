@@ -85,7 +85,8 @@ impl Lowerer<'_> {
                 );
             }
         };
-        Some(self.push(Op::IntBinary(op, left, right), Ty::Index))
+        let text = source_text(binary);
+        Some(self.push(Op::IntBinary(op, left, right, text), Ty::Index))
     }
 
     /// `x[i]` on a slice parameter.
@@ -295,7 +296,9 @@ impl Lowerer<'_> {
         if self.both_index(current, value_id) {
             return match op {
                 Binary::Add => {
-                    Some(self.push(Op::IntBinary(IntOp::Add, current, value_id), Ty::Index))
+                    let text = format!("{} += {}", source_text(target), source_text(value));
+                    let sum = Op::IntBinary(IntOp::Add, current, value_id, text);
+                    Some(self.push(sum, Ty::Index))
                 }
                 _ => self.error(target, "only `+=` is supported on a `usize` variable"),
             };
@@ -426,7 +429,9 @@ impl Lowerer<'_> {
         }
         if matches!(range.limits, syn::RangeLimits::Closed(_)) {
             let one = self.push(Op::Index(1), Ty::Index);
-            return Some((lo, self.push(Op::IntBinary(IntOp::Add, hi, one), Ty::Index)));
+            // The end of `lo..=hi` is `hi + 1`, which overflows at `usize::MAX`.
+            let end = Op::IntBinary(IntOp::Add, hi, one, source_text(range));
+            return Some((lo, self.push(end, Ty::Index)));
         }
         Some((lo, hi))
     }
