@@ -759,6 +759,9 @@ impl Lowerer<'_> {
             let found = source_text(arg);
             return Some(self.error(arg, format!("`{found}` is not supported as a helper argument: a helper takes whole rows, so pass a slice parameter by name, as in `dot(y_pred, y_true)`, or write the loop over the part you need in the loss itself")));
         }
+        if let Some(error) = self.array_argument(arg) {
+            return Some(error);
+        }
         let Expr::Path(path) = arg else { return None };
         let ident = path.path.get_ident()?;
         let id = self.lookup(&ident.to_string()).ok()??;
@@ -772,6 +775,22 @@ impl Lowerer<'_> {
             return Some(self.error(ident, format!("the slice hyper-parameter `{ident}` cannot be passed to a helper: pass its elements, as in `{ident}[i]`, as float arguments instead")));
         }
         Some(Some(id))
+    }
+
+    /// Reports a local array passed to a helper, with or without `&`. A helper reads
+    /// its rows in place and adds their gradients to the inputs' gradients, so it has
+    /// nowhere to send the gradient of an array's elements.
+    fn array_argument(&mut self, arg: &Expr) -> Option<Option<Id>> {
+        let named = match arg {
+            Expr::Reference(reference) => &*reference.expr,
+            other => other,
+        };
+        let array = self.array_named(named)?;
+        let name = self.nodes[array].name.clone().unwrap_or_default();
+        let message = format!(
+            "the local array `{name}` cannot be passed to a helper: a helper takes rows, so pass a slice parameter by name, as in `dot(y_pred, y_true)`, or write the loop over `{name}` in the loss itself"
+        );
+        Some(self.error(arg, message))
     }
 
     // ----- branches --------------------------------------------------------------
