@@ -73,6 +73,10 @@ impl Lowerer<'_> {
                 return Some(self.error(expr, format!("`{found}` is not supported: a local array is declared as `vec![fill; len]` or `[fill; len]`, as in `let mut v = vec![0.0; y_pred.len()];`")));
             }
         };
+        if is_array_init(&repeat.expr) {
+            let found = source_text(&repeat.expr);
+            return Some(self.error(&repeat.expr, format!("nested arrays are not supported, found the element `{found}`: a local array holds floats, so store a matrix row-major in one array, as in `vec![0.0; n * n]` read as `m[i * n + j]`")));
+        }
         if self.loop_depth > 0 || self.blocks.len() > 1 || !self.guards.is_empty() {
             return Some(self.error(init, "a local array is declared at the top of the function body, outside loops and `if`s, so that one buffer serves the whole row"));
         }

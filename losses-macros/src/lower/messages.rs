@@ -96,6 +96,9 @@ fn value_message(expr: &Expr, row: bool) -> Option<String> {
         Expr::Tuple(_) | Expr::Array(_) | Expr::Repeat(_) => {
             "tuples and arrays are not supported: a loss computes one float".to_string()
         }
+        Expr::Reference(reference) if is_sub_slice(&reference.expr) => format!(
+            "sub-slices such as `{found}` are not supported: read single elements in a loop over the part you need, as in `for i in 0..2 {{ total += y_pred[i]; }}`"
+        ),
         Expr::Reference(_) => format!(
             "references are not supported, found `{found}`: floats are passed by value, so remove the `&`"
         ),
@@ -109,6 +112,65 @@ fn value_message(expr: &Expr, row: bool) -> Option<String> {
         _ => return None,
     };
     Some(message)
+}
+
+/// Methods of iterators, which a loss replaces with a `for` loop over the indices.
+const ITERATOR_METHODS: &[&str] = &[
+    "iter",
+    "into_iter",
+    "iter_mut",
+    "sum",
+    "product",
+    "fold",
+    "reduce",
+    "map",
+    "zip",
+    "enumerate",
+    "filter",
+    "for_each",
+    "collect",
+    "copied",
+    "cloned",
+    "rev",
+    "windows",
+    "chunks",
+];
+
+/// Methods of `Option`, which `T::from(x)` returns, other than `unwrap`.
+const OPTION_METHODS: &[&str] = &["expect", "unwrap_or", "unwrap_or_else", "unwrap_or_default"];
+
+/// Builds the error for a method that is not a float method but belongs to iterators
+/// or to the `Option` of `T::from(x)`, which the float method list would not help with.
+/// `float` names the function's float type.
+pub(super) fn non_float_method(
+    call: &syn::ExprMethodCall,
+    row: bool,
+    float: &str,
+) -> Option<String> {
+    let name = call.method.to_string();
+    if ITERATOR_METHODS.contains(&name.as_str()) {
+        return Some(if row {
+            format!(
+                "iterator methods such as `{name}` are not supported: write a loop over the indices, as in `for i in 0..y_pred.len() {{ total += y_pred[i]; }}`, which the macro can reverse"
+            )
+        } else {
+            format!(
+                "iterator methods such as `{name}` are not supported: an elementwise loss is the formula for one element; loops over a row need a row loss, whose `y_true` and `y_pred` are rows `&[T]`, written as `for i in 0..y_pred.len()` with `+=`"
+            )
+        });
+    }
+    let is_from = matches!(&*call.receiver, Expr::Call(inner) if matches!(&*inner.func, Expr::Path(path) if path.path.segments.last().is_some_and(|segment| segment.ident == "from")));
+    if is_from && OPTION_METHODS.contains(&name.as_str()) {
+        return Some(format!(
+            "`{float}::from(x).{name}(..)` is not supported: write `{float}::from(x).unwrap()`, which the macro converts without a failure path"
+        ));
+    }
+    None
+}
+
+/// Returns whether `expr` is `slice[range]`.
+fn is_sub_slice(expr: &Expr) -> bool {
+    matches!(expr, Expr::Index(index) if matches!(&*index.index, Expr::Range(_)))
 }
 
 /// Writes the error for a macro call in a loss body, naming the macro.

@@ -198,6 +198,15 @@ impl Lowerer<'_> {
                 "the body is empty: end it with the loss value, as in `(y_pred - y_true).powi(2)`",
             );
         };
+        // A loop is a statement, so a body that ends with one has no value.
+        if let (syn::Stmt::Expr(Expr::ForLoop(for_loop), None), true) = (last, self.sig.row) {
+            self.statements(block.stmts.as_slice());
+            let hint = loop_result_hint(for_loop);
+            return self.error(
+                for_loop,
+                format!("the body must end with the loss value, and a `for` loop has no value: write the value after the loop{hint}"),
+            );
+        }
         // A `return value;` as the last statement is the same as a tail expression.
         if let syn::Stmt::Expr(Expr::Return(ret), _) = last {
             self.statements(init);
@@ -610,6 +619,10 @@ impl Lowerer<'_> {
         if let Some(id) = self.row_method(call) {
             return id;
         }
+        let float = self.sig.float.name().to_string();
+        if let Some(message) = messages::non_float_method(call, self.sig.row, &float) {
+            return self.error(&call.method, message);
+        }
         let Some(method) = methods::lookup(&name) else {
             let hint = match methods::nearest(&name) {
                 Some(near) => format!("; did you mean `{near}`?"),
@@ -896,6 +909,14 @@ impl Lowerer<'_> {
             Some(outer) => self.push(Op::And(outer, cond), Ty::Bool),
             None => cond,
         }
+    }
+}
+
+/// Suggests the first variable a loop assigns as the value to end the body with.
+fn loop_result_hint(for_loop: &syn::ExprForLoop) -> String {
+    match rows::assigned_names(&for_loop.body).first() {
+        Some(name) => format!(", as in `{name}`"),
+        None => String::new(),
     }
 }
 

@@ -91,6 +91,15 @@ impl Lowerer<'_> {
 
     /// `x[i]` on a slice parameter.
     pub(super) fn index_expr(&mut self, index: &syn::ExprIndex) -> Option<Id> {
+        if let Expr::Unary(syn::ExprUnary {
+            op: syn::UnOp::Neg(_),
+            ..
+        }) = &*index.index
+        {
+            let slice = source_text(&index.expr);
+            let found = source_text(&index.index).replacen("- ", "-", 1);
+            return self.error(&index.index, format!("a negative index such as `{found}` is not supported: indices are `usize`, so count from the end with the length, as in `{slice}[{slice}.len() - 1]`"));
+        }
         if let Some(array) = self.array_named(&index.expr) {
             return self.array_load(index, array);
         }
