@@ -99,7 +99,7 @@ impl Emitter<'_> {
 
 impl Reverse<'_, '_> {
     /// Takes a zeroed adjoint buffer for every differentiated array. The arrays are
-    /// declared at the top of the body, so their lengths are in scope here.
+    /// declared at the top level of the body, so their lengths are in scope here.
     pub(super) fn array_adjoints(&self) -> TokenStream {
         let mut code = TokenStream::new();
         for (id, node) in self.em.f.nodes.iter().enumerate() {
