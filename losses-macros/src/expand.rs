@@ -30,7 +30,7 @@ pub fn loss(args: TokenStream, input: TokenStream) -> TokenStream {
     };
     let mut function = sig
         .as_ref()
-        .and_then(|sig| lower::lower(&mut cx, sig, &item));
+        .and_then(|sig| lower::lower(&mut cx, sig, &item, Kind::Loss));
     if let Some(function) = &mut function {
         rewrite::rewrite(function);
     }

@@ -23,7 +23,7 @@ pub fn expand(args: TokenStream, mut item: ItemFn) -> TokenStream {
     let sig = signature::analyze(&mut cx, &item, Kind::Helper, &[]);
     let mut function = sig
         .as_ref()
-        .and_then(|sig| lower::lower(&mut cx, sig, &item));
+        .and_then(|sig| lower::lower(&mut cx, sig, &item, Kind::Helper));
     if let Some(function) = &mut function {
         rewrite::rewrite(function);
     }

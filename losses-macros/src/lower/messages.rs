@@ -168,6 +168,31 @@ pub(super) fn non_float_method(
     None
 }
 
+/// Phrases of the loss-body messages and their wording for a `#[differentiable]`
+/// helper, whose grammar is the same. Longer phrases come first, so that a shorter one
+/// does not rewrite part of them.
+const HELPER_WORDING: &[(&str, &str)] = &[
+    ("an elementwise loss", "a helper on floats"),
+    ("a loss body", "a helper body"),
+    ("in this loss", "in this helper"),
+    ("the loss value", "the helper's value"),
+    ("in a loss ", "in a helper "),
+    ("a loss computes", "a helper computes"),
+    ("a loss cannot", "a helper cannot"),
+    ("a loss uses", "a helper uses"),
+];
+
+/// Rewords a message written for a loss body so that it names a helper instead.
+/// Messages about row losses and `y_true` keep their wording, because a helper that
+/// needs rows is written like a row loss.
+pub(super) fn for_helper(message: &str) -> String {
+    let mut message = message.to_string();
+    for (loss, helper) in HELPER_WORDING {
+        message = message.replace(loss, helper);
+    }
+    message
+}
+
 /// Returns whether `expr` is `slice[range]`.
 fn is_sub_slice(expr: &Expr) -> bool {
     matches!(expr, Expr::Index(index) if matches!(&*index.index, Expr::Range(_)))

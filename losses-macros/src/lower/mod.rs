@@ -13,16 +13,17 @@ mod rows;
 use crate::ctxt::{Ctxt, source_text};
 use crate::ir::{Binary, Block, Branch, Cmp, Function, Id, Node, Op, Stmt, Ty, Unary};
 use crate::methods::{self, Method};
-use crate::signature::{FloatTy, ParamTy, Role, Signature, type_ident};
+use crate::signature::{FloatTy, Kind, ParamTy, Role, Signature, type_ident};
 use proc_macro2::{Delimiter, Group};
 use quote::ToTokens;
 use syn::{BinOp, Expr, ExprIf, ItemFn, Lit, Pat, UnOp};
 
 /// Lowers the body of `item`; `None` when any error was reported.
-pub fn lower(cx: &mut Ctxt, sig: &Signature, item: &ItemFn) -> Option<Function> {
+pub fn lower(cx: &mut Ctxt, sig: &Signature, item: &ItemFn, kind: Kind) -> Option<Function> {
     let mut lowerer = Lowerer {
         cx,
         sig,
+        kind,
         fn_name: item.sig.ident.to_string(),
         nodes: Vec::new(),
         blocks: vec![Block::default()],
@@ -53,6 +54,8 @@ pub fn lower(cx: &mut Ctxt, sig: &Signature, item: &ItemFn) -> Option<Function> 
 struct Lowerer<'a> {
     cx: &'a mut Ctxt,
     sig: &'a Signature,
+    /// Whether a loss or a `#[differentiable]` helper is lowered, for the messages.
+    kind: Kind,
     fn_name: String,
     nodes: Vec<Node>,
     /// Blocks being filled; the last one is current.
@@ -84,6 +87,10 @@ struct Binding {
 
 impl Lowerer<'_> {
     fn error(&mut self, tokens: impl ToTokens, message: impl std::fmt::Display) -> Option<Id> {
+        let message = match self.kind {
+            Kind::Loss => message.to_string(),
+            Kind::Helper => messages::for_helper(&message.to_string()),
+        };
         self.cx.error_spanned(tokens, message);
         self.failed = true;
         None
