@@ -43,7 +43,14 @@ pub fn expand(args: TokenStream, mut item: ItemFn) -> TokenStream {
         literal::rewrite(&mut item.block, ident);
     }
     let errors = cx.into_compile_errors();
+    // A helper on rows indexes its slices in `for` loops, the only loops the macro can
+    // reverse, which clippy's `needless_range_loop` would flag, as for row losses.
+    let row_allow = sig
+        .as_ref()
+        .filter(|sig| sig.row)
+        .map(|_| quote!(#[allow(clippy::needless_range_loop)]));
     quote! {
+        #row_allow
         #item
         #companions
         #errors
