@@ -209,6 +209,17 @@ pub(super) fn macro_message(mac: &syn::Macro) -> String {
 /// Builds the error for an expression statement that is neither a row update nor an
 /// `if`: a compound assignment in an elementwise loss, or a value computed and dropped.
 pub(super) fn statement(expr: &Expr) -> (TokenStream, String) {
+    if let Expr::MethodCall(call) = expr {
+        if ["push", "extend", "insert"].contains(&call.method.to_string().as_str()) {
+            let found = format!("{}.{}(..)", source_text(&call.receiver), call.method);
+            return (
+                expr.to_token_stream(),
+                format!(
+                    "`{found}` is not supported: a local array has the length it is declared with, so declare it as `vec![0.0; n]` and write its elements in a loop, as in `v[i] = e;`"
+                ),
+            );
+        }
+    }
     if let Expr::Binary(binary) = expr {
         if let Some(plain) = compound_operator(&binary.op) {
             let target = source_text(&binary.left);

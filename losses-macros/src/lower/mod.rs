@@ -754,6 +754,15 @@ impl Lowerer<'_> {
         if let Some(hint) = methods::function_form_hint(&func.path) {
             return self.error(func, hint);
         }
+        if func
+            .path
+            .segments
+            .first()
+            .is_some_and(|segment| segment.ident == "Vec")
+        {
+            let found = source_text(call);
+            return self.error(func, format!("`{found}` is not supported: declare a local array with its length, as in `let mut v = vec![0.0; y_pred.len()];`, and write its elements in a loop, as in `v[i] = e;`"));
+        }
         let mut args = Vec::new();
         for arg in &call.args {
             let row = self.row_argument(arg);
