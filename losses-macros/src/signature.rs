@@ -376,8 +376,8 @@ fn require_param(cx: &mut Ctxt, item: &ItemFn, params: &[Param], role: Role, nam
     if params.iter().any(|param| param.role == role) {
         return;
     }
-    // A parameter with the name whose type was rejected has its error already, on the
-    // type; saying that no parameter has the name would contradict it.
+    // A parameter of this name whose type was rejected already has its error, on the
+    // type. Saying that no parameter has the name would contradict it.
     let declared = item.sig.inputs.iter().any(|input| {
         matches!(input, FnArg::Typed(typed) if matches!(&*typed.pat, Pat::Ident(pat) if pat.ident == name))
     });
