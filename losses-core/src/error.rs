@@ -110,6 +110,34 @@ pub enum LossError {
         /// The sample being evaluated.
         sample: usize,
     },
+    /// A row loss computed a `usize` value below zero or above `usize::MAX`, such as
+    /// `y_pred.len() - 2` on a row of one element.
+    UsizeOverflow {
+        /// Name of the loss type.
+        loss: &'static str,
+        /// The expression, as written in the loss.
+        expression: &'static str,
+        /// The left operand.
+        left: usize,
+        /// The operator: `+`, `-` or `*`.
+        operator: char,
+        /// The right operand.
+        right: usize,
+        /// The sample (row) being evaluated, in row-major order of the leading axes.
+        sample: usize,
+    },
+    /// A row loss could not allocate one of its local arrays, such as
+    /// `vec![0.0; k * 1000000000000]`: the length exceeds what the allocator provides.
+    ArrayAllocation {
+        /// Name of the loss type.
+        loss: &'static str,
+        /// The local array's name.
+        array: &'static str,
+        /// The requested length.
+        len: usize,
+        /// The sample (row) being evaluated, in row-major order of the leading axes.
+        sample: usize,
+    },
     /// Sample weights were given to a loss evaluated over the whole batch, which has
     /// one value for the batch and no per-sample losses to weigh.
     WholeBatchWeights {
@@ -260,6 +288,35 @@ impl fmt::Display for LossError {
             Self::DivisionByZero { loss, sample } => write!(
                 f,
                 "{loss} divided a usize value by zero in sample {sample}; check its hyper-parameters"
+            ),
+            Self::UsizeOverflow {
+                loss,
+                expression,
+                left,
+                operator,
+                right,
+                sample,
+            } => {
+                let outside = if *operator == '-' {
+                    "below zero"
+                } else {
+                    "above usize::MAX"
+                };
+                write!(
+                    f,
+                    "{loss} computed `{expression}` as {left} {operator} {right}, which is \
+                     {outside}, in sample {sample}; check the row length and the indices"
+                )
+            }
+            Self::ArrayAllocation {
+                loss,
+                array,
+                len,
+                sample,
+            } => write!(
+                f,
+                "{loss} could not allocate the local array `{array}` of {len} elements in \
+                 sample {sample}; check the length it is declared with"
             ),
             Self::WholeBatchWeights { loss } => write!(
                 f,

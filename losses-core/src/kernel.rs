@@ -228,6 +228,24 @@ pub enum KernelError {
     },
     /// A `usize` division or remainder by zero.
     DivisionByZero,
+    /// A `usize` result below zero or above `usize::MAX`.
+    UsizeOverflow {
+        /// The expression, as written in the loss.
+        expression: &'static str,
+        /// The left operand.
+        left: usize,
+        /// The operator: `+`, `-` or `*`.
+        operator: char,
+        /// The right operand.
+        right: usize,
+    },
+    /// A local array whose memory could not be allocated.
+    ArrayAllocation {
+        /// The local array's name.
+        array: &'static str,
+        /// The requested length.
+        len: usize,
+    },
 }
 
 impl KernelError {
@@ -254,6 +272,25 @@ impl KernelError {
                 sample,
             },
             Self::DivisionByZero => LossError::DivisionByZero { loss, sample },
+            Self::UsizeOverflow {
+                expression,
+                left,
+                operator,
+                right,
+            } => LossError::UsizeOverflow {
+                loss,
+                expression,
+                left,
+                operator,
+                right,
+                sample,
+            },
+            Self::ArrayAllocation { array, len } => LossError::ArrayAllocation {
+                loss,
+                array,
+                len,
+                sample,
+            },
         }
     }
 }

@@ -84,4 +84,7 @@ pub mod prelude {
         Axis, ElementwiseKernel, Float, Loss, LossError, LossFloat, Mask, Real, Reduction,
         differentiable, loss,
     };
+    /// `x.to_usize().unwrap()`, which a row loss accepts to read a float label as an
+    /// index, is a `ToPrimitive` method that an `f32` or `f64` function needs in scope.
+    pub use num_traits::ToPrimitive;
 }

@@ -25,13 +25,21 @@ pub struct Scratch<T: Copy + 'static> {
 impl<T: Copy + 'static> Scratch<T> {
     /// Takes a buffer of `len` copies of `fill`, reusing the memory of a buffer that an
     /// earlier row gave back.
-    pub fn take(len: usize, fill: T) -> Self {
+    ///
+    /// Returns `None` when the memory cannot be reserved: a length whose size in bytes
+    /// exceeds `isize::MAX`, or one the allocator refuses. The generated code reports
+    /// that as an error instead of letting the allocation abort the process.
+    ///
+    /// NOTE: with memory overcommit, as on Linux by default, a length that the
+    /// allocator grants but the machine cannot back is not caught here.
+    pub fn take(len: usize, fill: T) -> Option<Self> {
         let mut buffer = reuse::<T>().unwrap_or_default();
         buffer.clear();
+        buffer.try_reserve(len).ok()?;
         buffer.resize(len, fill);
-        Scratch {
+        Some(Scratch {
             buffer: Some(buffer),
-        }
+        })
     }
 }
 
@@ -83,34 +91,40 @@ mod tests {
     use super::Scratch;
 
     #[test]
+    fn take_rejects_an_impossible_length() {
+        assert!(Scratch::take(usize::MAX / 4, 0.0f64).is_none());
+        assert!(Scratch::take(usize::MAX / 16, 0.0f32).is_none());
+    }
+
+    #[test]
     fn take_fills_every_element() {
-        let buffer = Scratch::take(3, 1.5f64);
+        let buffer = Scratch::take(3, 1.5f64).unwrap();
         assert_eq!(&*buffer, &[1.5, 1.5, 1.5]);
     }
 
     #[test]
     fn returned_buffer_is_reused() {
         let address = {
-            let buffer = Scratch::take(8, 0.0f32);
+            let buffer = Scratch::take(8, 0.0f32).unwrap();
             buffer.as_ptr()
         };
-        let again = Scratch::take(4, 2.0f32);
+        let again = Scratch::take(4, 2.0f32).unwrap();
         assert_eq!(again.as_ptr(), address);
         assert_eq!(&*again, &[2.0; 4]);
     }
 
     #[test]
     fn buffers_held_together_are_distinct() {
-        let mut first = Scratch::take(2, 0.0f64);
-        let second = Scratch::take(2, 0.0f64);
+        let mut first = Scratch::take(2, 0.0f64).unwrap();
+        let second = Scratch::take(2, 0.0f64).unwrap();
         first[0] = 1.0;
         assert_eq!(second[0], 0.0);
     }
 
     #[test]
     fn element_types_do_not_mix() {
-        drop(Scratch::take(2, 1.0f32));
-        let double = Scratch::take(2, 3.0f64);
+        drop(Scratch::take(2, 1.0f32).unwrap());
+        let double = Scratch::take(2, 3.0f64).unwrap();
         assert_eq!(&*double, &[3.0, 3.0]);
     }
 }

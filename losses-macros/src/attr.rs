@@ -146,6 +146,7 @@ fn parse_key(cx: &mut Ctxt, args: &mut LossArgs, key: &str, meta: Meta) {
         }
         ("inputs", Meta::List(list)) => {
             match list.parse_args_with(Punctuated::<Ident, Token![,]>::parse_terminated) {
+                Ok(idents) if idents.is_empty() => cx.error_spanned(list, "`inputs()` is empty: list the differentiated row inputs, as in `inputs(anchor, positive)`, or remove it for a loss of `y_true` and `y_pred`"),
                 Ok(idents) => args.inputs = idents.into_iter().collect(),
                 Err(error) => cx.push(error),
             }

@@ -104,7 +104,7 @@ impl<'a> Text<'a> {
             }
             Op::Phi(a, b) => format!("if .. {{ {} }} else {{ {} }}", self.name(*a), self.name(*b)),
             Op::Index(value) => value.to_string(),
-            Op::IntBinary(op, a, b) => {
+            Op::IntBinary(op, a, b, _) => {
                 let symbol = match op {
                     IntOp::Add => "+",
                     IntOp::Sub => "-",

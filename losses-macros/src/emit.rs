@@ -95,6 +95,31 @@ pub fn float_literal(value: f64) -> TokenStream {
     }
 }
 
+/// Writes `a op b` on `usize` values, checked: a result below zero or above
+/// `usize::MAX` is a run-time error naming the expression, because a wrapped value
+/// would become a loop that never ends, a huge allocation or a misleading index.
+fn checked_usize(
+    method: TokenStream,
+    operator: char,
+    a: &TokenStream,
+    b: &TokenStream,
+    text: &str,
+) -> TokenStream {
+    quote! {
+        match #a.#method(#b) {
+            ::core::option::Option::Some(result) => result,
+            ::core::option::Option::None => {
+                return ::core::result::Result::Err(::losses_core::KernelError::UsizeOverflow {
+                    expression: #text,
+                    left: #a,
+                    operator: #operator,
+                    right: #b,
+                });
+            }
+        }
+    }
+}
+
 /// Writes a literal, or the standard constant with its value, so that the expansion
 /// names the constant, as clippy's `approx_constant` lint requires.
 fn constant_tokens(value: f64, text: &str) -> TokenStream {
@@ -524,14 +549,12 @@ impl<'a> Emitter<'a> {
                 let literal = Literal::usize_suffixed(*value);
                 quote!(#literal)
             }
-            // Wrapping, so that an index below 0 becomes an out-of-bounds error at the
-            // load instead of a panic.
-            Op::IntBinary(op, a, b) => {
+            Op::IntBinary(op, a, b, text) => {
                 let (a, b) = (arg(a), arg(b));
                 match op {
-                    IntOp::Add => quote!(#a.wrapping_add(#b)),
-                    IntOp::Sub => quote!(#a.wrapping_sub(#b)),
-                    IntOp::Mul => quote!(#a.wrapping_mul(#b)),
+                    IntOp::Add => checked_usize(quote!(checked_add), '+', &a, &b, text),
+                    IntOp::Sub => checked_usize(quote!(checked_sub), '-', &a, &b, text),
+                    IntOp::Mul => checked_usize(quote!(checked_mul), '*', &a, &b, text),
                     IntOp::Div => quote!(match #a.checked_div(#b) {
                         ::core::option::Option::Some(quotient) => quotient,
                         ::core::option::Option::None => return ::core::result::Result::Err(::losses_core::KernelError::DivisionByZero),

@@ -19,10 +19,18 @@ pub fn loss(args: TokenStream, input: TokenStream) -> TokenStream {
     let mut cx = Ctxt::default();
     let args = attr::parse(&mut cx, args);
     let name = item::type_name(&mut cx, &item, &args);
-    let sig = signature::analyze(&mut cx, &item, Kind::Loss, &args.inputs);
+    // An `inputs(...)` that was empty or malformed has been reported. Reading the
+    // signature as one of `y_true` and `y_pred` would only add errors that the intended
+    // inputs do not have.
+    let inputs_failed = args.key("inputs").is_some() && args.inputs.is_empty();
+    let sig = if inputs_failed {
+        None
+    } else {
+        signature::analyze(&mut cx, &item, Kind::Loss, &args.inputs)
+    };
     let mut function = sig
         .as_ref()
-        .and_then(|sig| lower::lower(&mut cx, sig, &item));
+        .and_then(|sig| lower::lower(&mut cx, sig, &item, Kind::Loss));
     if let Some(function) = &mut function {
         rewrite::rewrite(function);
     }
@@ -74,10 +82,16 @@ pub fn loss(args: TokenStream, input: TokenStream) -> TokenStream {
         None => fallback::loss_items_without_signature(&item, &args, name.clone()),
     };
 
+    // After a failed `inputs(...)`, the float type is still read, with the signature's
+    // errors discarded, so that the literals of a generic function do not add errors.
+    let read_again = match &sig {
+        None if inputs_failed => signature::analyze(&mut Ctxt::default(), &item, Kind::Loss, &[]),
+        _ => None,
+    };
     if let Some(signature::Signature {
         float: FloatTy::Generic(ident),
         ..
-    }) = &sig
+    }) = sig.as_ref().or(read_again.as_ref())
     {
         literal::rewrite(&mut item.block, ident);
     }

@@ -23,7 +23,7 @@ pub fn expand(args: TokenStream, mut item: ItemFn) -> TokenStream {
     let sig = signature::analyze(&mut cx, &item, Kind::Helper, &[]);
     let mut function = sig
         .as_ref()
-        .and_then(|sig| lower::lower(&mut cx, sig, &item));
+        .and_then(|sig| lower::lower(&mut cx, sig, &item, Kind::Helper));
     if let Some(function) = &mut function {
         rewrite::rewrite(function);
     }
@@ -43,7 +43,14 @@ pub fn expand(args: TokenStream, mut item: ItemFn) -> TokenStream {
         literal::rewrite(&mut item.block, ident);
     }
     let errors = cx.into_compile_errors();
+    // A helper on rows indexes its slices in `for` loops, the only loops the macro can
+    // reverse, which clippy's `needless_range_loop` would flag, as for row losses.
+    let row_allow = sig
+        .as_ref()
+        .filter(|sig| sig.row)
+        .map(|_| quote!(#[allow(clippy::needless_range_loop)]));
     quote! {
+        #row_allow
         #item
         #companions
         #errors

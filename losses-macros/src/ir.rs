@@ -102,8 +102,9 @@ pub enum Op {
     LogSumExp(Vec<Id>),
     /// A `usize` literal.
     Index(usize),
-    /// `usize` arithmetic.
-    IntBinary(IntOp, Id, Id),
+    /// `usize` arithmetic, with the source text of the expression for the run-time
+    /// error on an overflow or a result below zero.
+    IntBinary(IntOp, Id, Id, String),
     /// A comparison of two `usize` values.
     IntCmp(Cmp, Id, Id),
     /// `slice.len()` of the slice parameter with this index.
@@ -344,7 +345,7 @@ impl Op {
             | Op::ToIndex(a) => {
                 vec![*a]
             }
-            Op::IntBinary(_, a, b) | Op::IntCmp(_, a, b) => vec![*a, *b],
+            Op::IntBinary(_, a, b, _) | Op::IntCmp(_, a, b) => vec![*a, *b],
             Op::Binary(_, a, b)
             | Op::Cmp(_, a, b)
             | Op::And(a, b)

@@ -89,7 +89,9 @@ impl VisitMut for Rewriter<'_> {
                 _ => None,
             };
             if let Some(op) = op {
-                syn::visit_mut::visit_expr_mut(self, &mut binary.right);
+                // The right side itself may be a literal or a constant, as in
+                // `count += 1.0`, so it goes through this visitor, not only its children.
+                self.visit_expr_mut(&mut binary.right);
                 let (left, right) = (&binary.left, &binary.right);
                 *expr = syn::parse_quote!(#left = #left #op (#right));
                 return;

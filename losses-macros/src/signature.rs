@@ -376,6 +376,14 @@ fn require_param(cx: &mut Ctxt, item: &ItemFn, params: &[Param], role: Role, nam
     if params.iter().any(|param| param.role == role) {
         return;
     }
+    // A parameter of this name whose type was rejected already has its error, on the
+    // type. Saying that no parameter has the name would contradict it.
+    let declared = item.sig.inputs.iter().any(|input| {
+        matches!(input, FnArg::Typed(typed) if matches!(&*typed.pat, Pat::Ident(pat) if pat.ident == name))
+    });
+    if declared {
+        return;
+    }
     let what = match role {
         Role::YTrue => "the target",
         _ => "the prediction",
@@ -397,7 +405,11 @@ fn mark_inputs(cx: &mut Ctxt, mut params: Vec<Param>, inputs: &[Ident]) -> Vec<P
         .iter()
         .map(|param| format!("`{}`", param.ident))
         .collect();
-    for input in inputs {
+    for (position, input) in inputs.iter().enumerate() {
+        if inputs[..position].contains(input) {
+            cx.error_spanned(input, format!("`{input}` is listed twice in `inputs(...)`: list each differentiated input once"));
+            continue;
+        }
         match params.iter_mut().find(|param| param.ident == *input) {
             Some(param) if param.ty == ParamTy::FloatSlice && param.role != Role::YTrue => param.role = Role::Input,
             Some(param) if param.role == Role::YTrue => cx.error_spanned(input, "`y_true` is the target and cannot be a differentiated input: remove it from `inputs(...)`"),
@@ -414,13 +426,15 @@ fn mark_inputs(cx: &mut Ctxt, mut params: Vec<Param>, inputs: &[Ident]) -> Vec<P
         }
     }
     for param in &mut params {
+        // `y_pred` is an input like any other when `inputs(...)` lists the inputs. Left
+        // out, it would silently become a hyper-parameter, which is rarely what the
+        // name means.
+        if param.role == Role::YPred && !inputs.contains(&param.ident) {
+            let ident = &param.ident;
+            cx.error_spanned(ident, format!("`{ident}` is not listed in `inputs(...)`: add it there to differentiate it, or rename the parameter if it is a hyper-parameter"));
+        }
         if param.role == Role::YPred {
-            // `y_pred` is an input like any other when `inputs(...)` lists the inputs.
-            param.role = if inputs.contains(&param.ident) {
-                Role::Input
-            } else {
-                Role::Hyper
-            };
+            param.role = Role::Input;
         }
     }
     params

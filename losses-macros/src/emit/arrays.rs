@@ -26,6 +26,16 @@ fn array_name(em: &Emitter<'_>, array: Id) -> String {
         .unwrap_or_else(|| "array".to_string())
 }
 
+/// Declares `buffer` as a scratch buffer of `len` copies of `fill`. A length the
+/// allocator cannot provide is an error naming the array, not an aborted process.
+fn take_scratch(name: &str, buffer: &Ident, len: &Ident, fill: &TokenStream) -> TokenStream {
+    quote! {
+        let ::core::option::Option::Some(mut #buffer) = ::losses_core::__private::Scratch::<__V>::take(#len, #fill) else {
+            return ::core::result::Result::Err(::losses_core::KernelError::ArrayAllocation { array: #name, len: #len });
+        };
+    }
+}
+
 /// Builds the error a generated function returns for a read past the array.
 fn read_out_of_bounds(name: &str, buffer: &Ident, index: &Ident) -> TokenStream {
     quote! {
@@ -50,9 +60,7 @@ impl Emitter<'_> {
             Op::Array { len, fill } => {
                 let len = value_ident(len);
                 let fill = self.value(fill, Want::Vector);
-                Some(quote! {
-                    let mut #buffer = ::losses_core::__private::Scratch::<__V>::take(#len, #fill);
-                })
+                Some(take_scratch(&array_name(self, id), &buffer, &len, &fill))
             }
             Op::Store(..) if self.replay.get() => Some(TokenStream::new()),
             Op::Store(array, index, value, kind) => {
@@ -91,7 +99,7 @@ impl Emitter<'_> {
 
 impl Reverse<'_, '_> {
     /// Takes a zeroed adjoint buffer for every differentiated array. The arrays are
-    /// declared at the top of the body, so their lengths are in scope here.
+    /// declared at the top level of the body, so their lengths are in scope here.
     pub(super) fn array_adjoints(&self) -> TokenStream {
         let mut code = TokenStream::new();
         for (id, node) in self.em.f.nodes.iter().enumerate() {
@@ -100,9 +108,8 @@ impl Reverse<'_, '_> {
             };
             if node.active {
                 let (adjoint, len, zero) = (adjoint_ident(id), value_ident(len), zero());
-                code.extend(quote! {
-                    let mut #adjoint = ::losses_core::__private::Scratch::<__V>::take(#len, #zero);
-                });
+                let name = array_name(self.em, id);
+                code.extend(take_scratch(&name, &adjoint, &len, &zero));
             }
         }
         code

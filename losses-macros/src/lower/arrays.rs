@@ -1,6 +1,6 @@
 //! Lowering of the local arrays of row losses: `let mut v = vec![fill; len];` (or
-//! `[fill; len]`) at the top of the body, written by one statement in one loop and read
-//! after it.
+//! `[fill; len]`) at the top level of the body, written by one statement in one loop and
+//! read after it.
 //!
 //! These limits let the reverse pass follow an array without storing iterations. The
 //! array is filled once per row, and every read of a stored element comes after the
@@ -34,7 +34,7 @@ struct Writer {
 /// Lists what a local array supports, for the end of error messages.
 fn supported(name: &str) -> String {
     format!(
-        "a local array supports `let mut {name} = vec![0.0; n];` at the top of the body, one statement writing it in one loop (`{name}[i] = e;` at the loop's variable, or `{name}[k] += e;`), reads `{name}[k]` after that loop, and `{name}.len()`"
+        "a local array supports `let mut {name} = vec![0.0; n];` at the top level of the body, one statement writing it in one loop (`{name}[i] = e;` at the loop's variable, or `{name}[k] += e;`), reads `{name}[k]` after that loop, and `{name}.len()`"
     )
 }
 
@@ -73,8 +73,12 @@ impl Lowerer<'_> {
                 return Some(self.error(expr, format!("`{found}` is not supported: a local array is declared as `vec![fill; len]` or `[fill; len]`, as in `let mut v = vec![0.0; y_pred.len()];`")));
             }
         };
+        if is_array_init(&repeat.expr) {
+            let found = source_text(&repeat.expr);
+            return Some(self.error(&repeat.expr, format!("nested arrays are not supported, found the element `{found}`: a local array holds floats, so store a matrix row-major in one array, as in `vec![0.0; n * n]` read as `m[i * n + j]`")));
+        }
         if self.loop_depth > 0 || self.blocks.len() > 1 || !self.guards.is_empty() {
-            return Some(self.error(init, "a local array is declared at the top of the function body, outside loops and `if`s, so that one buffer serves the whole row"));
+            return Some(self.error(init, "a local array is declared at the top level of the function body, outside loops and `if`s, so that one buffer serves the whole row"));
         }
 
         let fill = self.float(&repeat.expr);

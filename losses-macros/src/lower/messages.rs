@@ -96,6 +96,9 @@ fn value_message(expr: &Expr, row: bool) -> Option<String> {
         Expr::Tuple(_) | Expr::Array(_) | Expr::Repeat(_) => {
             "tuples and arrays are not supported: a loss computes one float".to_string()
         }
+        Expr::Reference(reference) if is_sub_slice(&reference.expr) => format!(
+            "sub-slices such as `{found}` are not supported: read single elements in a loop over the part you need, as in `for i in 0..2 {{ total += y_pred[i]; }}`"
+        ),
         Expr::Reference(_) => format!(
             "references are not supported, found `{found}`: floats are passed by value, so remove the `&`"
         ),
@@ -111,6 +114,90 @@ fn value_message(expr: &Expr, row: bool) -> Option<String> {
     Some(message)
 }
 
+/// Methods of iterators, which a loss replaces with a `for` loop over the indices.
+const ITERATOR_METHODS: &[&str] = &[
+    "iter",
+    "into_iter",
+    "iter_mut",
+    "sum",
+    "product",
+    "fold",
+    "reduce",
+    "map",
+    "zip",
+    "enumerate",
+    "filter",
+    "for_each",
+    "collect",
+    "copied",
+    "cloned",
+    "rev",
+    "windows",
+    "chunks",
+];
+
+/// Methods of `Option`, which `T::from(x)` returns, other than `unwrap`.
+const OPTION_METHODS: &[&str] = &["expect", "unwrap_or", "unwrap_or_else", "unwrap_or_default"];
+
+/// Builds the error for a method that is not a float method but belongs to iterators
+/// or to the `Option` of `T::from(x)`, which the float method list would not help with.
+/// `float` names the function's float type.
+pub(super) fn non_float_method(
+    call: &syn::ExprMethodCall,
+    row: bool,
+    float: &str,
+) -> Option<String> {
+    let name = call.method.to_string();
+    if ITERATOR_METHODS.contains(&name.as_str()) {
+        return Some(if row {
+            format!(
+                "iterator methods such as `{name}` are not supported: write a loop over the indices, as in `for i in 0..y_pred.len() {{ total += y_pred[i]; }}`, which the macro can reverse"
+            )
+        } else {
+            format!(
+                "iterator methods such as `{name}` are not supported: an elementwise loss is the formula for one element; loops over a row need a row loss, whose `y_true` and `y_pred` are rows `&[T]`, written as `for i in 0..y_pred.len()` with `+=`"
+            )
+        });
+    }
+    let is_from = matches!(&*call.receiver, Expr::Call(inner) if matches!(&*inner.func, Expr::Path(path) if path.path.segments.last().is_some_and(|segment| segment.ident == "from")));
+    if is_from && OPTION_METHODS.contains(&name.as_str()) {
+        return Some(format!(
+            "`{float}::from(x).{name}(..)` is not supported: write `{float}::from(x).unwrap()`, which the macro converts without a failure path"
+        ));
+    }
+    None
+}
+
+/// Phrases of the loss-body messages and their wording for a `#[differentiable]`
+/// helper, whose grammar is the same. Longer phrases come first, so that a shorter one
+/// does not rewrite part of them.
+const HELPER_WORDING: &[(&str, &str)] = &[
+    ("an elementwise loss", "a helper on floats"),
+    ("a loss body", "a helper body"),
+    ("in this loss", "in this helper"),
+    ("the loss value", "the helper's value"),
+    ("in a loss ", "in a helper "),
+    ("a loss computes", "a helper computes"),
+    ("a loss cannot", "a helper cannot"),
+    ("a loss uses", "a helper uses"),
+];
+
+/// Rewords a message written for a loss body so that it names a helper instead.
+/// Messages about row losses and `y_true` keep their wording, because a helper that
+/// needs rows is written like a row loss.
+pub(super) fn for_helper(message: &str) -> String {
+    let mut message = message.to_string();
+    for (loss, helper) in HELPER_WORDING {
+        message = message.replace(loss, helper);
+    }
+    message
+}
+
+/// Returns whether `expr` is `slice[range]`.
+fn is_sub_slice(expr: &Expr) -> bool {
+    matches!(expr, Expr::Index(index) if matches!(&*index.index, Expr::Range(_)))
+}
+
 /// Writes the error for a macro call in a loss body, naming the macro.
 pub(super) fn macro_message(mac: &syn::Macro) -> String {
     let name = source_text(&mac.path);
@@ -122,6 +209,17 @@ pub(super) fn macro_message(mac: &syn::Macro) -> String {
 /// Builds the error for an expression statement that is neither a row update nor an
 /// `if`: a compound assignment in an elementwise loss, or a value computed and dropped.
 pub(super) fn statement(expr: &Expr) -> (TokenStream, String) {
+    if let Expr::MethodCall(call) = expr {
+        if ["push", "extend", "insert"].contains(&call.method.to_string().as_str()) {
+            let found = format!("{}.{}(..)", source_text(&call.receiver), call.method);
+            return (
+                expr.to_token_stream(),
+                format!(
+                    "`{found}` is not supported: a local array has the length it is declared with, so declare it as `vec![0.0; n]` and write its elements in a loop, as in `v[i] = e;`"
+                ),
+            );
+        }
+    }
     if let Expr::Binary(binary) = expr {
         if let Some(plain) = compound_operator(&binary.op) {
             let target = source_text(&binary.left);

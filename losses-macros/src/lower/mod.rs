@@ -13,16 +13,17 @@ mod rows;
 use crate::ctxt::{Ctxt, source_text};
 use crate::ir::{Binary, Block, Branch, Cmp, Function, Id, Node, Op, Stmt, Ty, Unary};
 use crate::methods::{self, Method};
-use crate::signature::{FloatTy, ParamTy, Role, Signature, type_ident};
+use crate::signature::{FloatTy, Kind, ParamTy, Role, Signature, type_ident};
 use proc_macro2::{Delimiter, Group};
 use quote::ToTokens;
 use syn::{BinOp, Expr, ExprIf, ItemFn, Lit, Pat, UnOp};
 
 /// Lowers the body of `item`; `None` when any error was reported.
-pub fn lower(cx: &mut Ctxt, sig: &Signature, item: &ItemFn) -> Option<Function> {
+pub fn lower(cx: &mut Ctxt, sig: &Signature, item: &ItemFn, kind: Kind) -> Option<Function> {
     let mut lowerer = Lowerer {
         cx,
         sig,
+        kind,
         fn_name: item.sig.ident.to_string(),
         nodes: Vec::new(),
         blocks: vec![Block::default()],
@@ -53,6 +54,8 @@ pub fn lower(cx: &mut Ctxt, sig: &Signature, item: &ItemFn) -> Option<Function> 
 struct Lowerer<'a> {
     cx: &'a mut Ctxt,
     sig: &'a Signature,
+    /// Whether a loss or a `#[differentiable]` helper is lowered, for the messages.
+    kind: Kind,
     fn_name: String,
     nodes: Vec<Node>,
     /// Blocks being filled; the last one is current.
@@ -84,6 +87,10 @@ struct Binding {
 
 impl Lowerer<'_> {
     fn error(&mut self, tokens: impl ToTokens, message: impl std::fmt::Display) -> Option<Id> {
+        let message = match self.kind {
+            Kind::Loss => message.to_string(),
+            Kind::Helper => messages::for_helper(&message.to_string()),
+        };
         self.cx.error_spanned(tokens, message);
         self.failed = true;
         None
@@ -198,6 +205,15 @@ impl Lowerer<'_> {
                 "the body is empty: end it with the loss value, as in `(y_pred - y_true).powi(2)`",
             );
         };
+        // A loop is a statement, so a body that ends with one has no value.
+        if let (syn::Stmt::Expr(Expr::ForLoop(for_loop), None), true) = (last, self.sig.row) {
+            self.statements(block.stmts.as_slice());
+            let hint = loop_result_hint(for_loop);
+            return self.error(
+                for_loop,
+                format!("the body must end with the loss value, and a `for` loop has no value: write the value after the loop{hint}"),
+            );
+        }
         // A `return value;` as the last statement is the same as a tail expression.
         if let syn::Stmt::Expr(Expr::Return(ret), _) = last {
             self.statements(init);
@@ -533,7 +549,7 @@ impl Lowerer<'_> {
                 let (left, right) = (self.expr(&binary.left), self.expr(&binary.right));
                 match (left, right) {
                     (Some(left), Some(right)) if self.both_index(left, right) => {
-                        Some(self.push(Op::IntBinary(crate::ir::IntOp::Rem, left, right), Ty::Index))
+                        Some(self.push(Op::IntBinary(crate::ir::IntOp::Rem, left, right, crate::ctxt::source_text(binary)), Ty::Index))
                     }
                     _ => self.error(token, "`%` is supported only on `usize` values: the remainder of floats is not differentiable at its jumps"),
                 }
@@ -609,6 +625,10 @@ impl Lowerer<'_> {
         }
         if let Some(id) = self.row_method(call) {
             return id;
+        }
+        let float = self.sig.float.name().to_string();
+        if let Some(message) = messages::non_float_method(call, self.sig.row, &float) {
+            return self.error(&call.method, message);
         }
         let Some(method) = methods::lookup(&name) else {
             let hint = match methods::nearest(&name) {
@@ -734,6 +754,15 @@ impl Lowerer<'_> {
         if let Some(hint) = methods::function_form_hint(&func.path) {
             return self.error(func, hint);
         }
+        if func
+            .path
+            .segments
+            .first()
+            .is_some_and(|segment| segment.ident == "Vec")
+        {
+            let found = source_text(call);
+            return self.error(func, format!("`{found}` is not supported: declare a local array with its length, as in `let mut v = vec![0.0; y_pred.len()];`, and write its elements in a loop, as in `v[i] = e;`"));
+        }
         let mut args = Vec::new();
         for arg in &call.args {
             let row = self.row_argument(arg);
@@ -759,6 +788,9 @@ impl Lowerer<'_> {
             let found = source_text(arg);
             return Some(self.error(arg, format!("`{found}` is not supported as a helper argument: a helper takes whole rows, so pass a slice parameter by name, as in `dot(y_pred, y_true)`, or write the loop over the part you need in the loss itself")));
         }
+        if let Some(error) = self.array_argument(arg) {
+            return Some(error);
+        }
         let Expr::Path(path) = arg else { return None };
         let ident = path.path.get_ident()?;
         let id = self.lookup(&ident.to_string()).ok()??;
@@ -772,6 +804,22 @@ impl Lowerer<'_> {
             return Some(self.error(ident, format!("the slice hyper-parameter `{ident}` cannot be passed to a helper: pass its elements, as in `{ident}[i]`, as float arguments instead")));
         }
         Some(Some(id))
+    }
+
+    /// Reports a local array passed to a helper, with or without `&`. A helper reads
+    /// its rows in place and adds their gradients to the inputs' gradients, so it has
+    /// nowhere to send the gradient of an array's elements.
+    fn array_argument(&mut self, arg: &Expr) -> Option<Option<Id>> {
+        let named = match arg {
+            Expr::Reference(reference) => &*reference.expr,
+            other => other,
+        };
+        let array = self.array_named(named)?;
+        let name = self.nodes[array].name.clone().unwrap_or_default();
+        let message = format!(
+            "the local array `{name}` cannot be passed to a helper: a helper takes rows, so pass a slice parameter by name, as in `dot(y_pred, y_true)`, or write the loop over `{name}` in the loss itself"
+        );
+        Some(self.error(arg, message))
     }
 
     // ----- branches --------------------------------------------------------------
@@ -877,6 +925,14 @@ impl Lowerer<'_> {
             Some(outer) => self.push(Op::And(outer, cond), Ty::Bool),
             None => cond,
         }
+    }
+}
+
+/// Suggests the first variable a loop assigns as the value to end the body with.
+fn loop_result_hint(for_loop: &syn::ExprForLoop) -> String {
+    match rows::assigned_names(&for_loop.body).first() {
+        Some(name) => format!(", as in `{name}`"),
+        None => String::new(),
     }
 }
 

@@ -85,11 +85,21 @@ impl Lowerer<'_> {
                 );
             }
         };
-        Some(self.push(Op::IntBinary(op, left, right), Ty::Index))
+        let text = source_text(binary);
+        Some(self.push(Op::IntBinary(op, left, right, text), Ty::Index))
     }
 
     /// `x[i]` on a slice parameter.
     pub(super) fn index_expr(&mut self, index: &syn::ExprIndex) -> Option<Id> {
+        if let Expr::Unary(syn::ExprUnary {
+            op: syn::UnOp::Neg(_),
+            ..
+        }) = &*index.index
+        {
+            let slice = source_text(&index.expr);
+            let found = source_text(&index.index).replacen("- ", "-", 1);
+            return self.error(&index.index, format!("a negative index such as `{found}` is not supported: indices are `usize`, so count from the end with the length, as in `{slice}[{slice}.len() - 1]`"));
+        }
         if let Some(array) = self.array_named(&index.expr) {
             return self.array_load(index, array);
         }
@@ -295,7 +305,9 @@ impl Lowerer<'_> {
         if self.both_index(current, value_id) {
             return match op {
                 Binary::Add => {
-                    Some(self.push(Op::IntBinary(IntOp::Add, current, value_id), Ty::Index))
+                    let text = format!("{} += {}", source_text(target), source_text(value));
+                    let sum = Op::IntBinary(IntOp::Add, current, value_id, text);
+                    Some(self.push(sum, Ty::Index))
                 }
                 _ => self.error(target, "only `+=` is supported on a `usize` variable"),
             };
@@ -426,7 +438,9 @@ impl Lowerer<'_> {
         }
         if matches!(range.limits, syn::RangeLimits::Closed(_)) {
             let one = self.push(Op::Index(1), Ty::Index);
-            return Some((lo, self.push(Op::IntBinary(IntOp::Add, hi, one), Ty::Index)));
+            // The end of `lo..=hi` is `hi + 1`, which overflows at `usize::MAX`.
+            let end = Op::IntBinary(IntOp::Add, hi, one, source_text(range));
+            return Some((lo, self.push(end, Ty::Index)));
         }
         Some((lo, hi))
     }
