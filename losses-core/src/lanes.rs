@@ -13,10 +13,11 @@
 //! the lane loop. The elements after them run the same code on the whole slices, with
 //! checks.
 //!
-//! After every 16 full blocks, the generated loop adds its partials with [`sum_lanes`],
-//! pushes that block sum into a [`Cascade`] and starts the partials again from 0. The
-//! cascade merges block sums pairwise, so the rounding error of an `f32` sum over a row
-//! grows with the logarithm of the row length, not with the length.
+//! NOTE: each partial sum adds its elements one after another, so the rounding error
+//! of an `f32` sum grows with the row length: over one row of 10⁷ elements of 0.1 it
+//! is about 6 × 10⁻³ relative, and 6 × 10⁻⁶ over rows of 10⁴. The whole-batch drivers
+//! call the loops on blocks of 256 elements for this reason, but a row loss on a long
+//! row does not.
 
 use std::ops::Add;
 
@@ -51,51 +52,6 @@ pub fn sum_lanes<V: Copy + Add<Output = V>>(lanes: &[V; LANES]) -> V {
     partial[0]
 }
 
-/// Block sums of a long sum loop, merged pairwise as a binary counter carries: the
-/// sum at level `k` covers `2^k` blocks. The order of every addition depends only on
-/// the number of blocks pushed, so the result is the same at every instruction set
-/// level.
-pub struct Cascade<V> {
-    levels: [V; 64],
-    filled: u64,
-}
-
-impl<V: Copy + Add<Output = V>> Cascade<V> {
-    /// An empty cascade; `zero` fills the unused levels.
-    #[inline(always)]
-    pub fn new(zero: V) -> Self {
-        Cascade {
-            levels: [zero; 64],
-            filled: 0,
-        }
-    }
-
-    /// Adds the sum of one more block.
-    #[inline]
-    pub fn push(&mut self, mut value: V) {
-        let mut level = 0;
-        while self.filled & (1 << level) != 0 {
-            value = self.levels[level] + value;
-            self.filled &= !(1 << level);
-            level += 1;
-        }
-        self.levels[level] = value;
-        self.filled |= 1 << level;
-    }
-
-    /// Returns `rest` plus every block sum, the smallest levels first.
-    #[inline]
-    pub fn total(&self, rest: V) -> V {
-        let mut total = rest;
-        for level in 0..64 {
-            if self.filled & (1 << level) != 0 {
-                total = total + self.levels[level];
-            }
-        }
-        total
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -126,29 +82,5 @@ mod tests {
         }
         assert_eq!(values, [0, 1, 7]);
         assert_eq!(block_mut::<_, 2>(&mut values, 2), None);
-    }
-
-    #[test]
-    fn cascade_merges_block_sums_pairwise() {
-        // Five pushes fill levels 0 (the fifth block) and 2 (the first four blocks).
-        let mut cascade = Cascade::new(0.0f64);
-        for block in 1..=5 {
-            cascade.push(block as f64);
-        }
-        assert_eq!(cascade.filled, 0b101);
-        assert_eq!(cascade.levels[2], 10.0);
-        assert_eq!(cascade.total(0.5), 15.5);
-    }
-
-    #[test]
-    fn cascade_keeps_f32_sums_accurate() {
-        // 2^20 blocks of 0.1: a running f32 sum drifts by about 1e-3 relative.
-        let mut cascade = Cascade::new(0.0f32);
-        for _ in 0..1 << 20 {
-            cascade.push(0.1);
-        }
-        let exact = 0.1f32 as f64 * (1 << 20) as f64;
-        let relative = (cascade.total(0.0) as f64 - exact).abs() / exact;
-        assert!(relative < 1e-6, "relative error {relative}");
     }
 }

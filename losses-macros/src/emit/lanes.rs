@@ -27,12 +27,6 @@
 //! acc = acc + sum_lanes(&acc_lanes);
 //! ```
 //!
-//! The sketch leaves out one step: after every 16 full blocks, the partial sums are
-//! added by `sum_lanes`, pushed into a `lanes::Cascade` that merges these block sums
-//! pairwise, and reset to 0. So no partial adds more than 16 elements one after
-//! another, and the rounding error of an `f32` sum grows with the logarithm of the row
-//! length rather than with the length.
-//!
 //! The lane count is fixed rather than the vector width, so a loss has the same bits
 //! at every instruction set level. The full blocks that every slice indexed by the loop
 //! variable holds come first. They take those slices as arrays of `LANES` elements, so
@@ -57,16 +51,6 @@ use quote::{format_ident, quote};
 
 /// The number of partial sums; `losses_core::__private::lanes::LANES` has the same value.
 pub const LANES: usize = 16;
-
-/// The number of full blocks after which the partial sums go into a
-/// `lanes::Cascade`: every 256 elements, so that each partial adds at most 16 elements
-/// one after another, and the block sums merge pairwise.
-const FLUSH_BLOCKS: usize = 16;
-
-/// Names the cascade of block sums of carried value `phi`.
-fn cascade_ident(phi: Id) -> Ident {
-    format_ident!("__cascade{}", phi)
-}
 
 fn lanes_path() -> TokenStream {
     quote!(::losses_core::__private::lanes)
@@ -291,7 +275,6 @@ impl Emitter<'_> {
         let mut declarations = TokenStream::new();
         let mut updates = TokenStream::new();
         let mut combine = TokenStream::new();
-        let mut flush = TokenStream::new();
         for carried in &lp.carried {
             let (carry, partial) = (carry_ident(carried.phi), partial_ident(carried.phi));
             let ty = self.carry_ty(carried);
@@ -315,21 +298,8 @@ impl Emitter<'_> {
                     quote!(#partial[__lane] = #update;)
                 }
             });
-            if fold == Fold::Sum {
-                let cascade = cascade_ident(carried.phi);
-                declarations.extend(quote! {
-                    let mut #cascade = #lanes::Cascade::new(<#ty as #real>::from_f64(0.0_f64));
-                });
-                flush.extend(quote! {
-                    #cascade.push(#lanes::sum_lanes(&#partial));
-                    #partial = [<#ty as #real>::from_f64(0.0_f64); #width];
-                });
-            }
             combine.extend(match fold {
-                Fold::Sum => {
-                    let cascade = cascade_ident(carried.phi);
-                    quote!(#carry = #carry + #cascade.total(#lanes::sum_lanes(&#partial));)
-                }
+                Fold::Sum => quote!(#carry = #carry + #lanes::sum_lanes(&#partial);),
                 Fold::Max => quote! {
                     for __lane in 0..#width {
                         #carry = <#ty as #real>::max(#carry, #partial[__lane]);
@@ -351,7 +321,7 @@ impl Emitter<'_> {
             #after
         };
         let sources = self.sources(lp, grads);
-        let fast = fast_blocks(&sources, &var, &index, &lane_body, &flush);
+        let fast = fast_blocks(&sources, &var, &index, &lane_body);
         let aliases = sources.iter().map(|source| {
             let (block, slice) = (&source.block, &source.slice);
             if source.mutable {
@@ -389,14 +359,12 @@ fn fast_blocks(
     var: &Ident,
     index: &Ident,
     lane_body: &TokenStream,
-    flush: &TokenStream,
 ) -> TokenStream {
     if sources.is_empty() {
         return TokenStream::new();
     }
     let lanes = lanes_path();
     let width = Literal::usize_suffixed(LANES);
-    let flush_blocks = Literal::usize_suffixed(FLUSH_BLOCKS);
     let blocks = sources.iter().map(|source| &source.block);
     let lens = sources.iter().map(|source| &source.slice);
     let takes = sources.iter().map(|source| {
@@ -409,7 +377,6 @@ fn fast_blocks(
     });
     quote! {
         let __fast_end: usize = __hi #(.min(#lens.len()))*;
-        let mut __blocks: usize = 0;
         while __fast_end.saturating_sub(__base) >= #width {
             let (#(::core::option::Option::Some(#blocks),)*) = (#(#takes,)*) else {
                 break;
@@ -420,10 +387,6 @@ fn fast_blocks(
                 #lane_body
             }
             __base += #width;
-            __blocks += 1;
-            if __blocks % #flush_blocks == 0 {
-                #flush
-            }
         }
     }
 }
