@@ -104,6 +104,16 @@ fn lint_batch<T: Float>(y_true: &[T], y_pred: &[T], smooth: T) -> T {
     1.0 - (2.0 * overlap + smooth) / (total + smooth)
 }
 
+/// A whole-batch loss in a concrete float type.
+#[loss(batch)]
+fn lint_batch_f32(y_true: &[f32], y_pred: &[f32]) -> f32 {
+    let mut overlap = 0.0;
+    for i in 0..y_pred.len() {
+        overlap += y_true[i] * y_pred[i];
+    }
+    1.0 - overlap
+}
+
 #[test]
 fn lint_clean_losses_evaluate() {
     let y_true = array![[0.0, 1.0], [1.0, 0.0]];
@@ -114,6 +124,8 @@ fn lint_clean_losses_evaluate() {
     assert!(LintRowHelper::new().value(&y_true, &y_pred).is_ok());
     let a = array![[0.2f32, 0.7]];
     assert!(LintPair::new().value(&array![1.0f32], &a, &a).is_ok());
+    let concrete = LintBatchF32::new().with_axis(Axis::WholeBatch);
+    assert!(concrete.value(&a, &a).is_ok());
     let whole = LintBatch::default().with_axis(Axis::WholeBatch);
     assert!(whole.value(&y_true, &y_pred).is_ok());
     assert!(

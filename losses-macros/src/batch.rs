@@ -461,7 +461,10 @@ fn kernel_impl(model: &LossModel<'_>, parts: &Parts<'_>) -> TokenStream {
                 <Self as #row_kernel>::validate(self)
             }
 
+            // `*sum += part` does not compile for a generic `T: Float`, which has no
+            // `AddAssign`; clippy flags the long form only in a concrete float type.
             #[inline(always)]
+            #[allow(clippy::assign_op_pattern)]
             fn partials(&self, y_true: &[#elem], y_pred: &[#elem], sums: &mut [#elem]) -> ::core::result::Result<(), ::losses_core::KernelError> {
                 #(
                     let part = <#partial_types as #row_kernel>::forward(&#instances, y_true, y_pred)?;
