@@ -146,16 +146,11 @@ pub fn param_ty(param: &Param) -> TokenStream {
     }
 }
 
-/// Builds `impl Differentiable<(A, B), __V>` for the helper's parameter types, calling
-/// the inherent functions. A `bool` argument's adjoint is 0.
-fn trait_impl(item: &ItemFn, sig: &Signature) -> TokenStream {
-    let name = &item.sig.ident;
-    let bound = kernel_bound(sig);
-    let idents: Vec<&Ident> = sig.params.iter().map(|param| &param.ident).collect();
-    let tys: Vec<TokenStream> = sig.params.iter().map(param_ty).collect();
-    let count = sig.params.len();
+/// Returns the names of the adjoint outputs of the helper's float parameters, and one
+/// slot per parameter for the adjoints array: its output, or 0 for a row or `bool`.
+pub fn adjoint_slots(sig: &Signature) -> (Vec<Ident>, Vec<TokenStream>) {
     let mut outputs = Vec::new();
-    let slots: Vec<TokenStream> = sig
+    let slots = sig
         .params
         .iter()
         .map(|param| {
@@ -167,6 +162,18 @@ fn trait_impl(item: &ItemFn, sig: &Signature) -> TokenStream {
             quote!(#output)
         })
         .collect();
+    (outputs, slots)
+}
+
+/// Builds `impl Differentiable<(A, B), __V>` for the helper's parameter types, calling
+/// the inherent functions. A `bool` argument's adjoint is 0.
+fn trait_impl(item: &ItemFn, sig: &Signature) -> TokenStream {
+    let name = &item.sig.ident;
+    let bound = kernel_bound(sig);
+    let idents: Vec<&Ident> = sig.params.iter().map(|param| &param.ident).collect();
+    let tys: Vec<TokenStream> = sig.params.iter().map(param_ty).collect();
+    let count = sig.params.len();
+    let (outputs, slots) = adjoint_slots(sig);
     quote! {
         #[automatically_derived]
         impl<__V: #bound> ::losses_core::__private::Differentiable<(#(#tys,)*), __V> for #name {

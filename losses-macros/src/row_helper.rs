@@ -6,10 +6,10 @@
 //! `__accumulate(argument, index, adjoint)` that the caller passes, so that the same
 //! row passed twice collects both contributions in one gradient without a buffer.
 
-use crate::helper::param_ty;
+use crate::helper::{adjoint_slots, param_ty};
 use crate::signature::{ParamTy, Signature};
 use proc_macro2::{Ident, TokenStream};
-use quote::{format_ident, quote};
+use quote::quote;
 use syn::ItemFn;
 
 /// The bound of the element type: a row helper is only called from row losses and
@@ -77,19 +77,7 @@ pub fn trait_impl(item: &ItemFn, sig: &Signature) -> TokenStream {
     let idents: Vec<&Ident> = sig.params.iter().map(|param| &param.ident).collect();
     let tys: Vec<TokenStream> = sig.params.iter().map(param_ty).collect();
     let count = sig.params.len();
-    let mut outputs = Vec::new();
-    let slots: Vec<TokenStream> = sig
-        .params
-        .iter()
-        .map(|param| {
-            if param.ty != ParamTy::Float {
-                return quote!(<__V as ::losses_core::Real>::from_f64(0.0_f64));
-            }
-            let output = format_ident!("__d_{}", param.ident);
-            outputs.push(output.clone());
-            quote!(#output)
-        })
-        .collect();
+    let (outputs, slots) = adjoint_slots(sig);
     quote! {
         #[automatically_derived]
         impl<__V: #bound> ::losses_core::__private::DifferentiableRows<(#(#tys,)*), __V> for #name {
