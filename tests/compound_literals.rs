@@ -5,32 +5,11 @@
 //! against hand-derived formulas and gradients against central finite differences.
 
 use losses_core::prelude::*;
-use ndarray::{ArrayD, array};
+use ndarray::array;
 use std::f64::consts::PI;
+mod support;
 
-const H: f64 = 1e-6;
-
-fn assert_close(numeric: f64, analytic: f64, location: &str) {
-    let tolerance = 1e-6 * numeric.abs().max(analytic.abs()) + 1e-8;
-    assert!(
-        (numeric - analytic).abs() <= tolerance,
-        "{location}: expected {numeric}, found {analytic}"
-    );
-}
-
-/// Checks `value_and_grad` against central differences of `value` at every element.
-fn assert_gradient<L: Loss<f64>>(loss: &L, y_true: &ArrayD<f64>, y_pred: &ArrayD<f64>) {
-    let (value, grad) = loss.value_and_grad(y_true, y_pred).expect("valid input");
-    assert_eq!(value, loss.value(y_true, y_pred).expect("valid input"));
-    for (index, &analytic) in grad.indexed_iter() {
-        let mut shifted = y_pred.clone();
-        shifted[&index] += H;
-        let up = loss.value(y_true, &shifted).expect("valid input");
-        shifted[&index] -= 2.0 * H;
-        let down = loss.value(y_true, &shifted).expect("valid input");
-        assert_close((up - down) / (2.0 * H), analytic, &format!("at {index:?}"));
-    }
-}
+use support::{assert_close, assert_gradient};
 
 /// `Σ pᵢ² / count` with `count` counted by `count += 1.0`, times `π`.
 #[loss]

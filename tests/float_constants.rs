@@ -5,31 +5,10 @@
 //! whose machine epsilon and largest value differ.
 
 use losses_core::prelude::*;
-use ndarray::{Array2, ArrayD, array};
+use ndarray::{Array2, array};
+mod support;
 
-const H: f64 = 1e-6;
-
-fn assert_close(numeric: f64, analytic: f64, location: &str) {
-    let tolerance = 1e-6 * numeric.abs().max(analytic.abs()) + 1e-8;
-    assert!(
-        (numeric - analytic).abs() <= tolerance,
-        "{location}: finite difference {numeric}, gradient {analytic}"
-    );
-}
-
-/// Checks `value_and_grad` against central differences of `value` at every element.
-fn assert_gradient<L: Loss<f64>>(loss: &L, y_true: &ArrayD<f64>, y_pred: &ArrayD<f64>) {
-    let (value, grad) = loss.value_and_grad(y_true, y_pred).expect("valid input");
-    assert_eq!(value, loss.value(y_true, y_pred).expect("valid input"));
-    for (index, &analytic) in grad.indexed_iter() {
-        let mut shifted = y_pred.clone();
-        shifted[&index] += H;
-        let up = loss.value(y_true, &shifted).expect("valid input");
-        shifted[&index] -= 2.0 * H;
-        let down = loss.value(y_true, &shifted).expect("valid input");
-        assert_close((up - down) / (2.0 * H), analytic, &format!("at {index:?}"));
-    }
-}
+use support::{H, assert_close, assert_gradient};
 
 /// A squared error with every constant function, each of which must leave the
 /// gradient `2 (y_pred - y_true) + 1/2` unchanged.

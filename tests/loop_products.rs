@@ -3,27 +3,10 @@
 //! count of the zero factors instead of dividing by them.
 
 use losses_core::prelude::*;
-use ndarray::{Array2, ArrayD, array};
+use ndarray::{Array2, array};
+mod support;
 
-/// Checks `value_and_grad` against central differences of `value` at every element.
-fn assert_gradient<L: Loss<f64>>(loss: &L, y_true: &ArrayD<f64>, y_pred: &ArrayD<f64>) {
-    let (value, grad) = loss.value_and_grad(y_true, y_pred).expect("valid input");
-    assert_eq!(value, loss.value(y_true, y_pred).expect("valid input"));
-    let h = 1e-6;
-    for (index, &analytic) in grad.indexed_iter() {
-        let mut shifted = y_pred.clone();
-        shifted[&index] += h;
-        let up = loss.value(y_true, &shifted).expect("valid input");
-        shifted[&index] -= 2.0 * h;
-        let down = loss.value(y_true, &shifted).expect("valid input");
-        let numeric = (up - down) / (2.0 * h);
-        let tolerance = 1e-6 * numeric.abs().max(analytic.abs()) + 1e-8;
-        assert!(
-            (numeric - analytic).abs() <= tolerance,
-            "at {index:?}: finite difference {numeric}, gradient {analytic}"
-        );
-    }
-}
+use support::assert_gradient;
 
 /// Returns the gradient of a one-row batch, whose mean is the row's loss.
 fn row_gradient<L: Loss<f64>>(loss: &L, y_pred: &[f64]) -> Vec<f64> {
