@@ -7,9 +7,9 @@
 use losses_core::prelude::*;
 use ndarray::array;
 use std::f64::consts::PI;
-mod support;
-
 use support::{assert_close, assert_gradient};
+
+mod support;
 
 /// `Σ pᵢ² / count` with `count` counted by `count += 1.0`, times `π`.
 #[loss]

@@ -6,9 +6,9 @@
 
 use losses_core::prelude::*;
 use ndarray::{Array2, array};
-mod support;
-
 use support::{H, assert_close, assert_gradient};
+
+mod support;
 
 /// A squared error with every constant function, each of which must leave the
 /// gradient `2 (y_pred - y_true) + 1/2` unchanged.

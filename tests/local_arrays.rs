@@ -4,9 +4,9 @@
 
 use losses_core::prelude::*;
 use ndarray::array;
-mod support;
-
 use support::assert_gradient;
+
+mod support;
 
 /// Softmax cross-entropy that keeps the exponentials in an array, instead of
 /// computing them twice.

@@ -4,9 +4,9 @@
 
 use losses_core::prelude::*;
 use ndarray::{Array2, array};
-mod support;
-
 use support::assert_gradient;
+
+mod support;
 
 /// Returns the gradient of a one-row batch, whose mean is the row's loss.
 fn row_gradient<L: Loss<f64>>(loss: &L, y_pred: &[f64]) -> Vec<f64> {

@@ -4,9 +4,9 @@
 
 use losses_core::prelude::*;
 use ndarray::{Array2, ArrayD, IxDyn, array};
-mod support;
-
 use support::assert_gradient;
+
+mod support;
 
 fn dyn2(rows: &[&[f64]]) -> ArrayD<f64> {
     let columns = rows[0].len();
