@@ -14,10 +14,10 @@
 //! checks.
 //!
 //! NOTE: each partial sum adds its elements one after another, so the rounding error
-//! of an `f32` sum grows with the row length: over one row of 10⁷ elements of 0.1 it
-//! is about 6 × 10⁻³ relative, and 6 × 10⁻⁶ over rows of 10⁴. The whole-batch drivers
-//! call the loops on blocks of 256 elements for this reason, but a row loss on a long
-//! row does not.
+//! of an `f32` sum grows with the row length. Over one row of 10⁷ elements of 0.1 it
+//! is about 6 × 10⁻³ relative, and over rows of 10⁴ about 6 × 10⁻⁶. The whole-batch
+//! drivers call the loops on blocks of 256 elements for this reason, but a row loss on
+//! a long row does not.
 
 use std::ops::Add;
 

@@ -104,11 +104,11 @@ fn collect(f: &Function, block: &Block, vars: &mut Vec<Id>, phis: &mut Vec<Id>) 
     }
 }
 
-/// Returns whether a loop is emitted in lanes: its body has no loop, every carried
-/// value is a float sum, max or min (see [`fold`]), and every differentiated load is at
-/// the loop variable or at an index from before the loop. A gradient entry at the loop
-/// variable is written through a block. One at an index from before the loop goes
-/// through partial sums.
+/// Returns whether a loop is emitted in lanes. Its body must have no loop, no local
+/// array and no call that passes a row. Every carried value must be a float sum, max or
+/// min (see [`fold`]). Every differentiated load must be at the loop variable, whose
+/// gradient entry is written through a block, or at an index from before the loop,
+/// whose gradient entry goes through partial sums.
 fn in_lanes(f: &Function, lp: &Loop) -> bool {
     let folds = !lp.carried.is_empty()
         && lp

@@ -1,9 +1,9 @@
 //! The reverse of a product reduction, `p *= e` in a loop, without storing iterations.
 //!
 //! A first pass over the loop counts the factors equal to 0 as `z` and multiplies the
-//! others into `q`; the value before the loop counts as a factor. The partial
+//! others into `q`. The value before the loop counts as a factor too. The partial
 //! derivative of the product with respect to factor `e` is then `q / e` when `z = 0`,
-//! `q` when `e` is the only zero factor, and 0 otherwise. This is the product of the
+//! `q` when `e` is the only zero factor, and 0 otherwise. That is the product of the
 //! other factors, exact at zeros, where dividing the product by `e` would give `0 / 0`.
 
 use super::{Reverse, Want, real};
