@@ -19,6 +19,7 @@ pub mod lanes;
 pub mod loss;
 pub mod losses;
 mod math;
+mod prefetch;
 pub mod real;
 pub mod reduction;
 #[doc(hidden)]

@@ -20,7 +20,7 @@ use super::layout::{per_sample_weights, to_row_major};
 use super::{KernelError, MultiRowKernel, TargetShape};
 use crate::simd::SupportedLevel;
 use crate::sum::{sum_map, sum_slice};
-use crate::{LossError, LossFloat, Reduction};
+use crate::{LossError, LossFloat, Reduction, prefetch};
 
 /// The arrays a multi-input loss is evaluated on.
 #[derive(Clone, Debug)]
@@ -264,6 +264,21 @@ impl<'a, T: LossFloat> Rows<'a, T> {
         match &self.y_true {
             Some(y_true) => &y_true[sample * self.target_len..(sample + 1) * self.target_len],
             None => &[],
+        }
+    }
+
+    /// Prefetches the rows of the sample a few kilobytes after `sample`, so that they
+    /// are in the cache when the sample loop reaches them.
+    #[inline(always)]
+    fn prefetch_after(&self, sample: usize) {
+        let row_bytes = self.row_lens.iter().sum::<usize>() * std::mem::size_of::<T>();
+        let ahead = sample + (prefetch::DISTANCE_BYTES / row_bytes.max(1)).max(1);
+        for (input, &len) in self.inputs.iter().zip(&self.row_lens) {
+            prefetch::lines(input, ahead * len..(ahead + 1) * len);
+        }
+        if let Some(y_true) = &self.y_true {
+            let len = self.target_len;
+            prefetch::lines(y_true, ahead * len..(ahead + 1) * len);
         }
     }
 

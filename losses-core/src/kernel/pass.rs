@@ -14,9 +14,9 @@ use std::ops::Range;
 
 use super::ElementwiseKernel;
 use super::layout::CheckedBatch;
-use crate::LossFloat;
 use crate::simd::Job;
 use crate::sum::{BLOCK_LEN, PairwiseSum, sum_block_slice, sum_slice_inlined};
+use crate::{LossFloat, prefetch};
 
 /// Elements that one run of the element loop evaluates when samples have several
 /// features: samples are grouped up to this many elements, so that short samples still
@@ -385,6 +385,12 @@ fn evaluate<T: LossFloat, K: ElementwiseKernel<T>, E: Evaluate>(
     entries: Option<&mut [T]>,
     seeds: Seeds<'_, T>,
 ) {
+    // The next elements of a run are prefetched while this one computes.
+    let ahead =
+        elements.start + prefetch::distance::<T>()..elements.end + prefetch::distance::<T>();
+    prefetch::lines(&batch.y_true, ahead.clone());
+    prefetch::lines(&batch.y_pred, ahead);
+
     // Slices of one length, so that the loops need no bounds checks.
     let len = losses.len();
     let y_true = &batch.y_true[elements.clone()][..len];

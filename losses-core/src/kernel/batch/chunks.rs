@@ -5,7 +5,7 @@ use super::{CHUNK, report};
 use crate::kernel::BatchKernel;
 use crate::simd::{self, Job, SupportedLevel};
 use crate::sum::{BLOCK_LEN, sum_block_slice};
-use crate::{KernelError, LossError, LossFloat};
+use crate::{KernelError, LossError, LossFloat, prefetch};
 
 /// Elements per call of [`BatchKernel::partials`] within a chunk. The generated sum
 /// loops add each element to one of 16 partial sums in turn, so their rounding error
@@ -174,9 +174,11 @@ fn chunk_sums<T: LossFloat, K: BatchKernel<T>>(
     block_sums.resize(blocks * statistics, T::zero());
     // Block `b`'s sums are `block_sums[b * statistics..(b + 1) * statistics]`.
     let outputs = block_sums.chunks_exact_mut(statistics.max(1));
-    for ((targets, predictions), output) in
-        y_true.chunks(BLOCK).zip(y_pred.chunks(BLOCK)).zip(outputs)
-    {
+    let blocks_with_outputs = y_true.chunks(BLOCK).zip(y_pred.chunks(BLOCK)).zip(outputs);
+    for (block, ((targets, predictions), output)) in blocks_with_outputs.enumerate() {
+        let ahead = block * BLOCK + prefetch::distance::<T>();
+        prefetch::lines(y_true, ahead..ahead + BLOCK);
+        prefetch::lines(y_pred, ahead..ahead + BLOCK);
         if scalar {
             partials_outlined(kernel, targets, predictions, output)?;
         } else {

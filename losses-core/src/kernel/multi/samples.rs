@@ -126,6 +126,7 @@ impl<T: LossFloat, K: MultiRowKernel<T>> SampleJob<'_, '_, '_, '_, T, K> {
 
         for (offset, loss) in self.losses.iter_mut().enumerate() {
             let sample = self.first + offset;
+            rows.prefetch_after(sample);
             inputs.clear();
             for (input, &len) in rows.inputs.iter().zip(&rows.row_lens) {
                 inputs.push(&input[sample * len..(sample + 1) * len]);

@@ -1,0 +1,84 @@
+//! Software prefetch for the drivers' loops.
+//!
+//! A loss with transcendental functions reads its inputs slowly, one cache line every
+//! few dozen cycles, while the loop stays busy with arithmetic. On the KVM guests this
+//! project is measured on, the hardware prefetcher did not keep such a stream ahead of
+//! the loop: at 10⁷ elements the value of `LogCosh` ran at 0.33 × 10⁹ elements per
+//! second, against 0.72 at 10⁶, with most samples on the first use of each load. The
+//! drivers therefore ask for the lines a few kilobytes ahead of the element they read.
+//!
+//! A prefetch only moves data between memory and the caches: it never faults, and it
+//! changes no result. On targets other than x86-64 the functions do nothing.
+
+use std::ops::Range;
+
+/// How far ahead of the element a loop reads the drivers prefetch, in bytes. It covers
+/// about 1 µs of a loop at 10⁹ `f32` elements per second, several times the latency of
+/// main memory.
+pub(crate) const DISTANCE_BYTES: usize = 4096;
+
+/// The size of a cache line on the x86-64 processors this crate dispatches to.
+const LINE_BYTES: usize = 64;
+
+/// Asks the CPU to load the cache lines of `slice[range]` into its caches, for reading
+/// or writing. Indices past the end of `slice` are ignored.
+#[inline(always)]
+pub(crate) fn lines<T>(slice: &[T], range: Range<usize>) {
+    let end = range.end.min(slice.len());
+    if range.start >= end {
+        return;
+    }
+
+    let step = (LINE_BYTES / std::mem::size_of::<T>().max(1)).max(1);
+    let mut index = range.start;
+    while index < end {
+        line(&slice[index]);
+        index += step;
+    }
+    // The last element may sit on a line that the steps from `range.start` skipped.
+    line(&slice[end - 1]);
+}
+
+/// The number of elements of type `T` in [`DISTANCE_BYTES`].
+#[inline(always)]
+pub(crate) fn distance<T>() -> usize {
+    DISTANCE_BYTES / std::mem::size_of::<T>().max(1)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn line<T>(element: &T) {
+    use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+
+    let address = std::ptr::from_ref(element).cast::<i8>();
+    // SAFETY: `prefetcht0` is part of SSE, which every x86-64 processor has. It reads
+    // nothing into a register and cannot fault, and `address` comes from a reference.
+    unsafe { _mm_prefetch::<_MM_HINT_T0>(address) };
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+#[inline(always)]
+fn line<T>(_element: &T) {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    // A reversed range is one of the inputs under test.
+    #[allow(clippy::reversed_empty_ranges)]
+    fn lines_accepts_any_range() {
+        let values = [1.0f32; 100];
+        lines(&values, 0..100);
+        lines(&values, 90..4000);
+        lines(&values, 200..300);
+        lines(&values, 50..10);
+        lines::<f32>(&[], 0..1);
+    }
+
+    #[test]
+    fn distance_is_in_elements() {
+        assert_eq!(distance::<f32>(), 1024);
+        assert_eq!(distance::<f64>(), 512);
+    }
+}
