@@ -39,7 +39,7 @@ pub(crate) fn lines<T>(slice: &[T], range: Range<usize>) {
     line(&slice[end - 1]);
 }
 
-/// The number of elements of type `T` in [`DISTANCE_BYTES`].
+/// Returns how many elements of type `T` fit in [`DISTANCE_BYTES`].
 #[inline(always)]
 pub(crate) fn distance<T>() -> usize {
     DISTANCE_BYTES / std::mem::size_of::<T>().max(1)
