@@ -9,8 +9,8 @@
 //! the vector width, so the result has the same bits at every instruction set level.
 //!
 //! The full blocks that every slice holds come first. They read the slices through
-//! [`block`] and [`block_mut`], as arrays of `LANES`, which need no bounds checks in
-//! the lane loop. The elements after them run the same code on the whole slices, with
+//! [`full_blocks`] and [`full_blocks_mut`], as arrays of `LANES`, which need no bounds
+//! checks in the lane loop. The elements after them run the same code on the whole slices, with
 //! checks.
 //!
 //! NOTE: each partial sum adds its elements one after another, so the rounding error
@@ -24,18 +24,49 @@ use std::ops::Add;
 /// The number of partial sums of a generated sum loop.
 pub const LANES: usize = 16;
 
-/// Returns the `N` elements of `slice` from `start`, or `None` when the slice ends
-/// before them.
+/// Returns the `len` elements of `slice` from `start` in blocks of `N`, cut where the
+/// slice ends. The generated loops pass a `len` that is a multiple of `N` and fits.
 #[inline(always)]
-pub fn block<T, const N: usize>(slice: &[T], start: usize) -> Option<&[T; N]> {
-    slice.get(start..)?.first_chunk::<N>()
+pub fn full_blocks<T, const N: usize>(
+    slice: &[T],
+    start: usize,
+    len: usize,
+) -> std::slice::ChunksExact<'_, T> {
+    let (start, end) = clamp_range(slice.len(), start, len);
+    slice.split_at(end).0.split_at(start).1.chunks_exact(N)
 }
 
-/// Returns the `N` elements of `slice` from `start` for writing, or `None` when the
-/// slice ends before them.
+/// Returns the `len` elements of `slice` from `start` in blocks of `N` for writing, cut
+/// where the slice ends. The generated loops pass a `len` that is a multiple of `N`
+/// and fits.
 #[inline(always)]
-pub fn block_mut<T, const N: usize>(slice: &mut [T], start: usize) -> Option<&mut [T; N]> {
-    slice.get_mut(start..)?.first_chunk_mut::<N>()
+pub fn full_blocks_mut<T, const N: usize>(
+    slice: &mut [T],
+    start: usize,
+    len: usize,
+) -> std::slice::ChunksExactMut<'_, T> {
+    let (start, end) = clamp_range(slice.len(), start, len);
+    slice
+        .split_at_mut(end)
+        .0
+        .split_at_mut(start)
+        .1
+        .chunks_exact_mut(N)
+}
+
+/// Returns `start..start + len` cut to a slice of `slice_len` elements, as
+/// `(start, end)` with `start <= end <= slice_len`, so that splitting at them cannot
+/// panic.
+///
+/// The blocks are cut with `split_at` rather than taken with `get`, whose `None`
+/// would fall back on an empty slice. That fallback's pointer is not derived from
+/// the argument, so the compiler could no longer tell that a gradient block does not
+/// alias the partial sums. It then kept the partials in memory and added a run-time
+/// overlap check to every loop that writes a gradient.
+#[inline(always)]
+fn clamp_range(slice_len: usize, start: usize, len: usize) -> (usize, usize) {
+    let end = start.saturating_add(len).min(slice_len);
+    (start.min(end), end)
 }
 
 /// Adds the partial sums of a sum loop by a fixed pairwise tree.
@@ -74,20 +105,24 @@ mod tests {
     }
 
     #[test]
-    fn block_reads_only_whole_blocks() {
-        let values = [0, 1, 2, 3, 4];
-        assert_eq!(block::<_, 2>(&values, 3), Some(&[3, 4]));
-        assert_eq!(block::<_, 2>(&values, 4), None);
-        assert_eq!(block::<_, 2>(&values, 9), None);
+    fn full_blocks_reads_only_whole_blocks() {
+        let values = [0, 1, 2, 3, 4, 5, 6];
+        let blocks: Vec<&[i32]> = full_blocks::<_, 2>(&values, 1, 4).collect();
+        assert_eq!(blocks, [&[1, 2][..], &[3, 4][..]]);
+        let cut: Vec<&[i32]> = full_blocks::<_, 2>(&values, 4, 4).collect();
+        assert_eq!(cut, [&[4, 5][..]]);
+        assert_eq!(full_blocks::<_, 2>(&values, 9, 2).count(), 0);
+        assert_eq!(full_blocks::<_, 2>(&values, usize::MAX, 2).count(), 0);
     }
 
     #[test]
-    fn block_mut_writes_into_slice() {
-        let mut values = [0, 1, 2];
-        if let Some(pair) = block_mut::<_, 2>(&mut values, 1) {
+    fn full_blocks_mut_writes_into_slice() {
+        let mut values = [0, 1, 2, 3];
+        for pair in full_blocks_mut::<_, 2>(&mut values, 2, 2) {
             pair[1] = 7;
         }
-        assert_eq!(values, [0, 1, 7]);
-        assert_eq!(block_mut::<_, 2>(&mut values, 2), None);
+        assert_eq!(values, [0, 1, 2, 7]);
+        assert_eq!(full_blocks_mut::<_, 2>(&mut values, 3, 2).count(), 0);
+        assert_eq!(full_blocks_mut::<_, 2>(&mut values, 7, 2).count(), 0);
     }
 }
