@@ -73,6 +73,7 @@ pub fn loss_items_without_signature(item: &ItemFn, args: &LossArgs, name: Ident)
         params: Vec::new(),
         row: false,
         multi: false,
+        rejected: Vec::new(),
     };
     loss_items(&LossModel {
         item,

@@ -77,6 +77,9 @@ pub struct Signature {
     /// Whether the loss has several differentiated inputs listed in `inputs(...)`
     /// instead of `y_pred`.
     pub multi: bool,
+    /// Names of parameters whose type was rejected. Their error is reported, and the
+    /// body may still use them without a follow-on error.
+    pub rejected: Vec<Ident>,
 }
 
 /// The attribute being expanded, because the two accept different parameter lists.
@@ -92,12 +95,14 @@ pub fn analyze(cx: &mut Ctxt, item: &ItemFn, kind: Kind, inputs: &[Ident]) -> Op
     let float = float_type(cx, item, kind)?;
     check_return(cx, item, &float);
 
-    let mut params: Vec<Param> = item
-        .sig
-        .inputs
-        .iter()
-        .filter_map(|input| param(cx, input, &float, kind))
-        .collect();
+    let mut params: Vec<Param> = Vec::new();
+    let mut rejected: Vec<Ident> = Vec::new();
+    for input in &item.sig.inputs {
+        match param(cx, input, &float, kind) {
+            Some(param) => params.push(param),
+            None => rejected.extend(param_name(input)),
+        }
+    }
     let multi = !inputs.is_empty();
     let row = if multi {
         params = mark_inputs(cx, params, inputs);
@@ -115,7 +120,19 @@ pub fn analyze(cx: &mut Ctxt, item: &ItemFn, kind: Kind, inputs: &[Ident]) -> Op
         params,
         row,
         multi,
+        rejected,
     })
+}
+
+/// Returns the name a parameter binds, when it is a plain name.
+fn param_name(input: &FnArg) -> Option<Ident> {
+    match input {
+        FnArg::Typed(typed) => match &*typed.pat {
+            Pat::Ident(pat) => Some(pat.ident.clone()),
+            _ => None,
+        },
+        FnArg::Receiver(_) => None,
+    }
 }
 
 fn check_qualifiers(cx: &mut Ctxt, item: &ItemFn) {

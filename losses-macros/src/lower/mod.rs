@@ -125,6 +125,11 @@ impl Lowerer<'_> {
             };
             self.bind(param.ident.to_string(), Some(id));
         }
+        // A use of a parameter whose type was rejected reads as a value already in
+        // error, so the body adds no "cannot find" beside the error on its type.
+        for ident in &self.sig.rejected {
+            self.bind(ident.to_string(), None);
+        }
     }
 
     fn push_node(&mut self, node: Node) -> Id {
