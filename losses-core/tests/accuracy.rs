@@ -1,6 +1,6 @@
 //! `f32` reductions over 10⁷ elements stay within 10⁻⁶ relative of the same reduction
-//! computed in `f64`: the sums of a whole-batch loss and the mean of a row loss over
-//! its samples.
+//! computed in `f64`: the sums of a whole-batch loss, the mean of a row loss over
+//! its samples, and a sum along one row of 10⁷ elements.
 //!
 //! The generated sum loops keep 16 partial sums and add the elements to each one after
 //! another, so their error grows with the elements per partial sum. For the constants
@@ -106,4 +106,34 @@ fn per_sample_mean_of_rows() {
     let mean = MeanPrediction::new().value(&y_true, &y_pred).unwrap();
     let error = relative_error(mean, exact);
     assert!(error <= 1e-6, "mean {mean} against {exact}: {error:e}");
+}
+
+/// The weighted sum of one row, `Σ t p`: its value on a batch of one sample is the
+/// sum itself.
+#[loss]
+fn row_dot<T: Float>(y_true: &[T], y_pred: &[T]) -> T {
+    let mut total = 0.0;
+    for i in 0..y_pred.len() {
+        total += y_true[i] * y_pred[i];
+    }
+    total
+}
+
+#[test]
+fn row_sum_of_constants() {
+    let (y_true, y_pred) = ones_and(1, || 0.1);
+    let sum = RowDot::new().value(&y_true, &y_pred).unwrap();
+    let exact = 0.1f32 as f64 * ELEMENTS as f64;
+    let error = relative_error(sum, exact);
+    assert!(error <= 1e-6, "sum {sum} against {exact}: {error:e}");
+}
+
+#[test]
+fn row_sum_of_uniform_values() {
+    let mut random = XorShift32(0x2545_F491);
+    let (y_true, y_pred) = ones_and(1, || random.next_unit());
+    let exact = y_pred.iter().map(|&p| p as f64).sum::<f64>();
+    let sum = RowDot::new().value(&y_true, &y_pred).unwrap();
+    let error = relative_error(sum, exact);
+    assert!(error <= 1e-6, "sum {sum} against {exact}: {error:e}");
 }

@@ -275,6 +275,7 @@ impl Emitter<'_> {
         let mut declarations = TokenStream::new();
         let mut updates = TokenStream::new();
         let mut combine = TokenStream::new();
+        let mut flushes = TokenStream::new();
         for carried in &lp.carried {
             let (carry, partial) = (carry_ident(carried.phi), partial_ident(carried.phi));
             let ty = self.carry_ty(carried);
@@ -291,6 +292,11 @@ impl Emitter<'_> {
                 let mut #carry: #ty = #init;
                 let mut #partial: [#ty; #width] = [<#ty as #real>::from_f64(#identity); #width];
             });
+            if fold == Fold::Sum {
+                let wide = wide_ident(carried.phi);
+                declarations.extend(quote!(let mut #wide: [f64; #width] = [0.0; #width];));
+                flushes.extend(quote!(#lanes::flush(&mut #wide, &mut #partial);));
+            }
             updates.extend(match fold {
                 Fold::Sum => quote!(#partial[__lane] = #next;),
                 Fold::Max | Fold::Min => {
@@ -299,7 +305,10 @@ impl Emitter<'_> {
                 }
             });
             combine.extend(match fold {
-                Fold::Sum => quote!(#carry = #carry + #lanes::sum_lanes(&#partial);),
+                Fold::Sum => {
+                    let wide = wide_ident(carried.phi);
+                    quote!(#carry = #carry + #lanes::sum_wide(&#wide, &#partial);)
+                }
                 Fold::Max => quote! {
                     for __lane in 0..#width {
                         #carry = <#ty as #real>::max(#carry, #partial[__lane]);
@@ -321,7 +330,7 @@ impl Emitter<'_> {
             #after
         };
         let sources = self.sources(lp, grads);
-        let fast = fast_blocks(&sources, &var, &index, &lane_body);
+        let fast = fast_blocks(&sources, &var, &index, &lane_body, &flushes);
         let aliases = sources.iter().map(|source| {
             let (block, slice) = (&source.block, &source.slice);
             if source.mutable {
@@ -365,6 +374,7 @@ fn fast_blocks(
     var: &Ident,
     index: &Ident,
     lane_body: &TokenStream,
+    flushes: &TokenStream,
 ) -> TokenStream {
     if sources.is_empty() {
         return TokenStream::new();
@@ -401,9 +411,7 @@ fn fast_blocks(
             pattern = quote!((#pattern, #block));
         }
     }
-    quote! {
-        let __fast_end: usize = __hi #(.min(#lens.len()))*;
-        let __fast_len: usize = __fast_end.saturating_sub(__base) / #width * #width;
+    let blocks_loop = quote! {
         for #pattern in #iter {
             let (#(::core::option::Option::Some(#blocks),)*) = (#(#takes,)*) else {
                 break;
@@ -415,7 +423,35 @@ fn fast_blocks(
             }
             __base += #width;
         }
+    };
+    let bounds = quote! {
+        let __fast_end: usize = __hi #(.min(#lens.len()))*;
+    };
+    if flushes.is_empty() {
+        return quote! {
+            #bounds
+            let __fast_len: usize = __fast_end.saturating_sub(__base) / #width * #width;
+            #blocks_loop
+        };
     }
+    // Sums run in runs of `RUN_BLOCKS` blocks, after each of which their partials are
+    // added to wide ones: each partial then adds at most `RUN_BLOCKS` elements in
+    // the float type, and the error no longer grows with the row length.
+    let run = quote!(#lanes::RUN_BLOCKS * #width);
+    quote! {
+        #bounds
+        let __fast_stop: usize = __base + __fast_end.saturating_sub(__base) / #width * #width;
+        for _ in 0..(__fast_stop - __base).div_ceil(#run) {
+            let __fast_len: usize = (__fast_stop - __base).min(#run);
+            #blocks_loop
+            #flushes
+        }
+    }
+}
+
+/// Names the wide (`f64`) partial sums of carried value `phi`.
+fn wide_ident(phi: Id) -> Ident {
+    format_ident!("__wide{}", phi)
 }
 
 /// A value that the body of a loop in lanes adds to in every iteration, through partial
