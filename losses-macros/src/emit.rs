@@ -702,6 +702,18 @@ fn ties_ident(phi: Id) -> Ident {
     format_ident!("__ties{}", phi)
 }
 
+/// Collects the operands that the nodes of a nested block may pass an adjoint to. An
+/// inactive node passes none, so the operands of a comparison, a `signum` or a `detach`
+/// are left out. A value read only through them gets no adjoint, and then its own
+/// reverse code, such as the tie count of a max loop, is not emitted.
+fn adjoint_targets(nodes: &[Node], inside: &[Id]) -> Vec<Id> {
+    inside
+        .iter()
+        .filter(|id| nodes[**id].active)
+        .flat_map(|id| nodes[*id].op.operands())
+        .collect()
+}
+
 /// Names the gradient output of a slice parameter, `__grad_y_pred` for `y_pred`.
 pub fn grad_ident(param: &Ident) -> Ident {
     format_ident!("__grad_{}", param)
@@ -1073,10 +1085,7 @@ impl Reverse<'_, '_> {
 
         let mut inside = vec![lp.var];
         lp.body.defined(&mut inside);
-        let mut targets: Vec<Id> = inside
-            .iter()
-            .flat_map(|id| nodes[*id].op.operands())
-            .collect();
+        let mut targets = adjoint_targets(nodes, &inside);
         targets.extend(reversed.iter().map(|(carried, _)| carried.init));
         let mut code = self.declare(targets, &inside);
         code.extend(self.count_ties(lp, &reversed));
@@ -1404,11 +1413,7 @@ impl Reverse<'_, '_> {
         let mut inside = Vec::new();
         branch.then_block.defined(&mut inside);
         branch.else_block.defined(&mut inside);
-        let nodes = &self.em.f.nodes;
-        let mut targets: Vec<Id> = inside
-            .iter()
-            .flat_map(|id| nodes[*id].op.operands())
-            .collect();
+        let mut targets = adjoint_targets(&self.em.f.nodes, &inside);
         targets.extend([then_value, else_value]);
         self.declare(targets, &inside)
     }
