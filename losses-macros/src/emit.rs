@@ -500,6 +500,8 @@ impl<'a> Emitter<'a> {
                 let a = arg(a);
                 quote!(-#a)
             }
+            // Stopping the gradient costs nothing forward: the value is the operand's.
+            Op::Unary(Unary::Detach, a) => arg(a),
             Op::Unary(unary, a) => {
                 let name = Ident::new(unary_method(*unary), Span::call_site());
                 let a = arg(a);
@@ -773,6 +775,7 @@ pub fn unary_method(unary: Unary) -> &'static str {
         Unary::ExpM1 => "exp_m1",
         Unary::Signum => "signum",
         Unary::Recip => "recip",
+        Unary::Detach => "detach",
         Unary::Softplus => "softplus",
         Unary::LogSigmoid => "log_sigmoid",
     }
