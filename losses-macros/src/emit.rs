@@ -500,6 +500,8 @@ impl<'a> Emitter<'a> {
                 let a = arg(a);
                 quote!(-#a)
             }
+            // Stopping the gradient costs nothing forward: the value is the operand's.
+            Op::Unary(Unary::Detach, a) => arg(a),
             Op::Unary(unary, a) => {
                 let name = Ident::new(unary_method(*unary), Span::call_site());
                 let a = arg(a);
@@ -702,6 +704,18 @@ fn ties_ident(phi: Id) -> Ident {
     format_ident!("__ties{}", phi)
 }
 
+/// Collects the operands that the nodes of a nested block may pass an adjoint to. An
+/// inactive node passes none, so the operands of a comparison, a `signum` or a `detach`
+/// are left out. A value read only through them gets no adjoint, and then its own
+/// reverse code, such as the tie count of a max loop, is not emitted.
+fn adjoint_targets(nodes: &[Node], inside: &[Id]) -> Vec<Id> {
+    inside
+        .iter()
+        .filter(|id| nodes[**id].active)
+        .flat_map(|id| nodes[*id].op.operands())
+        .collect()
+}
+
 /// Names the gradient output of a slice parameter, `__grad_y_pred` for `y_pred`.
 pub fn grad_ident(param: &Ident) -> Ident {
     format_ident!("__grad_{}", param)
@@ -761,6 +775,7 @@ pub fn unary_method(unary: Unary) -> &'static str {
         Unary::ExpM1 => "exp_m1",
         Unary::Signum => "signum",
         Unary::Recip => "recip",
+        Unary::Detach => "detach",
         Unary::Softplus => "softplus",
         Unary::LogSigmoid => "log_sigmoid",
     }
@@ -1073,10 +1088,7 @@ impl Reverse<'_, '_> {
 
         let mut inside = vec![lp.var];
         lp.body.defined(&mut inside);
-        let mut targets: Vec<Id> = inside
-            .iter()
-            .flat_map(|id| nodes[*id].op.operands())
-            .collect();
+        let mut targets = adjoint_targets(nodes, &inside);
         targets.extend(reversed.iter().map(|(carried, _)| carried.init));
         let mut code = self.declare(targets, &inside);
         code.extend(self.count_ties(lp, &reversed));
@@ -1404,11 +1416,7 @@ impl Reverse<'_, '_> {
         let mut inside = Vec::new();
         branch.then_block.defined(&mut inside);
         branch.else_block.defined(&mut inside);
-        let nodes = &self.em.f.nodes;
-        let mut targets: Vec<Id> = inside
-            .iter()
-            .flat_map(|id| nodes[*id].op.operands())
-            .collect();
+        let mut targets = adjoint_targets(&self.em.f.nodes, &inside);
         targets.extend([then_value, else_value]);
         self.declare(targets, &inside)
     }

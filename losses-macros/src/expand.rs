@@ -5,7 +5,7 @@ use crate::ctxt::Ctxt;
 use crate::emit::Emitter;
 use crate::item::{self, LossModel};
 use crate::signature::{self, FloatTy, Kind};
-use crate::{attr, fallback, literal, lower, rewrite};
+use crate::{attr, fallback, literal, lower, original, rewrite};
 use proc_macro2::TokenStream;
 use quote::quote;
 use syn::ItemFn;
@@ -95,6 +95,7 @@ pub fn loss(args: TokenStream, input: TokenStream) -> TokenStream {
     {
         literal::rewrite(&mut item.block, ident);
     }
+    original::rewrite(&mut item.block);
     // The reported errors are the ones to fix. An unused parameter or `mut` in a
     // function that does not compile is not worth a warning beside them.
     let errors_allow = (!cx.is_empty()).then(|| quote!(#[allow(unused_variables, unused_mut)]));
@@ -237,5 +238,27 @@ mod tests {
         );
         assert!(!doc.contains("d_y_true[..]"), "{doc}");
         assert!(doc.contains("∂scaled_dot/∂arg3"), "{doc}");
+    }
+
+    /// A maximum read only through `detach`, here inside a later loop, gets no adjoint,
+    /// so its loop has no reverse pass: no tie count and no share for the maxima.
+    #[test]
+    fn detached_maximum_has_no_reverse_code() {
+        let expansion = expanded_doc(quote! {
+            fn shifted(y_true: &[f64], y_pred: &[f64]) -> f64 {
+                let mut max = y_pred[0];
+                for i in 1..y_pred.len() {
+                    max = max.max(y_pred[i]);
+                }
+                let mut sum = 0.0;
+                for i in 0..y_pred.len() {
+                    sum += y_true[i] * (y_pred[i] - max.detach()).exp();
+                }
+                sum.ln()
+            }
+        });
+        assert!(expansion.contains("detach(max"), "{expansion}");
+        assert!(!expansion.contains("__ties"), "{expansion}");
+        assert!(!expansion.contains("d_max"), "{expansion}");
     }
 }

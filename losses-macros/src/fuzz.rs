@@ -153,11 +153,13 @@ const METHODS: &[(&str, usize)] = &[
     ("signum", 0),
     ("recip", 0),
     ("hypot", 1),
+    ("detach", 0),
 ];
 
 /// Misspelt and unsupported methods.
 const BAD_METHODS: &[&str] = &[
     "lnn",
+    "detatch",
     "expp",
     "sqr",
     "to_degrees",
@@ -756,6 +758,21 @@ const VALID_SOURCES: &[(bool, &str, &str)] = &[
                 loss += (y_true[k] * (1.0 - smoothing) + smoothing / n) * (top + total.ln() - y_pred[k]);
             }
             loss
+        }",
+    ),
+    (
+        true,
+        "",
+        "fn detached_shift(y_true: &[f32], y_pred: &[f32]) -> f32 {
+            let mut top = y_pred[0];
+            for i in 1..y_pred.len() {
+                top = top.max(y_pred[i]);
+            }
+            let mut total = 0.0;
+            for i in 0..y_pred.len() {
+                total += y_true[i] * (y_pred[i] - top.detach()).exp();
+            }
+            total.ln() + top.detach()
         }",
     ),
     (

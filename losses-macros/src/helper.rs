@@ -5,7 +5,7 @@ use crate::ctxt::Ctxt;
 use crate::emit::Emitter;
 use crate::item::kernel_bound;
 use crate::signature::{self, FloatTy, Kind, Param, ParamTy, Signature};
-use crate::{fallback, literal, lower, rewrite, row_helper};
+use crate::{fallback, literal, lower, original, rewrite, row_helper};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use syn::{Ident, ItemFn};
@@ -42,6 +42,7 @@ pub fn expand(args: TokenStream, mut item: ItemFn) -> TokenStream {
     {
         literal::rewrite(&mut item.block, ident);
     }
+    original::rewrite(&mut item.block);
     let errors = cx.into_compile_errors();
     // A helper on rows indexes its slices in `for` loops, the only loops the macro can
     // reverse, which clippy's `needless_range_loop` would flag, as for row losses.

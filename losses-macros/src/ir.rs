@@ -30,6 +30,8 @@ pub enum Unary {
     ExpM1,
     Signum,
     Recip,
+    /// `x.detach()`: the value of `x`, through which no gradient flows.
+    Detach,
     /// `ln(1 + e^x)` in its stable form; produced by the rewrites, not written directly.
     Softplus,
     /// `ln σ(x)` in its stable form; produced by the rewrites.

@@ -15,6 +15,7 @@
 //! | forward and reverse emission | `emit` |
 //! | the derivation as rustdoc text | `docs` |
 //! | generated items | `item`, `row_item`, `multi_item`, `helper`, `row_helper` |
+//! | loss-only methods in the kept original function | `original` |
 //! | the generated gradient test of `check` | `check` |
 //! | whole-batch evaluation of `batch` | `batch` |
 //! | items emitted on error | `fallback` |
@@ -37,6 +38,7 @@ mod literal;
 mod lower;
 mod methods;
 mod multi_item;
+mod original;
 mod rewrite;
 mod row_helper;
 mod row_item;

@@ -57,6 +57,7 @@ const METHODS: &[(&str, Method)] = &[
     ("signum", Method::Unary(Unary::Signum)),
     ("recip", Method::Unary(Unary::Recip)),
     ("hypot", Method::Binary(Binary::Hypot)),
+    ("detach", Method::Unary(Unary::Detach)),
 ];
 
 /// Constants recognised in paths such as `std::f64::consts::PI` or `f32::consts::LN_2`.

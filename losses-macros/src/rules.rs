@@ -15,6 +15,7 @@
 //! | `hypot` at (0, 0) | 0 for both (the subgradient PyTorch's `norm` uses)        |
 //! | `powf(x, p)` at x = 0 | 1 when p = 1, else 0 (no inf for 0 < p < 1)          |
 //! | `signum`      | 0 everywhere                                                   |
+//! | `detach`      | 0 everywhere: the value is a constant to the reverse pass (PyTorch `detach`, JAX `stop_gradient`) |
 
 use crate::ir::{Binary, Cmp, Id, Op, Unary};
 use std::f64::consts::{LN_2, LN_10};
@@ -229,6 +230,9 @@ fn unary_rule(op: Unary, a: Id, y: Id) -> Ex {
         // signum is flat almost everywhere; the emitter never reaches it because a
         // signum node is inactive.
         Unary::Signum => lit(0.0),
+        // detach passes no gradient by definition. Like a signum node, a detach node is
+        // inactive, so the emitter never reaches this rule.
+        Unary::Detach => lit(0.0),
         // d/dx 1/x = -1/x² = -y²
         Unary::Recip => neg(mul(g(), mul(out(), out()))),
         // d/dx ln(1 + e^x) = σ(x)

@@ -33,6 +33,19 @@ fn central_difference<L: Loss<f64>>(
     (up - down) / (2.0 * H)
 }
 
+/// Returns the central differences of `value` at every element of `y_pred`.
+pub fn numeric_gradient<L: Loss<f64>>(
+    loss: &L,
+    y_true: &ArrayD<f64>,
+    y_pred: &ArrayD<f64>,
+) -> ArrayD<f64> {
+    let mut grad = y_pred.clone();
+    for (index, entry) in grad.indexed_iter_mut() {
+        *entry = central_difference(loss, y_true, y_pred, &index);
+    }
+    grad
+}
+
 /// Checks `value_and_grad` against central differences of `value` at every element,
 /// and its value against `value`.
 pub fn assert_gradient<L: Loss<f64>>(loss: &L, y_true: &ArrayD<f64>, y_pred: &ArrayD<f64>) {

@@ -101,6 +101,11 @@ fn categorical_crossentropy<T: Float>(
         for i in 1..y_pred.len() {
             max = max.max(y_pred[i]);
         }
+        // The shift by the maximum only keeps `exp` finite. The loss does not change when
+        // every logit of a row is shifted by the same amount, so its derivative with
+        // respect to the shift is exactly 0. `detach` drops that gradient, and with it
+        // the reverse pass of the loop above.
+        let max = max.detach();
         // -1 / 0 is -inf. With every logit at -inf, `y_pred[i] - max` would be NaN, so
         // the shift is replaced by 0 and the sample's loss by 0.
         let all_masked = max == -1.0 / 0.0;
@@ -234,6 +239,9 @@ fn sparse_categorical_crossentropy<T: Float>(
         for i in 1..y_pred.len() {
             max = max.max(y_pred[i]);
         }
+        // The loss does not change when every logit of a row is shifted by the same
+        // amount, so the shift's gradient is exactly 0: see `categorical_crossentropy`.
+        let max = max.detach();
         // -1 / 0 is -inf: see `categorical_crossentropy`.
         let all_masked = max == -1.0 / 0.0;
         let mut sum = 0.0;
@@ -347,6 +355,9 @@ fn categorical_focal_crossentropy<T: Float>(
         for i in 1..y_pred.len() {
             max = max.max(y_pred[i]);
         }
+        // The loss does not change when every logit of a row is shifted by the same
+        // amount, so the shift's gradient is exactly 0: see `categorical_crossentropy`.
+        let max = max.detach();
         // -1 / 0 is -inf: see `categorical_crossentropy`.
         let all_masked = max == -1.0 / 0.0;
         let mut sum = 0.0;

@@ -159,12 +159,13 @@ impl Lowerer<'_> {
     }
 
     /// Whether a float operation passes a gradient from one of its operands. Masks
-    /// never do, so a `select` is active only through its two values.
+    /// never do, so a `select` is active only through its two values. Neither does
+    /// `signum`, which is flat, nor `detach`, which stops the gradient on purpose.
     fn carries_gradient(&self, op: &Op) -> bool {
         let is_active = |id: &Id| self.nodes[*id].active;
         match op {
             Op::Select(_, a, b) => is_active(a) || is_active(b),
-            Op::Unary(Unary::Signum, _) => false,
+            Op::Unary(Unary::Signum | Unary::Detach, _) => false,
             Op::Load(param, _) => self.nodes[*param].active,
             Op::ArrayLoad(array, _) => self.nodes[*array].active,
             other => other.operands().iter().any(is_active),
