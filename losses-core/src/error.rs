@@ -76,12 +76,14 @@ pub enum LossError {
         /// The sample (row) being evaluated, in row-major order of the leading axes.
         sample: usize,
     },
-    /// `y_true` does not have the shape of one target per sample, or of a row per
-    /// sample of any length, that the loss takes.
+    /// `y_true` does not have the shape that the loss takes: one target per sample, a
+    /// row per sample of any length, or, for a loss of several inputs whose first input
+    /// is not `y_pred`, that input's shape.
     TargetShapeMismatch {
         /// Shape of `y_true`.
         y_true: Vec<usize>,
-        /// Name of the input whose samples `y_true` must match, usually `y_pred`.
+        /// Name of the input whose samples `y_true` must match: `y_pred`, or the first
+        /// input of a loss of several inputs.
         input: &'static str,
         /// Shape of that input.
         input_shape: Vec<usize>,
@@ -500,6 +502,21 @@ mod tests {
             mismatch(false).to_string(),
             "x1 has shape [4, 128] but x2 has shape [4, 130]; \
              all inputs must have the same sample axes (all but the last)"
+        );
+    }
+
+    #[test]
+    fn target_shape_mismatch_names_the_input() {
+        let error = LossError::TargetShapeMismatch {
+            y_true: vec![2, 3],
+            input: "anchor",
+            input_shape: vec![2, 2],
+            expected: vec![vec![2, 2]],
+        };
+        assert_eq!(
+            error.to_string(),
+            "y_true has shape [2, 3], but the samples of anchor (shape [2, 2]) need y_true \
+             of shape [2, 2]"
         );
     }
 

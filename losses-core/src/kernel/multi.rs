@@ -389,10 +389,19 @@ pub(super) fn check_target_shape(
     row_len: usize,
 ) -> Result<usize, LossError> {
     // A row target must equal the input's shape; other targets get a message that
-    // names the shapes they accept.
-    let mismatch = || LossError::ShapeMismatch {
-        y_true: y_true.to_vec(),
-        y_pred: first.to_vec(),
+    // names the shapes they accept. `ShapeMismatch` always says `y_pred`, so an input
+    // of another name gets `TargetShapeMismatch`, which names it.
+    let mismatch = || match input {
+        "y_pred" => LossError::ShapeMismatch {
+            y_true: y_true.to_vec(),
+            y_pred: first.to_vec(),
+        },
+        _ => LossError::TargetShapeMismatch {
+            y_true: y_true.to_vec(),
+            input,
+            input_shape: first.to_vec(),
+            expected: vec![first.to_vec()],
+        },
     };
     let targets_mismatch = |expected: Vec<Vec<usize>>| LossError::TargetShapeMismatch {
         y_true: y_true.to_vec(),
