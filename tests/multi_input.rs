@@ -138,7 +138,7 @@ fn inputs_with_different_samples_are_rejected() {
             &array![[0.0, 1.0]],
         )
         .unwrap_err();
-    let expected = "anchor has shape [1, 2] but positive has shape [2, 2]; all inputs must have the same sample axes (all but the last)";
+    let expected = "anchor has shape [1, 2] but positive has shape [2, 2]; all inputs must have the same shape";
     assert_eq!(error.to_string(), expected);
 }
 

@@ -76,12 +76,14 @@ pub enum LossError {
         /// The sample (row) being evaluated, in row-major order of the leading axes.
         sample: usize,
     },
-    /// `y_true` does not have the shape of one target per sample, or of a row per
-    /// sample of any length, that the loss takes.
+    /// `y_true` does not have the shape that the loss takes: one target per sample, a
+    /// row per sample of any length, or, for a loss of several inputs whose first input
+    /// is not `y_pred`, that input's shape.
     TargetShapeMismatch {
         /// Shape of `y_true`.
         y_true: Vec<usize>,
-        /// Name of the input whose samples `y_true` must match, usually `y_pred`.
+        /// Name of the input whose samples `y_true` must match: `y_pred`, or the first
+        /// input of a loss of several inputs.
         input: &'static str,
         /// Shape of that input.
         input_shape: Vec<usize>,
@@ -152,7 +154,9 @@ pub enum LossError {
         /// Name of the loss type.
         loss: &'static str,
     },
-    /// Two inputs of a multi-input loss have different leading (sample) shapes.
+    /// An input of a multi-input loss does not have the shape of the first input, or,
+    /// for a loss declared with `inputs_any_length`, not its sample axes (all but the
+    /// last).
     InputShapeMismatch {
         /// Name of the first input.
         first: &'static str,
@@ -162,6 +166,10 @@ pub enum LossError {
         other: &'static str,
         /// Shape of the input that differs.
         other_shape: Vec<usize>,
+        /// The rule that the shapes break: `true` when every input must have the first
+        /// input's whole shape (the default), `false` when only the sample axes must
+        /// match and the row lengths may differ (`inputs_any_length`).
+        same_shape: bool,
     },
     /// A label that a loss reads as a class index is negative, fractional, infinite or
     /// NaN.
@@ -355,11 +363,18 @@ impl fmt::Display for LossError {
                 first_shape,
                 other,
                 other_shape,
-            } => write!(
-                f,
-                "{first} has shape {first_shape:?} but {other} has shape {other_shape:?}; \
-                 all inputs must have the same sample axes (all but the last)"
-            ),
+                same_shape,
+            } => {
+                let rule = if *same_shape {
+                    "all inputs must have the same shape"
+                } else {
+                    "all inputs must have the same sample axes (all but the last)"
+                };
+                write!(
+                    f,
+                    "{first} has shape {first_shape:?} but {other} has shape {other_shape:?}; {rule}"
+                )
+            }
             Self::InvalidLabel {
                 loss,
                 value,
@@ -467,6 +482,41 @@ mod tests {
         assert_eq!(
             error.to_string(),
             "the gradient output has shape [2] but y_pred has shape [3]; they must be equal"
+        );
+    }
+
+    #[test]
+    fn input_shape_mismatch_states_the_rule() {
+        let mismatch = |same_shape| LossError::InputShapeMismatch {
+            first: "x1",
+            first_shape: vec![4, 128],
+            other: "x2",
+            other_shape: vec![4, 130],
+            same_shape,
+        };
+        assert_eq!(
+            mismatch(true).to_string(),
+            "x1 has shape [4, 128] but x2 has shape [4, 130]; all inputs must have the same shape"
+        );
+        assert_eq!(
+            mismatch(false).to_string(),
+            "x1 has shape [4, 128] but x2 has shape [4, 130]; \
+             all inputs must have the same sample axes (all but the last)"
+        );
+    }
+
+    #[test]
+    fn target_shape_mismatch_names_the_input() {
+        let error = LossError::TargetShapeMismatch {
+            y_true: vec![2, 3],
+            input: "anchor",
+            input_shape: vec![2, 2],
+            expected: vec![vec![2, 2]],
+        };
+        assert_eq!(
+            error.to_string(),
+            "y_true has shape [2, 3], but the samples of anchor (shape [2, 2]) need y_true \
+             of shape [2, 2]"
         );
     }
 

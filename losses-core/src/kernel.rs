@@ -139,6 +139,13 @@ pub trait MultiRowKernel<T: LossFloat> {
     /// The inputs' names, in declaration order.
     const INPUTS: &'static [&'static str];
 
+    /// Whether the inputs may have rows of different lengths. By default (`false`) the
+    /// drivers require every input to have the first input's shape. When `true` they
+    /// require only the first input's sample axes (all but the last). Either way a
+    /// mismatch is a [`LossError::InputShapeMismatch`] naming both inputs.
+    /// `#[loss(inputs(a, b), inputs_any_length)]` sets it to `true`.
+    const INPUTS_ANY_LENGTH: bool = false;
+
     /// Returns the reduction that combines per-sample losses into the value.
     fn reduction(&self) -> Reduction;
 

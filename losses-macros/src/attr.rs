@@ -10,7 +10,7 @@ use syn::punctuated::Punctuated;
 use syn::{Expr, Ident, Meta, MetaNameValue, Token};
 
 /// The keys `#[loss(...)]` accepts, listed in error messages.
-const KEYS: &str = "`defaults(name = value, ...)`, `require(condition, ...)`, `valid_inputs(condition, ...)`, `exclude_if(condition)`, `target_any_length`, `batch`, `inputs(a, b, ...)`, `check(...)` and `name = TypeName`";
+const KEYS: &str = "`defaults(name = value, ...)`, `require(condition, ...)`, `valid_inputs(condition, ...)`, `exclude_if(condition)`, `target_any_length`, `batch`, `inputs(a, b, ...)`, `inputs_any_length`, `check(...)` and `name = TypeName`";
 
 /// The key names, for typo suggestions.
 const KEY_NAMES: &[&str] = &[
@@ -21,6 +21,7 @@ const KEY_NAMES: &[&str] = &[
     "target_any_length",
     "batch",
     "inputs",
+    "inputs_any_length",
     "check",
     "name",
 ];
@@ -44,6 +45,9 @@ pub struct LossArgs {
     pub exclude_if: Option<Expr>,
     /// Whether a row loss's `y_true` rows may have their own length.
     pub target_any_length: bool,
+    /// Whether the inputs of a loss of several inputs may have rows of different
+    /// lengths, instead of all having the first input's shape.
+    pub inputs_any_length: bool,
     /// Whether the row loss can also be evaluated over the whole batch, from sums.
     pub batch: bool,
     /// The keys as written, so that an error about a key can point at it.
@@ -101,6 +105,13 @@ pub fn parse(cx: &mut Ctxt, tokens: proc_macro2::TokenStream) -> LossArgs {
         args.keys.extend(meta.path().get_ident().cloned());
         parse_key(cx, &mut args, &key, meta);
     }
+    if let (true, Some(key), None) = (
+        args.inputs_any_length,
+        args.key("inputs_any_length"),
+        args.key("inputs"),
+    ) {
+        cx.error_spanned(key, "`inputs_any_length` applies to a loss of several inputs, declared with `inputs(a, b, ...)`: list the inputs, or remove `inputs_any_length`");
+    }
     args
 }
 
@@ -136,6 +147,7 @@ fn parse_key(cx: &mut Ctxt, args: &mut LossArgs, key: &str, meta: Meta) {
         },
         ("check", Meta::Path(_)) => args.check = Some(CheckArgs::default()),
         ("target_any_length", Meta::Path(_)) => args.target_any_length = true,
+        ("inputs_any_length", Meta::Path(_)) => args.inputs_any_length = true,
         ("batch", Meta::Path(_)) => args.batch = true,
         ("check", Meta::List(list)) => {
             let parser = Punctuated::<MetaNameValue, Token![,]>::parse_terminated;
@@ -170,10 +182,17 @@ fn parse_key(cx: &mut Ctxt, args: &mut LossArgs, key: &str, meta: Meta) {
             other,
             "`name` takes a type name after `=`, as in `name = Huber`",
         ),
-        ("batch" | "target_any_length", other) => cx.error_spanned(
-            other,
-            format!("`{key}` takes no value: write it alone, as in `#[loss({key})]`"),
-        ),
+        ("batch" | "target_any_length" | "inputs_any_length", other) => {
+            // `inputs_any_length` alone is an error too, so its example lists inputs.
+            let example = match key {
+                "inputs_any_length" => "inputs(a, b), inputs_any_length",
+                _ => key,
+            };
+            cx.error_spanned(
+                other,
+                format!("`{key}` takes no value: write it alone, as in `#[loss({example})]`"),
+            )
+        }
         ("check", other) => cx.error_spanned(
             other,
             "`check` takes no value or a list of ranges, as in `check` or `check(y_pred = 0.05..0.95)`",

@@ -56,6 +56,7 @@ impl LossModel<'_> {
                 ::losses_core::TargetShape::PerSample
             )),
         };
+        let any_length = self.args.inputs_any_length;
         let validate = self.validate_body();
         let validate_features = self.requirement_checks(true);
         let name_text = name.to_string();
@@ -92,6 +93,7 @@ impl LossModel<'_> {
                 const NAME: &'static str = #name_text;
                 const TARGET: ::core::option::Option<::losses_core::TargetShape> = #target;
                 const INPUTS: &'static [&'static str] = &[#(#input_names),*];
+                const INPUTS_ANY_LENGTH: bool = #any_length;
 
                 fn reduction(&self) -> ::losses_core::Reduction {
                     self.reduction

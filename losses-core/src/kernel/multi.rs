@@ -2,12 +2,14 @@
 //! embeddings of a pair, differentiated with respect to each.
 //!
 //! Every input has its samples along the leading axes and its rows along the last
-//! axis. All inputs share the leading shape; each has its own row length. A 1-D input is
-//! one sample. `y_true`, when the kernel takes one, has the first input's shape
-//! ([`TargetShape::Row`]) or the leading shape, with or without a last axis of 1
-//! ([`TargetShape::PerSample`]). The value is `Σᵢ wᵢ lᵢ / D` with the divisor `D` of
-//! [`Reduction`], and one call to [`MultiRowKernel::reverse`] per sample, seeded with
-//! `wᵢ / D`, gives the sample's loss and its gradient rows for every input.
+//! axis. All inputs have the first input's shape, or, when
+//! [`MultiRowKernel::INPUTS_ANY_LENGTH`] is set, share its leading shape and each has
+//! its own row length. A 1-D input is one sample. `y_true`, when the kernel takes one,
+//! has the first input's shape ([`TargetShape::Row`]) or the leading shape, with or
+//! without a last axis of 1 ([`TargetShape::PerSample`]). The value is `Σᵢ wᵢ lᵢ / D`
+//! with the divisor `D` of [`Reduction`], and one call to [`MultiRowKernel::reverse`]
+//! per sample, seeded with `wᵢ / D`, gives the sample's loss and its gradient rows for
+//! every input.
 
 mod samples;
 
@@ -38,8 +40,10 @@ pub struct MultiBatch<'a, T> {
 /// # Errors
 ///
 /// Returns [`LossError`] for an invalid hyper-parameter or row length,
-/// [`Reduction::None`], shapes that do not match, empty inputs, a sample-weight shape
-/// that is not accepted, or an error the kernel reports for a sample.
+/// [`Reduction::None`], shapes that do not match (an input whose shape breaks the rule
+/// of [`MultiRowKernel::INPUTS_ANY_LENGTH`] is a [`LossError::InputShapeMismatch`]),
+/// empty inputs, a sample-weight shape that is not accepted, or an error the kernel
+/// reports for a sample.
 pub fn value<T: LossFloat, K: MultiRowKernel<T> + Sync>(
     kernel: &K,
     batch: MultiBatch<'_, T>,
@@ -193,12 +197,18 @@ impl<'a, T: LossFloat> Rows<'a, T> {
             .collect();
         let (first, sample_shape) = leading_shape(&shapes)?;
         for (name, shape) in names.iter().zip(&shapes).skip(1) {
-            if split_rows(shape).0 != split_rows(first).0 {
+            let matches = if K::INPUTS_ANY_LENGTH {
+                split_rows(shape).0 == split_rows(first).0
+            } else {
+                shape == first
+            };
+            if !matches {
                 return Err(LossError::InputShapeMismatch {
                     first: names[0],
                     first_shape: first.clone(),
                     other: name,
                     other_shape: shape.clone(),
+                    same_shape: !K::INPUTS_ANY_LENGTH,
                 });
             }
         }
@@ -379,10 +389,19 @@ pub(super) fn check_target_shape(
     row_len: usize,
 ) -> Result<usize, LossError> {
     // A row target must equal the input's shape; other targets get a message that
-    // names the shapes they accept.
-    let mismatch = || LossError::ShapeMismatch {
-        y_true: y_true.to_vec(),
-        y_pred: first.to_vec(),
+    // names the shapes they accept. `ShapeMismatch` always says `y_pred`, so an input
+    // of another name gets `TargetShapeMismatch`, which names it.
+    let mismatch = || match input {
+        "y_pred" => LossError::ShapeMismatch {
+            y_true: y_true.to_vec(),
+            y_pred: first.to_vec(),
+        },
+        _ => LossError::TargetShapeMismatch {
+            y_true: y_true.to_vec(),
+            input,
+            input_shape: first.to_vec(),
+            expected: vec![first.to_vec()],
+        },
     };
     let targets_mismatch = |expected: Vec<Vec<usize>>| LossError::TargetShapeMismatch {
         y_true: y_true.to_vec(),

@@ -7,12 +7,9 @@
 //! `d = √0`, and the derivative of `sqrt` at 0 is taken as 0, so the gradient stays
 //! finite and no direction is invented for a distance of 0.
 //!
-//! The embeddings of one loss must have the same row length. The distance loops run
-//! over the first input's row: a shorter second input is a
-//! [`LossError::IndexOutOfBounds`](crate::LossError::IndexOutOfBounds), but the
-//! extra entries of a longer one are ignored.
-// NOTE: `#[loss]` cannot yet require equal row lengths of two inputs, so a longer
-// second or third embedding goes unreported.
+//! The embeddings of one loss must have the same shape: embeddings of different
+//! shapes, such as rows of 128 and 130 elements, are a
+//! [`LossError::InputShapeMismatch`](crate::LossError::InputShapeMismatch) naming both.
 
 use crate::{Float, loss};
 
