@@ -230,3 +230,33 @@ fn row_target_mismatch_names_input() {
     let value = loss.value(&x, &x, &x).unwrap();
     assert_close((1.0 + 4.0 + 9.0 + 16.0) / 2.0, value, "value");
 }
+
+#[test]
+fn empty_rows_name_their_input() {
+    let loss = SparseCategoricalCrossentropy::new(true, -1.0);
+    let error = loss
+        .value(&array![0.0, 0.0], &Array2::<f64>::zeros((2, 0)))
+        .unwrap_err();
+    assert_eq!(
+        error,
+        LossError::EmptyRows {
+            input: "y_pred",
+            shape: vec![2, 0],
+        }
+    );
+    assert_eq!(
+        error.to_string(),
+        "y_pred has shape [2, 0], which has no elements; a loss needs at least one element"
+    );
+
+    let pairs = ContrastiveLoss::default();
+    let empty = Array2::<f64>::zeros((2, 0));
+    let error = pairs.value(&array![1.0, 0.0], &empty, &empty).unwrap_err();
+    assert_eq!(
+        error,
+        LossError::EmptyRows {
+            input: "x1",
+            shape: vec![2, 0],
+        }
+    );
+}

@@ -22,6 +22,15 @@ pub enum LossError {
         /// Shape of both `y_true` and `y_pred`.
         shape: Vec<usize>,
     },
+    /// An input of a loss over rows has no elements, so the loss is undefined. Its
+    /// `y_true` may have another shape, so only the empty input is named.
+    EmptyRows {
+        /// Name of the input, as the loss declares it: `y_pred` or a name from
+        /// `inputs(...)`.
+        input: &'static str,
+        /// Shape of that input.
+        shape: Vec<usize>,
+    },
     /// The sample weights have a shape that matches none of the accepted shapes.
     SampleWeightShape {
         /// Shape of `sample_weight`.
@@ -235,6 +244,11 @@ impl fmt::Display for LossError {
                 f,
                 "y_true and y_pred have shape {shape:?}, which has no elements; \
                  a loss needs at least one element"
+            ),
+            Self::EmptyRows { input, shape } => write!(
+                f,
+                "{input} has shape {shape:?}, which has no elements; a loss needs at least \
+                 one element"
             ),
             Self::SampleWeightShape {
                 sample_weight,

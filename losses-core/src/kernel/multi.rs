@@ -214,7 +214,8 @@ impl<'a, T: LossFloat> Rows<'a, T> {
         }
         let row_lens: Vec<usize> = shapes.iter().map(|shape| split_rows(shape).1).collect();
         if let Some(empty) = batch.inputs.iter().position(|input| input.is_empty()) {
-            return Err(LossError::EmptyInput {
+            return Err(LossError::EmptyRows {
+                input: names.get(empty).copied().unwrap_or("y_pred"),
                 shape: shapes[empty].clone(),
             });
         }
