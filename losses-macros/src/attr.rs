@@ -50,6 +50,9 @@ pub struct LossArgs {
     pub inputs_any_length: bool,
     /// Whether the row loss can also be evaluated over the whole batch, from sums.
     pub batch: bool,
+    /// Set by `batch` on the partial-sum losses it generates, which run on blocks of
+    /// 256 elements: their sums need no flush to `f64` partials. Not a user key.
+    pub block_sums: bool,
     /// The keys as written, so that an error about a key can point at it.
     pub keys: Vec<Ident>,
 }
@@ -149,6 +152,7 @@ fn parse_key(cx: &mut Ctxt, args: &mut LossArgs, key: &str, meta: Meta) {
         ("target_any_length", Meta::Path(_)) => args.target_any_length = true,
         ("inputs_any_length", Meta::Path(_)) => args.inputs_any_length = true,
         ("batch", Meta::Path(_)) => args.batch = true,
+        ("__block_sums", Meta::Path(_)) => args.block_sums = true,
         ("check", Meta::List(list)) => {
             let parser = Punctuated::<MetaNameValue, Token![,]>::parse_terminated;
             match list.parse_args_with(parser) {

@@ -315,7 +315,7 @@ fn partial_function(
     quote! {
         #[doc(hidden)]
         #[allow(unused_variables, unused_mut, unused_assignments, clippy::needless_range_loop)]
-        #[::losses_core::loss(name = #type_name)]
+        #[::losses_core::loss(name = #type_name, __block_sums)]
         fn #name #generics (#inputs) #output #where_clause {
             #(#prefix)*
             #(#loops)*

@@ -50,6 +50,10 @@ pub struct Emitter<'a> {
     lane_vars: Vec<Id>,
     /// The carried values of those loops.
     lane_phis: Vec<Id>,
+    /// Whether sums in lanes add their partials to `f64` ones after every run of
+    /// `lanes::RUN_BLOCKS` blocks (see [`lanes`]). Off for the partial sums of a
+    /// `batch` loss, whose loops run on blocks of 256 elements.
+    flush_runs: bool,
 }
 
 /// The generated forward and reverse functions, without their signatures.
@@ -205,7 +209,15 @@ impl<'a> Emitter<'a> {
             replay: std::cell::Cell::new(false),
             lane_vars,
             lane_phis,
+            flush_runs: true,
         }
+    }
+
+    /// Leaves the sums in lanes without flushes, for loops that never run longer
+    /// than one run of blocks.
+    pub fn without_flushes(mut self) -> Self {
+        self.flush_runs = false;
+        self
     }
 
     fn node(&self, id: Id) -> &Node {

@@ -52,7 +52,12 @@ pub fn loss(args: TokenStream, input: TokenStream) -> TokenStream {
             }
             match &function {
                 Some(function) if cx.is_empty() => {
-                    let emitted = Emitter::new(function, sig).emit();
+                    let emitter = Emitter::new(function, sig);
+                    let emitted = if args.block_sums {
+                        emitter.without_flushes().emit()
+                    } else {
+                        emitter.emit()
+                    };
                     let doc = format!(
                         " # Gradient\n\n The forward and reverse passes the macro derived; `d_x` is the adjoint ∂loss/∂x, seeded with 1 at the loss:\n\n ```text\n{}```",
                         indent(&emitted.doc)

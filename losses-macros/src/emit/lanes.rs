@@ -292,13 +292,13 @@ impl Emitter<'_> {
                 let mut #carry: #ty = #init;
                 let mut #partial: [#ty; #width] = [<#ty as #real>::from_f64(#identity); #width];
             });
-            if fold == Fold::Sum {
+            if fold == Fold::Sum && self.flush_runs {
                 let wide = wide_ident(carried.phi);
-                if flushes.is_empty() {
-                    declarations.extend(quote!(let mut __flushed: bool = false;));
-                }
                 declarations.extend(quote!(let mut #wide: [f64; #width] = [0.0; #width];));
-                flushes.extend(quote!(#lanes::flush(&mut #wide, &mut #partial);));
+                flushes.extend(quote! {
+                    #wide = #lanes::flush(#wide, #partial);
+                    #partial = [<#ty as #real>::from_f64(0.0_f64); #width];
+                });
             }
             updates.extend(match fold {
                 Fold::Sum => quote!(#partial[__lane] = #next;),
@@ -308,16 +308,11 @@ impl Emitter<'_> {
                 }
             });
             combine.extend(match fold {
-                Fold::Sum => {
+                Fold::Sum if self.flush_runs => {
                     let wide = wide_ident(carried.phi);
-                    quote! {
-                        #carry = #carry + if __flushed {
-                            #lanes::sum_wide(&#wide, &#partial)
-                        } else {
-                            #lanes::sum_lanes(&#partial)
-                        };
-                    }
+                    quote!(#carry = #carry + #lanes::sum_wide(#wide, #partial);)
                 }
+                Fold::Sum => quote!(#carry = #carry + #lanes::sum_lanes(&#partial);),
                 Fold::Max => quote! {
                     for __lane in 0..#width {
                         #carry = <#ty as #real>::max(#carry, #partial[__lane]);
@@ -443,28 +438,17 @@ fn fast_blocks(
             #blocks_loop
         };
     }
-    // Sums run in runs of `RUN_BLOCKS` blocks, between which their partials are added
-    // to wide ones: each partial then adds at most `RUN_BLOCKS` elements in the float
-    // type, and the error no longer grows with the row length. A loop of one run never
-    // flushes and combines its partials as before.
-    // The loop is written twice, so that a loop of one run keeps the code it had
-    // without runs: the outer loop alone slowed Dice per row by a tenth.
+    // Sums run in runs of `RUN_BLOCKS` blocks, after each of which their partials are
+    // added to wide ones: each partial then adds at most `RUN_BLOCKS` elements in the
+    // float type, and the error no longer grows with the row length.
     let run = quote!(#lanes::RUN_BLOCKS * #width);
     quote! {
         #bounds
         let __fast_stop: usize = __base + __fast_end.saturating_sub(__base) / #width * #width;
-        if __fast_stop - __base <= #run {
-            let __fast_len: usize = __fast_stop - __base;
+        for _ in 0..(__fast_stop - __base).div_ceil(#run) {
+            let __fast_len: usize = (__fast_stop - __base).min(#run);
             #blocks_loop
-        } else {
-            for __run in 0..(__fast_stop - __base).div_ceil(#run) {
-                if __run > 0 {
-                    #flushes
-                    __flushed = true;
-                }
-                let __fast_len: usize = (__fast_stop - __base).min(#run);
-                #blocks_loop
-            }
+            #flushes
         }
     }
 }
