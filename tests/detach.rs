@@ -10,7 +10,7 @@ use support::{assert_close, numeric_gradient};
 
 mod support;
 
-/// A squared error weighted by the prediction itself, with the weight detached.
+/// Returns the squared error weighted by the prediction itself, with the weight detached.
 #[loss]
 fn self_weighted(y_true: f64, y_pred: f64) -> f64 {
     let weight = y_pred.detach();

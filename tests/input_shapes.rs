@@ -132,7 +132,7 @@ fn shipped_losses_accept_equal_shapes() {
     assert!(triplet.is_ok(), "{triplet:?}");
 }
 
-/// The squared gap between the sums of two rows, which need not have the same length.
+/// Returns the squared gap between the sums of two rows, which may differ in length.
 #[loss(inputs(a, b), inputs_any_length)]
 fn sum_gap<T: Float>(a: &[T], b: &[T]) -> T {
     let mut gap = 0.0;
@@ -187,7 +187,8 @@ fn any_length_requires_same_samples() {
     );
 }
 
-/// A loss of two inputs with a row target, whose first input is not `y_pred`.
+/// Returns the squared error of `left + right` against a row target, in a loss whose
+/// first input is not `y_pred`.
 #[loss(inputs(left, right))]
 fn fitted_sum<T: Float>(y_true: &[T], left: &[T], right: &[T]) -> T {
     let mut loss = 0.0;
@@ -203,6 +204,7 @@ fn row_target_mismatch_names_input() {
     let x = array![[1.0, 2.0], [3.0, 4.0]];
     let y_true = array![[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]];
     let error = loss.value(&y_true, &x, &x).unwrap_err();
+
     assert_eq!(
         error,
         LossError::TargetShapeMismatch {
@@ -215,6 +217,7 @@ fn row_target_mismatch_names_input() {
     let message = error.to_string();
     assert!(message.contains("left (shape [2, 2])"), "{message}");
     assert!(!message.contains("y_pred"), "{message}");
+
     assert_eq!(
         loss.value_and_grad(&y_true, &x, &x).unwrap_err(),
         error,
@@ -225,6 +228,7 @@ fn row_target_mismatch_names_input() {
         error,
         "per_sample"
     );
+
     // A target of the first input's shape is accepted. Each term is x² here, so the mean
     // over the two samples is (1 + 4 + 9 + 16) / 2.
     let value = loss.value(&x, &x, &x).unwrap();

@@ -83,8 +83,8 @@ pub const RUN_BLOCKS: usize = 64;
 /// A generated sum loop calls this after each run of [`RUN_BLOCKS`] blocks and then
 /// sets its partials to zero, so that each `f32` partial adds at most 64 elements one
 /// after another. Over one row of 10⁷ elements of 0.1, partials that ran the whole row
-/// were off by 6 × 10⁻³ relative, and with this flush by 5.8 × 10⁻⁷
-/// (`tests/accuracy.rs`); a flush every 32 blocks gave 3.3 × 10⁻⁷. The flush and the
+/// were off by 6 × 10⁻³ relative. With this flush they are off by 5.8 × 10⁻⁷
+/// (`tests/accuracy.rs`), and a flush every 32 blocks gave 3.3 × 10⁻⁷. The flush and the
 /// final sum in `f64` cost the value of Dice per row, rows of 1000, about a tenth of
 /// its speed (3.6 to 3.2 × 10⁹ elements per second on one thread).
 #[inline(always)]

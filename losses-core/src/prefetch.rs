@@ -3,7 +3,7 @@
 //! A loss with transcendental functions reads its inputs slowly, one cache line every
 //! few dozen cycles, while the loop stays busy with arithmetic. On the KVM guests this
 //! project is measured on, the hardware prefetcher did not keep such a stream ahead of
-//! the loop: at 10⁷ elements the value of `LogCosh` ran at 0.33 × 10⁹ elements per
+//! the loop. At 10⁷ elements the value of `LogCosh` ran at 0.33 × 10⁹ elements per
 //! second, against 0.72 at 10⁶, with most samples on the first use of each load. The
 //! drivers therefore ask for the lines a few kilobytes ahead of the element they read.
 //!
@@ -20,8 +20,8 @@ pub(crate) const DISTANCE_BYTES: usize = 4096;
 /// The size of a cache line on the x86-64 processors this crate dispatches to.
 const LINE_BYTES: usize = 64;
 
-/// Asks the CPU to load the cache lines of `slice[range]` into its caches, for reading
-/// or writing. Indices past the end of `slice` are ignored.
+/// Asks the CPU to load the cache lines of `slice[range]` into its caches. Indices past
+/// the end of `slice` are ignored.
 #[inline(always)]
 pub(crate) fn lines<T>(slice: &[T], range: Range<usize>) {
     let end = range.end.min(slice.len());

@@ -108,8 +108,8 @@ fn per_sample_mean_of_rows() {
     assert!(error <= 1e-6, "mean {mean} against {exact}: {error:e}");
 }
 
-/// The weighted sum of one row, `Σ t p`: its value on a batch of one sample is the
-/// sum itself.
+/// Returns the weighted sum of one row, `Σ t p`, so that the value of a batch of one
+/// sample is the sum itself.
 #[loss]
 fn row_dot<T: Float>(y_true: &[T], y_pred: &[T]) -> T {
     let mut total = 0.0;

@@ -390,8 +390,8 @@ pub(super) fn check_target_shape(
     row_len: usize,
 ) -> Result<usize, LossError> {
     // A row target must equal the input's shape; other targets get a message that
-    // names the shapes they accept. `ShapeMismatch` always says `y_pred`, so an input
-    // of another name gets `TargetShapeMismatch`, which names it.
+    // names the shapes they accept. The message of `ShapeMismatch` names `y_pred`, so an
+    // input of another name gets `TargetShapeMismatch`, which names that input.
     let mismatch = || match input {
         "y_pred" => LossError::ShapeMismatch {
             y_true: y_true.to_vec(),

@@ -386,8 +386,8 @@ fn evaluate<T: LossFloat, K: ElementwiseKernel<T>, E: Evaluate>(
     seeds: Seeds<'_, T>,
 ) {
     // The next elements of a run are prefetched while this one computes.
-    let ahead =
-        elements.start + prefetch::distance::<T>()..elements.end + prefetch::distance::<T>();
+    let distance = prefetch::distance::<T>();
+    let ahead = elements.start + distance..elements.end + distance;
     prefetch::lines(&batch.y_true, ahead.clone());
     prefetch::lines(&batch.y_pred, ahead);
 

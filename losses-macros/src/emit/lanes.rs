@@ -6,26 +6,36 @@
 //! maxima or minima is emitted instead with [`LANES`] partials per carried value.
 //! Element `lo + k` goes to partial `k % LANES`. After the loop, partial sums are added
 //! by a fixed pairwise tree (`lanes::sum_lanes` in `losses_core`) and then to the value
-//! before the loop, and partial maxima or minima are taken in lane order after it:
+//! before the loop, and partial maxima or minima are taken in lane order after it. A
+//! sum's partials are also added to `f64` partials after every run of
+//! `lanes::RUN_BLOCKS` blocks, so that its rounding error does not grow with the row:
 //!
 //! ```text
 //! let mut acc = init;
 //! let mut acc_lanes = [0.0; LANES];
+//! let mut acc_wide = [0.0f64; LANES];
 //! let mut base = lo;
 //! let fast_end = hi.min(y_pred.len());   // every slice read at i
-//! while fast_end - base >= LANES {         // full blocks, read as arrays
-//!     let block = &y_pred[base..base + LANES];
-//!     for lane in 0..LANES {
-//!         acc_lanes[lane] = acc_lanes[lane] + e(block[lane]);
+//! let fast_stop = base + (fast_end - base) / LANES * LANES;
+//! for each run of up to RUN_BLOCKS blocks before fast_stop {
+//!     for block in y_pred[base..run_end].chunks_exact(LANES) {  // full blocks
+//!         for lane in 0..LANES {
+//!             acc_lanes[lane] = acc_lanes[lane] + e(block[lane]);
+//!         }
+//!         base += LANES;
 //!     }
-//!     base += LANES;
+//!     acc_wide = flush(acc_wide, acc_lanes);
+//!     acc_lanes = [0.0; LANES];
 //! }
 //! for offset in 0..hi - base {             // the rest, with bounds checks
 //!     let (lane, i) = (offset % LANES, base + offset);
 //!     acc_lanes[lane] = acc_lanes[lane] + e(y_pred[i]);
 //! }
-//! acc = acc + sum_lanes(&acc_lanes);
+//! acc = acc + sum_wide(acc_wide, acc_lanes);
 //! ```
+//!
+//! The partial sums of a `batch` loss run on blocks of 256 elements and skip the runs
+//! and the `f64` partials: they end with `acc + sum_lanes(&acc_lanes)`.
 //!
 //! The lane count is fixed rather than the vector width, so a loss has the same bits
 //! at every instruction set level. The full blocks that every slice indexed by the loop
