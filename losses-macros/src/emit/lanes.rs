@@ -165,9 +165,10 @@ enum Fold {
 }
 
 /// Returns how a carried value splits into partials, or `None` if it must keep one
-/// running value: a float sum, max or min whose running value only its update reads.
-/// Lowering has checked that for a differentiated reduction; one that is not
-/// differentiated must be one `+=`, `-=`, `.max(e)` or `.min(e)`.
+/// running value: a float sum, max or min whose running value only its update reads,
+/// before the update and after it. Lowering has checked that for a differentiated
+/// reduction; one that is not differentiated must be one `+=`, `-=`, `.max(e)` or
+/// `.min(e)`.
 ///
 /// `Real::max` and `Real::min` are associative, and `-inf` and `+inf` are their
 /// identities, so the partials give the value of the plain loop, NaN included. Only
@@ -194,11 +195,20 @@ fn fold(f: &Function, lp: &Loop, carried: &Carried) -> Option<Fold> {
         Reduction::Inactive => {
             let mut inside = Vec::new();
             lp.body.defined(&mut inside);
-            let reads = inside
-                .iter()
-                .filter(|id| f.nodes[**id].op.operands().contains(&carried.phi))
-                .count();
-            if reads == 1 { update } else { None }
+            let reads = |value: Id| {
+                inside
+                    .iter()
+                    .filter(|id| f.nodes[**id].op.operands().contains(&value))
+                    .count()
+            };
+            // A running count read after its update, as in `count += 1.0; loss += count
+            // * e`, needs the whole running value in every iteration, which no partial
+            // holds: its loop stays plain.
+            if reads(carried.phi) == 1 && reads(carried.next) == 0 {
+                update
+            } else {
+                None
+            }
         }
         // A product keeps one running value.
         _ => None,
