@@ -264,12 +264,22 @@ impl<'a> Emitter<'a> {
             lane_targets: None,
             lane_outer: Vec::new(),
         };
+        // A body that ends in a branch giving its result runs that branch's forward
+        // statements once, inside the arms of the reverse pass.
+        let tail = self.fused_tail();
+        let reverse_forward = match tail {
+            Some(_) => {
+                let stmts = &self.f.body.stmts;
+                self.forward_stmts(&stmts[..stmts.len() - 1])
+            }
+            None => forward_statements,
+        };
         self.replay.set(true);
-        let reverse_code = reverse.run();
+        let reverse_code = reverse.run(tail);
         self.replay.set(false);
         let reverse_lines = std::mem::take(&mut reverse.lines);
         let reverse_body = quote! {
-            #forward_statements
+            #reverse_forward
             #reverse_code
         };
 
@@ -282,9 +292,40 @@ impl<'a> Emitter<'a> {
         }
     }
 
+    /// Returns the branch that ends the body and gives its result, when the reverse
+    /// function can run that branch's forward statements in the arms of its reverse
+    /// pass instead of before it.
+    ///
+    /// The reverse pass of a branch runs the arm's forward statements again, because
+    /// the values the arm defines are local to it. A body such as `if from_logits {
+    /// .. } else { .. }` then ran every loop of the taken arm twice before its reverse
+    /// loops: the value and gradient of categorical cross-entropy computed each
+    /// exponential three times. A branch with local arrays is left alone, because the
+    /// replay of an arm skips the stores that its first run made.
+    fn fused_tail(&self) -> Option<&'a Branch> {
+        let f = self.f;
+        let Some(Stmt::If(branch)) = f.body.stmts.last() else {
+            return None;
+        };
+        let mut inside = Vec::new();
+        branch.then_block.defined(&mut inside);
+        branch.else_block.defined(&mut inside);
+        let arrays = inside.iter().any(|id| {
+            matches!(
+                f.nodes[*id].op,
+                Op::Array { .. } | Op::ArrayLoad(..) | Op::Store(..)
+            )
+        });
+        (branch.phi == f.result && f.nodes[f.result].active && !arrays).then_some(branch)
+    }
+
     fn forward_block(&self, block: &Block) -> TokenStream {
+        self.forward_stmts(&block.stmts)
+    }
+
+    fn forward_stmts(&self, stmts: &[Stmt]) -> TokenStream {
         let mut code = TokenStream::new();
-        for stmt in &block.stmts {
+        for stmt in stmts {
             match stmt {
                 Stmt::Let(id) => code.extend(self.forward_node(*id)),
                 Stmt::If(branch) => code.extend(self.forward_branch(branch)),
@@ -863,7 +904,9 @@ struct Extremum {
 
 impl Reverse<'_, '_> {
     /// Seeds the result's adjoint, reverses the body and returns the result tuple.
-    fn run(&mut self) -> TokenStream {
+    /// With `tail`, the branch that ends the body runs its forward statements and its
+    /// reverse pass in one arm, and gives the result (see `Emitter::fused_tail`).
+    fn run(&mut self, tail: Option<&Branch>) -> TokenStream {
         let f = self.em.f;
         let mut code = TokenStream::new();
         if f.nodes[f.result].active {
@@ -872,7 +915,14 @@ impl Reverse<'_, '_> {
                 .push(format!("d_{} = 1", self.em.text.name(f.result)));
         }
         code.extend(self.array_adjoints());
-        code.extend(self.block(&f.body));
+        match tail {
+            Some(branch) => {
+                code.extend(self.fused_branch(branch));
+                let head = &f.body.stmts[..f.body.stmts.len() - 1];
+                code.extend(self.stmts(head));
+            }
+            None => code.extend(self.block(&f.body)),
+        }
 
         let value = self.em.value(f.result, Want::Vector);
         let helper = self
@@ -925,8 +975,13 @@ impl Reverse<'_, '_> {
     }
 
     fn block(&mut self, block: &Block) -> TokenStream {
+        self.stmts(&block.stmts)
+    }
+
+    /// Reverses statements, the last first.
+    fn stmts(&mut self, stmts: &[Stmt]) -> TokenStream {
         let mut code = TokenStream::new();
-        for stmt in block.stmts.iter().rev() {
+        for stmt in stmts.iter().rev() {
             match stmt {
                 Stmt::Let(id) => code.extend(self.node(*id)),
                 Stmt::If(branch) => code.extend(self.branch(branch)),
@@ -1419,6 +1474,46 @@ impl Reverse<'_, '_> {
             } else {
                 #else_code
             }
+        });
+        code
+    }
+
+    /// Writes the branch that ends the body as one `let` of its value, each arm
+    /// running its forward statements, then its reverse pass, then giving its value.
+    fn fused_branch(&mut self, branch: &Branch) -> TokenStream {
+        let Some(adjoint) = self.adjoint_tokens(branch.phi) else {
+            return self.em.forward_branch(branch);
+        };
+        let (then_value, else_value) = phi_arms(&self.em.f.nodes[branch.phi]);
+        let mut code = self.declare_targets(branch, then_value, else_value);
+
+        let cond_name = self.em.text.name(branch.cond);
+        self.lines.push(format!(
+            "{}if {cond_name} {{",
+            "    ".repeat(self.depth - 1)
+        ));
+        let then_code = self.arm(&branch.then_block, then_value, &adjoint, branch.phi);
+        self.lines
+            .push(format!("{}}} else {{", "    ".repeat(self.depth - 1)));
+        let else_code = self.arm(&branch.else_block, else_value, &adjoint, branch.phi);
+        self.lines
+            .push(format!("{}}}", "    ".repeat(self.depth - 1)));
+
+        let want = self.em.want_of(branch.phi);
+        let ty = if want == Want::Vector { v_ty() } else { s_ty() };
+        let (cond, phi) = (value_ident(branch.cond), value_ident(branch.phi));
+        let (then_value, else_value) = (
+            self.em.value(then_value, want),
+            self.em.value(else_value, want),
+        );
+        code.extend(quote! {
+            let #phi: #ty = if #cond {
+                #then_code
+                #then_value
+            } else {
+                #else_code
+                #else_value
+            };
         });
         code
     }
