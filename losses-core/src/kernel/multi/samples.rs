@@ -124,9 +124,12 @@ impl<T: LossFloat, K: MultiRowKernel<T>> SampleJob<'_, '_, '_, '_, T, K> {
             .map(|(grad, &len)| grad.chunks_mut(len))
             .collect();
 
+        let prefetch = rows.prefetches(matches!(self.pass.mode, Mode::Reverse { .. }));
         for (offset, loss) in self.losses.iter_mut().enumerate() {
             let sample = self.first + offset;
-            rows.prefetch_after(sample);
+            if prefetch {
+                rows.prefetch_after(sample);
+            }
             inputs.clear();
             for (input, &len) in rows.inputs.iter().zip(&rows.row_lens) {
                 inputs.push(&input[sample * len..(sample + 1) * len]);
