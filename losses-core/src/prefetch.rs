@@ -39,26 +39,43 @@ pub(crate) fn lines<T>(slice: &[T], range: Range<usize>) {
     line(&slice[end - 1]);
 }
 
+/// Asks the CPU to load the cache line [`DISTANCE_BYTES`] after element `index` of
+/// `slice`. That line may lie past the end of the slice: in a row of a batch, it is
+/// usually in the rows after it, which the loop over the batch reads next. Elsewhere
+/// the request loads a line nobody reads, or is dropped.
+#[inline(always)]
+pub(crate) fn ahead<T>(slice: &[T], index: usize) {
+    let address = slice
+        .as_ptr()
+        .wrapping_add(index.wrapping_add(distance::<T>()));
+    line_at(address);
+}
+
 /// Returns how many elements of type `T` fit in [`DISTANCE_BYTES`].
 #[inline(always)]
 pub(crate) fn distance<T>() -> usize {
     DISTANCE_BYTES / std::mem::size_of::<T>().max(1)
 }
 
-#[cfg(target_arch = "x86_64")]
 #[inline(always)]
 fn line<T>(element: &T) {
+    line_at(std::ptr::from_ref(element));
+}
+
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn line_at<T>(address: *const T) {
     use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
 
-    let address = std::ptr::from_ref(element).cast::<i8>();
-    // SAFETY: `prefetcht0` is part of SSE, which every x86-64 processor has. It reads
-    // nothing into a register and cannot fault, and `address` comes from a reference.
-    unsafe { _mm_prefetch::<_MM_HINT_T0>(address) };
+    // SAFETY: `prefetcht0` is part of SSE, which every x86-64 processor has. It is a
+    // hint: it reads nothing into a register and never faults, whatever the address,
+    // mapped or not, so any pointer value is sound here.
+    unsafe { _mm_prefetch::<_MM_HINT_T0>(address.cast::<i8>()) };
 }
 
 #[cfg(not(target_arch = "x86_64"))]
 #[inline(always)]
-fn line<T>(_element: &T) {}
+fn line_at<T>(_address: *const T) {}
 
 #[cfg(test)]
 mod tests {
@@ -74,6 +91,15 @@ mod tests {
         lines(&values, 200..300);
         lines(&values, 50..10);
         lines::<f32>(&[], 0..1);
+    }
+
+    #[test]
+    fn ahead_accepts_any_index() {
+        let values = [1.0f32; 100];
+        ahead(&values, 0);
+        ahead(&values, 99);
+        ahead(&values, usize::MAX);
+        ahead::<f32>(&[], 0);
     }
 
     #[test]

@@ -46,6 +46,9 @@ pub struct Emitter<'a> {
     /// Set while the reverse sweep recomputes forward values, which must not store
     /// into local arrays again: an `a[k] += e` would add twice.
     replay: std::cell::Cell<bool>,
+    /// Whether loops in lanes prefetch the slices they read a few kilobytes ahead: in
+    /// the reverse function only (see `lanes::prefetch_ahead` in `losses_core`).
+    prefetch: std::cell::Cell<bool>,
     /// The variables of the loops emitted in lanes (see [`lanes`]).
     lane_vars: Vec<Id>,
     /// The carried values of those loops.
@@ -207,6 +210,7 @@ impl<'a> Emitter<'a> {
             sig,
             text: Text::new(f, sig),
             replay: std::cell::Cell::new(false),
+            prefetch: std::cell::Cell::new(false),
             lane_vars,
             lane_phis,
             flush_runs: true,
@@ -267,16 +271,17 @@ impl<'a> Emitter<'a> {
         // A body that ends in a branch giving its result runs that branch's forward
         // statements once, inside the arms of the reverse pass.
         let tail = self.fused_tail();
-        let reverse_forward = match tail {
-            Some(_) => {
-                let stmts = &self.f.body.stmts;
-                self.forward_stmts(&stmts[..stmts.len() - 1])
-            }
-            None => forward_statements,
+        let stmts = &self.f.body.stmts;
+        let head = match tail {
+            Some(_) => &stmts[..stmts.len() - 1],
+            None => &stmts[..],
         };
+        self.prefetch.set(true);
+        let reverse_forward = self.forward_stmts(head);
         self.replay.set(true);
         let reverse_code = reverse.run(tail);
         self.replay.set(false);
+        self.prefetch.set(false);
         let reverse_lines = std::mem::take(&mut reverse.lines);
         let reverse_body = quote! {
             #reverse_forward

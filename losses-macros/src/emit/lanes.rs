@@ -354,7 +354,14 @@ impl Emitter<'_> {
             #after
         };
         let sources = self.sources(lp, grads);
-        let fast = fast_blocks(&sources, &var, &index, &lane_body, &flushes);
+        let fast = fast_blocks(
+            &sources,
+            &var,
+            &index,
+            &lane_body,
+            &flushes,
+            !grads && self.prefetch.get(),
+        );
         let aliases = sources.iter().map(|source| {
             let (block, slice) = (&source.block, &source.slice);
             if source.mutable {
@@ -399,11 +406,19 @@ fn fast_blocks(
     index: &Ident,
     lane_body: &TokenStream,
     flushes: &TokenStream,
+    prefetch: bool,
 ) -> TokenStream {
     if sources.is_empty() {
         return TokenStream::new();
     }
     let lanes = lanes_path();
+    let prefetches = sources
+        .iter()
+        .filter(|source| prefetch && !source.mutable)
+        .map(|source| {
+            let slice = &source.slice;
+            quote!(#lanes::prefetch_ahead(#slice, __base);)
+        });
     let width = Literal::usize_suffixed(LANES);
     let blocks: Vec<&Ident> = sources.iter().map(|source| &source.block).collect();
     let lens = sources.iter().map(|source| &source.slice);
@@ -440,6 +455,7 @@ fn fast_blocks(
             let (#(::core::option::Option::Some(#blocks),)*) = (#(#takes,)*) else {
                 break;
             };
+            #(#prefetches)*
             for __lane in 0..#width {
                 let #var: usize = __base + __lane;
                 let #index: usize = __lane;
