@@ -308,8 +308,16 @@ impl<'a> Emitter<'a> {
     /// exponential three times. A branch with local arrays is left alone, because the
     /// replay of an arm skips the stores that its first run made.
     fn fused_tail(&self) -> Option<&'a Branch> {
+        self.tail_branch(&self.f.body, self.f.result)
+    }
+
+    /// Returns the branch that ends `block` when its value is `value`, the value of the
+    /// block, which the reverse pass then runs as one `let` (see [`Emitter::fused_tail`]).
+    /// The arms of such a branch are checked in turn, so `if a { .. } else if b { ..
+    /// } else { .. }` runs each arm's statements once.
+    fn tail_branch<'b>(&self, block: &'b Block, value: Id) -> Option<&'b Branch> {
         let f = self.f;
-        let Some(Stmt::If(branch)) = f.body.stmts.last() else {
+        let Some(Stmt::If(branch)) = block.stmts.last() else {
             return None;
         };
         let mut inside = Vec::new();
@@ -321,7 +329,7 @@ impl<'a> Emitter<'a> {
                 Op::Array { .. } | Op::ArrayLoad(..) | Op::Store(..)
             )
         });
-        (branch.phi == f.result && f.nodes[f.result].active && !arrays).then_some(branch)
+        (branch.phi == value && f.nodes[value].active && !arrays).then_some(branch)
     }
 
     fn forward_block(&self, block: &Block) -> TokenStream {
@@ -1558,17 +1566,28 @@ impl Reverse<'_, '_> {
         code
     }
 
+    /// Runs an arm's forward statements, then its reverse pass. An arm that ends in a
+    /// branch giving its value runs that branch once, as the body's final branch does.
     fn arm(&mut self, block: &Block, value: Id, adjoint: &TokenStream, phi: Id) -> TokenStream {
         let saved = self.adjoints.clone();
         self.depth += 1;
-        let forward = self.em.forward_block(block);
+        let tail = self.em.tail_branch(block, value);
+        let head = match tail {
+            Some(_) => &block.stmts[..block.stmts.len() - 1],
+            None => &block.stmts[..],
+        };
+        let forward = self.em.forward_stmts(head);
         // The arm's value may be defined outside an enclosing per-sample arm, so its
         // share leaves that arm through the guard like any other contribution.
         let ex = self.masked(phi, value, Ex::Adj);
         let tokens = self.em.ex_tokens(&ex, adjoint, phi);
         let text = self.em.text.ex(&ex, phi);
         let seed = self.accumulate(value, tokens, text);
-        let reverse = self.block(block);
+        let mut reverse = TokenStream::new();
+        if let Some(branch) = tail {
+            reverse.extend(self.fused_branch(branch));
+        }
+        reverse.extend(self.stmts(head));
         self.depth -= 1;
         self.adjoints = saved;
         quote! {
