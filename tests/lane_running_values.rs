@@ -24,7 +24,7 @@ fn position_weighted<T: Float>(y_true: &[T], y_pred: &[T]) -> T {
 const LEN: usize = 40;
 
 #[test]
-fn a_count_read_after_its_update_holds_the_whole_count() {
+fn count_read_after_update() {
     let y_true = Array2::<f64>::zeros((2, LEN));
     let y_pred = Array2::from_shape_fn((2, LEN), |(row, _)| row as f64 + 1.0);
     let loss = PositionWeighted::default();

@@ -60,7 +60,7 @@ fn inputs(offset: f64) -> (ArrayD<f64>, ArrayD<f64>) {
 }
 
 #[test]
-fn every_arm_of_an_else_if_chain_has_the_gradient_of_its_value() {
+fn else_if_chain_gradients() {
     // Scores from 0.6 reach the nested branch's first arm, scores from -0.9 its second.
     for (mode, offset) in [(0.0, -0.1), (1.0, -0.1), (2.0, 0.6), (2.0, -0.9)] {
         let (y_true, y_pred) = inputs(offset);
@@ -69,7 +69,7 @@ fn every_arm_of_an_else_if_chain_has_the_gradient_of_its_value() {
 }
 
 #[test]
-fn the_first_arm_gives_the_log_sum_of_exponentials() {
+fn first_arm_log_sum_exp() {
     let (y_true, y_pred) = inputs(-0.1);
     let value: f64 = Chained::new(0.0).value(&y_true, &y_pred).unwrap();
 
