@@ -41,6 +41,22 @@ impl<T: Copy + 'static> Scratch<T> {
             buffer: Some(buffer),
         })
     }
+
+    /// Takes a buffer of `len` elements for a caller that writes every element before
+    /// reading it. The elements keep whatever values the buffer held when a row gave it
+    /// back, and only those past its old length are set to `fill`, so that a buffer
+    /// taken once per row costs no pass over its elements.
+    ///
+    /// Returns `None` as [`Scratch::take`] does.
+    pub fn take_for_overwrite(len: usize, fill: T) -> Option<Self> {
+        let mut buffer = reuse::<T>().unwrap_or_default();
+        buffer.truncate(len);
+        buffer.try_reserve(len - buffer.len()).ok()?;
+        buffer.resize(len, fill);
+        Some(Scratch {
+            buffer: Some(buffer),
+        })
+    }
 }
 
 /// Removes a buffer of element type `T` from the pool, if it has one.
@@ -111,6 +127,19 @@ mod tests {
         let again = Scratch::take(4, 2.0f32).unwrap();
         assert_eq!(again.as_ptr(), address);
         assert_eq!(&*again, &[2.0; 4]);
+    }
+
+    #[test]
+    fn take_for_overwrite_has_the_requested_length() {
+        drop(Scratch::take(4, 7.0f32).unwrap());
+        let shorter = Scratch::take_for_overwrite(2, 0.0f32).unwrap();
+        assert_eq!(shorter.len(), 2);
+        drop(shorter);
+        let longer = Scratch::take_for_overwrite(6, 0.0f32).unwrap();
+        assert_eq!(longer.len(), 6);
+        // Past the old length of 2, the new elements are the fill.
+        assert_eq!(&longer[2..], &[0.0; 4]);
+        assert!(Scratch::take_for_overwrite(usize::MAX / 4, 0.0f64).is_none());
     }
 
     #[test]

@@ -49,6 +49,10 @@ pub struct Emitter<'a> {
     /// Whether loops in lanes prefetch the slices they read a few kilobytes ahead: in
     /// the reverse function only (see `lanes::prefetch_ahead` in `losses_core`).
     prefetch: std::cell::Cell<bool>,
+    /// While the body of a loop in lanes is written in the reverse function: the loop
+    /// variable, the nodes whose values the loop keeps in a buffer (see
+    /// [`lanes::stored_nodes`]), and whether the body writes them or reads them back.
+    stored: std::cell::RefCell<Option<lanes::Stored>>,
     /// The variables of the loops emitted in lanes (see [`lanes`]).
     lane_vars: Vec<Id>,
     /// The carried values of those loops.
@@ -211,6 +215,7 @@ impl<'a> Emitter<'a> {
             text: Text::new(f, sig),
             replay: std::cell::Cell::new(false),
             prefetch: std::cell::Cell::new(false),
+            stored: std::cell::RefCell::new(None),
             lane_vars,
             lane_phis,
             flush_runs: true,
@@ -392,6 +397,9 @@ impl<'a> Emitter<'a> {
             return statement;
         }
         let expr = self.op_tokens(&node.op, want);
+        if let Some(statement) = self.stored_statement(id, &ty, &expr) {
+            return statement;
+        }
         quote!(let #ident: #ty = #expr;)
     }
 

@@ -29,8 +29,20 @@ fn array_name(em: &Emitter<'_>, array: Id) -> String {
 /// Declares `buffer` as a scratch buffer of `len` copies of `fill`. A length the
 /// allocator cannot provide is an error naming the array, not an aborted process.
 fn take_scratch(name: &str, buffer: &Ident, len: &Ident, fill: &TokenStream) -> TokenStream {
+    take_with(quote!(take), name, buffer, len, fill)
+}
+
+/// Declares `buffer` as [`take_scratch`] does, through the constructor `take`:
+/// `take_for_overwrite` leaves the elements of a reused buffer as they were.
+pub(super) fn take_with(
+    take: TokenStream,
+    name: &str,
+    buffer: &Ident,
+    len: &Ident,
+    fill: &TokenStream,
+) -> TokenStream {
     quote! {
-        let ::core::option::Option::Some(mut #buffer) = ::losses_core::__private::Scratch::<__V>::take(#len, #fill) else {
+        let ::core::option::Option::Some(mut #buffer) = ::losses_core::__private::Scratch::<__V>::#take(#len, #fill) else {
             return ::core::result::Result::Err(::losses_core::KernelError::ArrayAllocation { array: #name, len: #len });
         };
     }

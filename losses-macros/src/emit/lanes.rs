@@ -55,7 +55,7 @@
 //! at an index computed in the body stays a plain loop.
 
 use super::{Emitter, carry_ident, value_ident};
-use crate::ir::{Binary, Block, Carried, Function, Id, Loop, Op, Reduction, Stmt, Ty};
+use crate::ir::{Binary, Block, Carried, Function, Id, Loop, Op, Reduction, Stmt, Ty, Unary};
 use proc_macro2::{Ident, Literal, TokenStream};
 use quote::{format_ident, quote};
 
@@ -215,14 +215,126 @@ fn fold(f: &Function, lp: &Loop, carried: &Carried) -> Option<Fold> {
     }
 }
 
+/// The values that a loop in lanes keeps in buffers in the reverse function: its
+/// forward pass writes each one at the loop variable, and its reverse pass reads it
+/// back instead of computing it again.
+pub struct Stored {
+    var: Id,
+    nodes: Vec<Id>,
+    write: bool,
+}
+
+/// Returns the nodes of a loop in lanes whose values its reverse pass reads back from
+/// a buffer: the exponentials and hyperbolic tangents of the body, whose derivatives
+/// are written in their own values (`d e^x = e^x dx`, `d tanh x = (1 - tanh² x) dx`).
+/// Their adjoints must be needed, and their values per element.
+///
+/// Without the buffer, the reverse pass recomputes every such function that its
+/// forward pass computed. Categorical cross-entropy from logits evaluated each
+/// exponential twice for its gradient.
+pub fn stored_nodes(f: &Function, lp: &Loop) -> Vec<Id> {
+    lp.body
+        .stmts
+        .iter()
+        .filter_map(|stmt| match stmt {
+            Stmt::Let(id) => Some(*id),
+            _ => None,
+        })
+        .filter(|id| {
+            let node = &f.nodes[*id];
+            let own_value = matches!(
+                node.op,
+                Op::Unary(Unary::Exp | Unary::Exp2 | Unary::ExpM1 | Unary::Tanh, _)
+            );
+            own_value && node.active && node.varying && node.ty == Ty::Float
+        })
+        .collect()
+}
+
+/// Names the buffer of the values of node `id`.
+fn stored_ident(id: Id) -> Ident {
+    format_ident!("__stored{}", id)
+}
+
+/// Names the view of that buffer that the loop walks as a slice.
+fn stored_slice_ident(id: Id) -> Ident {
+    format_ident!("__stored_slice{}", id)
+}
+
 /// A slice that the lane loop reads or writes at the loop variable.
 struct Source {
     block: Ident,
     slice: Ident,
     mutable: bool,
+    /// Whether each block is copied to a local array before the lane loop reads it.
+    copied: bool,
 }
 
 impl Emitter<'_> {
+    /// Writes node `id` of a loop in lanes with a buffer for its values: in the forward
+    /// pass, computed and written to the buffer, and in the reverse pass, read back.
+    pub(super) fn stored_statement(
+        &self,
+        id: Id,
+        ty: &TokenStream,
+        expr: &TokenStream,
+    ) -> Option<TokenStream> {
+        let stored = self.stored.borrow();
+        let stored = stored
+            .as_ref()
+            .filter(|stored| stored.nodes.contains(&id))?;
+        let (ident, index) = (value_ident(id), lane_index_ident(stored.var));
+        let block = block_ident(&stored_slice_ident(id));
+        Some(if stored.write {
+            quote! {
+                let #ident: #ty = #expr;
+                if let ::core::option::Option::Some(element) = #block.get_mut(#index) {
+                    *element = #ident;
+                }
+            }
+        } else {
+            // The buffer has `hi` elements and the loop's indices are below `hi`, so the
+            // read always finds its element. A fallback with a branch, such as computing
+            // the value again, kept the compiler from vectorising the loop.
+            let _ = expr;
+            quote! {
+                let #ident: #ty = #block.get(#index).copied().unwrap_or_default();
+            }
+        })
+    }
+
+    /// Declares the buffers of the stored values of loop `lp`, in its forward pass in
+    /// the reverse function, or takes views of them for its reverse pass, and lists
+    /// them as slices the loop walks at its variable.
+    fn stored_sources(&self, lp: &Loop, nodes: &[Id], write: bool) -> (TokenStream, Vec<Source>) {
+        let mut declarations = TokenStream::new();
+        let mut sources = Vec::new();
+        for &id in nodes {
+            let (buffer, slice) = (stored_ident(id), stored_slice_ident(id));
+            if write {
+                let hi = value_ident(lp.hi);
+                let name = format!("values of `{}`", self.text.name(id));
+                let zero = quote!(<__V as ::losses_core::Real>::from_f64(0.0_f64));
+                // The forward pass writes every element before the reverse pass reads it.
+                let take = quote!(take_for_overwrite);
+                declarations.extend(super::arrays::take_with(take, &name, &buffer, &hi, &zero));
+                declarations.extend(quote!(let #slice: &mut [__V] = &mut #buffer;));
+            } else {
+                declarations.extend(quote!(let #slice: &[__V] = &#buffer;));
+            }
+            // A block read back is copied first. Read through the buffer, its loads sat
+            // between the stores to the gradient block in the compiled loop, which
+            // then ran one element at a time.
+            sources.push(Source {
+                block: block_ident(&slice),
+                slice,
+                mutable: write,
+                copied: !write,
+            });
+        }
+        (declarations, sources)
+    }
+
     /// Reads carried value `phi` of a loop in lanes: its partial in this lane.
     pub(super) fn lane_carried(&self, phi: Id) -> TokenStream {
         let partial = partial_ident(phi);
@@ -267,6 +379,7 @@ impl Emitter<'_> {
                     block,
                     slice,
                     mutable,
+                    copied: false,
                 });
             }
         };
@@ -346,14 +459,32 @@ impl Emitter<'_> {
             });
         }
 
+        // In the reverse function, the forward pass of the loop keeps the values that its
+        // reverse pass would compute again. The passes that count ties, whose `after`
+        // is not empty, neither write nor read them.
+        let stored_nodes = if self.prefetch.get() && (grads || after.is_empty()) {
+            stored_nodes(self.f, lp)
+        } else {
+            Vec::new()
+        };
+        let (stored_declarations, stored_sources) = self.stored_sources(lp, &stored_nodes, !grads);
+        declarations.extend(stored_declarations);
+
         let (var, index) = (value_ident(lp.var), lane_index_ident(lp.var));
+        let outer = self.stored.replace(Some(Stored {
+            var: lp.var,
+            nodes: stored_nodes,
+            write: !grads,
+        }));
         let body = self.forward_block(&lp.body);
+        self.stored.replace(outer);
         let lane_body = quote! {
             #body
             #updates
             #after
         };
-        let sources = self.sources(lp, grads);
+        let mut sources = self.sources(lp, grads);
+        sources.extend(stored_sources);
         let fast = fast_blocks(
             &sources,
             &var,
@@ -412,6 +543,11 @@ fn fast_blocks(
         return TokenStream::new();
     }
     let lanes = lanes_path();
+    let width = Literal::usize_suffixed(LANES);
+    let copies = sources.iter().filter(|source| source.copied).map(|source| {
+        let block = &source.block;
+        quote!(let #block: [_; #width] = *#block;)
+    });
     let prefetches = sources
         .iter()
         .filter(|source| prefetch && !source.mutable)
@@ -419,7 +555,6 @@ fn fast_blocks(
             let slice = &source.slice;
             quote!(#lanes::prefetch_ahead(#slice, __base);)
         });
-    let width = Literal::usize_suffixed(LANES);
     let blocks: Vec<&Ident> = sources.iter().map(|source| &source.block).collect();
     let lens = sources.iter().map(|source| &source.slice);
     let chunks = sources.iter().map(|source| {
@@ -455,6 +590,7 @@ fn fast_blocks(
             let (#(::core::option::Option::Some(#blocks),)*) = (#(#takes,)*) else {
                 break;
             };
+            #(#copies)*
             #(#prefetches)*
             for __lane in 0..#width {
                 let #var: usize = __base + __lane;
