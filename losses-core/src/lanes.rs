@@ -78,12 +78,11 @@ fn clamp_range(slice_len: usize, start: usize, len: usize) -> (usize, usize) {
 /// lie past its end, in the rows that a loop over a batch reads next.
 ///
 /// A generated loop in lanes calls this once per block of each slice it reads, in the
-/// forward statements of the reverse function. The drivers' prefetch of whole rows
-/// between samples asks for every line of a row at once, which the gradient pass of
-/// long rows does without (`kernel::multi`); this one spreads the requests over the
-/// loops that read the row first. It raised value_and_grad of categorical
-/// cross-entropy on rows of 1000 from 0.46 to 0.48 to 0.51 × 10⁹ elements per second
-/// on one thread. The value keeps the drivers' prefetch alone: with this one as well,
+/// forward statements of the reverse function. Between samples, the drivers prefetch
+/// every line of a row at once, but not in the gradient pass of long rows
+/// (`kernel::multi`). This function spreads the requests over the loops that read the
+/// row first. It raised value_and_grad of categorical cross-entropy on rows of 1000
+/// from 0.46 to 0.48 to 0.51 × 10⁹ elements per second on one thread. The value keeps the drivers' prefetch alone: with this one as well,
 /// the value of Dice per sample fell from 3.1 to 2.4.
 #[inline(always)]
 pub fn prefetch_ahead<T>(slice: &[T], index: usize) {

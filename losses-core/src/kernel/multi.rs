@@ -292,8 +292,8 @@ impl<'a, T: LossFloat> Rows<'a, T> {
     /// sample, and the prefetches wait for free fill buffers, which the gradient pass
     /// also needs for the rows it writes. Without this prefetch in the gradient pass,
     /// value_and_grad of Dice per sample on rows of 1000 `f32` (8000 bytes with the
-    /// target) rose from 0.88 to 1.03 to 1.06 × 10⁹ elements per second at 10⁷ elements,
-    /// and categorical cross-entropy on rows of the same size did not change. Without
+    /// target) rose from 0.88 to 1.03 to 1.06 × 10⁹ elements per second at 10⁷ elements.
+    /// Categorical cross-entropy on rows of the same size did not change. Without
     /// it in the value pass as well, the value of Dice fell from 3.0 to 2.4 to 2.7, so
     /// the value keeps it. The contrastive loss, 1 KiB per sample, keeps it in both: its
     /// gradient ran at 0.75 to 0.77 without it, against 0.85 to 0.90 with it.
