@@ -354,17 +354,24 @@ impl<'a> Emitter<'a> {
     }
 
     fn forward_branch(&self, branch: &Branch) -> TokenStream {
-        let want = if self.node(branch.phi).varying {
-            Want::Vector
-        } else {
-            Want::Scalar
-        };
-        let ty = if want == Want::Vector { v_ty() } else { s_ty() };
-        let (cond, phi) = (value_ident(branch.cond), value_ident(branch.phi));
         let then_code = self.forward_block(&branch.then_block);
         let else_code = self.forward_block(&branch.else_block);
-        let then_value = self.value(phi_arms(self.node(branch.phi)).0, want);
-        let else_value = self.value(phi_arms(self.node(branch.phi)).1, want);
+        self.branch_let(branch, &then_code, &else_code)
+    }
+
+    /// Writes `let phi = if cond { then_code; then_value } else { .. };` for a branch
+    /// whose arms run the given code before giving their values.
+    fn branch_let(
+        &self,
+        branch: &Branch,
+        then_code: &TokenStream,
+        else_code: &TokenStream,
+    ) -> TokenStream {
+        let want = self.want_of(branch.phi);
+        let ty = if want == Want::Vector { v_ty() } else { s_ty() };
+        let (cond, phi) = (value_ident(branch.cond), value_ident(branch.phi));
+        let (then_value, else_value) = phi_arms(self.node(branch.phi));
+        let (then_value, else_value) = (self.value(then_value, want), self.value(else_value, want));
         quote! {
             let #phi: #ty = if #cond {
                 #then_code
@@ -1475,18 +1482,7 @@ impl Reverse<'_, '_> {
         };
         let (then_value, else_value) = phi_arms(&self.em.f.nodes[branch.phi]);
         let mut code = self.declare_targets(branch, then_value, else_value);
-
-        let cond_name = self.em.text.name(branch.cond);
-        self.lines.push(format!(
-            "{}if {cond_name} {{",
-            "    ".repeat(self.depth - 1)
-        ));
-        let then_code = self.arm(&branch.then_block, then_value, &adjoint, branch.phi);
-        self.lines
-            .push(format!("{}}} else {{", "    ".repeat(self.depth - 1)));
-        let else_code = self.arm(&branch.else_block, else_value, &adjoint, branch.phi);
-        self.lines
-            .push(format!("{}}}", "    ".repeat(self.depth - 1)));
+        let (then_code, else_code) = self.arms(branch, &adjoint);
 
         let cond = value_ident(branch.cond);
         code.extend(quote! {
@@ -1507,36 +1503,28 @@ impl Reverse<'_, '_> {
         };
         let (then_value, else_value) = phi_arms(&self.em.f.nodes[branch.phi]);
         let mut code = self.declare_targets(branch, then_value, else_value);
+        let (then_code, else_code) = self.arms(branch, &adjoint);
 
+        code.extend(self.em.branch_let(branch, &then_code, &else_code));
+        code
+    }
+
+    /// Returns the code of both arms of a branch, each running its forward statements
+    /// and then its reverse pass, and writes the branch into the docs' derivation.
+    fn arms(&mut self, branch: &Branch, adjoint: &TokenStream) -> (TokenStream, TokenStream) {
+        let (then_value, else_value) = phi_arms(&self.em.f.nodes[branch.phi]);
         let cond_name = self.em.text.name(branch.cond);
         self.lines.push(format!(
             "{}if {cond_name} {{",
             "    ".repeat(self.depth - 1)
         ));
-        let then_code = self.arm(&branch.then_block, then_value, &adjoint, branch.phi);
+        let then_code = self.arm(&branch.then_block, then_value, adjoint, branch.phi);
         self.lines
             .push(format!("{}}} else {{", "    ".repeat(self.depth - 1)));
-        let else_code = self.arm(&branch.else_block, else_value, &adjoint, branch.phi);
+        let else_code = self.arm(&branch.else_block, else_value, adjoint, branch.phi);
         self.lines
             .push(format!("{}}}", "    ".repeat(self.depth - 1)));
-
-        let want = self.em.want_of(branch.phi);
-        let ty = if want == Want::Vector { v_ty() } else { s_ty() };
-        let (cond, phi) = (value_ident(branch.cond), value_ident(branch.phi));
-        let (then_value, else_value) = (
-            self.em.value(then_value, want),
-            self.em.value(else_value, want),
-        );
-        code.extend(quote! {
-            let #phi: #ty = if #cond {
-                #then_code
-                #then_value
-            } else {
-                #else_code
-                #else_value
-            };
-        });
-        code
+        (then_code, else_code)
     }
 
     /// Declares, as mutable, the adjoints of the outer nodes an arm adds to.
