@@ -82,8 +82,9 @@ fn clamp_range(slice_len: usize, start: usize, len: usize) -> (usize, usize) {
 /// every line of a row at once, but not in the gradient pass of long rows
 /// (`kernel::multi`). This function spreads the requests over the loops that read the
 /// row first. It raised value_and_grad of categorical cross-entropy on rows of 1000
-/// from 0.46 to 0.48 to 0.51 × 10⁹ elements per second on one thread. The value keeps the drivers' prefetch alone: with this one as well,
-/// the value of Dice per sample fell from 3.1 to 2.4.
+/// from 0.46 to 0.48 to 0.51 × 10⁹ elements per second on one thread. The value keeps
+/// the drivers' prefetch alone: with this one as well, the value of Dice per sample fell
+/// from 3.1 to 2.4.
 #[inline(always)]
 pub fn prefetch_ahead<T>(slice: &[T], index: usize) {
     crate::prefetch::ahead(slice, index);

@@ -42,7 +42,7 @@ pub(crate) fn lines<T>(slice: &[T], range: Range<usize>) {
 /// Asks the CPU to load the cache line [`DISTANCE_BYTES`] after element `index` of
 /// `slice`. That line may lie past the end of the slice: in a row of a batch, it is
 /// usually in the rows after it, which the loop over the batch reads next. Elsewhere
-/// the request loads a line nobody reads, or is dropped.
+/// the request loads a line that no loop reads, or the CPU drops it.
 #[inline(always)]
 pub(crate) fn ahead<T>(slice: &[T], index: usize) {
     let address = slice

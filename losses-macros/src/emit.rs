@@ -46,11 +46,12 @@ pub struct Emitter<'a> {
     /// Set while the reverse sweep recomputes forward values, which must not store
     /// into local arrays again: an `a[k] += e` would add twice.
     replay: std::cell::Cell<bool>,
-    /// Whether loops in lanes prefetch the slices they read a few kilobytes ahead: in
-    /// the reverse function only (see `lanes::prefetch_ahead` in `losses_core`).
-    prefetch: std::cell::Cell<bool>,
-    /// While the body of a loop in lanes is written in the reverse function: the loop
-    /// variable, the nodes whose values the loop keeps in a buffer (see
+    /// Set while the reverse function is written. Its loops in lanes prefetch the slices
+    /// they read a few kilobytes ahead (see `lanes::prefetch_ahead` in `losses_core`),
+    /// and keep the values that their reverse pass reads back (see [`lanes::Stored`]).
+    in_reverse: std::cell::Cell<bool>,
+    /// The stored values of the loop in lanes whose body is being written in the reverse
+    /// function: its variable, the nodes it keeps in buffers (see
     /// [`lanes::stored_nodes`]), and whether the body writes them or reads them back.
     stored: std::cell::RefCell<Option<lanes::Stored>>,
     /// The variables of the loops emitted in lanes (see [`lanes`]).
@@ -214,7 +215,7 @@ impl<'a> Emitter<'a> {
             sig,
             text: Text::new(f, sig),
             replay: std::cell::Cell::new(false),
-            prefetch: std::cell::Cell::new(false),
+            in_reverse: std::cell::Cell::new(false),
             stored: std::cell::RefCell::new(None),
             lane_vars,
             lane_phis,
@@ -275,18 +276,13 @@ impl<'a> Emitter<'a> {
         };
         // A body that ends in a branch giving its result runs that branch's forward
         // statements once, inside the arms of the reverse pass.
-        let tail = self.fused_tail();
-        let stmts = &self.f.body.stmts;
-        let head = match tail {
-            Some(_) => &stmts[..stmts.len() - 1],
-            None => &stmts[..],
-        };
-        self.prefetch.set(true);
+        let (head, tail) = self.split_tail(&self.f.body, self.f.result);
+        self.in_reverse.set(true);
         let reverse_forward = self.forward_stmts(head);
         self.replay.set(true);
-        let reverse_code = reverse.run(tail);
+        let reverse_code = reverse.run(head, tail);
         self.replay.set(false);
-        self.prefetch.set(false);
+        self.in_reverse.set(false);
         let reverse_lines = std::mem::take(&mut reverse.lines);
         let reverse_body = quote! {
             #reverse_forward
@@ -302,28 +298,24 @@ impl<'a> Emitter<'a> {
         }
     }
 
-    /// Returns the branch that ends the body and gives its result, when the reverse
-    /// function can run that branch's forward statements in the arms of its reverse
-    /// pass instead of before it.
+    /// Splits `block`, whose value is `value`, into the statements before a final branch
+    /// that gives that value, and that branch. The reverse pass then runs the branch as
+    /// one `let` whose arms run their forward statements and then their reverse pass. A
+    /// block that does not end so is returned whole, with no branch.
     ///
     /// The reverse pass of a branch runs the arm's forward statements again, because
     /// the values the arm defines are local to it. A body such as `if from_logits {
     /// .. } else { .. }` then ran every loop of the taken arm twice before its reverse
     /// loops: the value and gradient of categorical cross-entropy computed each
-    /// exponential three times. A branch with local arrays is left alone, because the
-    /// replay of an arm skips the stores that its first run made.
-    fn fused_tail(&self) -> Option<&'a Branch> {
-        self.tail_branch(&self.f.body, self.f.result)
-    }
-
-    /// Returns the branch that ends `block` when its value is `value`, the value of the
-    /// block, which the reverse pass then runs as one `let` (see [`Emitter::fused_tail`]).
-    /// The arms of such a branch are checked in turn, so `if a { .. } else if b { ..
-    /// } else { .. }` runs each arm's statements once.
-    fn tail_branch<'b>(&self, block: &'b Block, value: Id) -> Option<&'b Branch> {
+    /// exponential three times. The arms are split in turn, so each arm of `if a { .. }
+    /// else if b { .. } else { .. }` runs its statements once. A branch with local
+    /// arrays is left alone, because the replay of an arm skips the stores that its
+    /// first run made.
+    fn split_tail<'b>(&self, block: &'b Block, value: Id) -> (&'b [Stmt], Option<&'b Branch>) {
         let f = self.f;
-        let Some(Stmt::If(branch)) = block.stmts.last() else {
-            return None;
+        let whole = (&block.stmts[..], None);
+        let Some((Stmt::If(branch), head)) = block.stmts.split_last() else {
+            return whole;
         };
         let mut inside = Vec::new();
         branch.then_block.defined(&mut inside);
@@ -334,7 +326,11 @@ impl<'a> Emitter<'a> {
                 Op::Array { .. } | Op::ArrayLoad(..) | Op::Store(..)
             )
         });
-        (branch.phi == value && f.nodes[value].active && !arrays).then_some(branch)
+        if branch.phi == value && f.nodes[value].active && !arrays {
+            (head, Some(branch))
+        } else {
+            whole
+        }
     }
 
     fn forward_block(&self, block: &Block) -> TokenStream {
@@ -931,10 +927,11 @@ struct Extremum {
 }
 
 impl Reverse<'_, '_> {
-    /// Seeds the result's adjoint, reverses the body and returns the result tuple.
-    /// With `tail`, the branch that ends the body runs its forward statements and its
-    /// reverse pass in one arm, and gives the result (see `Emitter::fused_tail`).
-    fn run(&mut self, tail: Option<&Branch>) -> TokenStream {
+    /// Seeds the result's adjoint, reverses the body and returns the result tuple. The
+    /// body is `head` and, if any, the final branch `tail` that gives the result, which
+    /// runs its forward statements and its reverse pass in one arm (see
+    /// `Emitter::split_tail`).
+    fn run(&mut self, head: &[Stmt], tail: Option<&Branch>) -> TokenStream {
         let f = self.em.f;
         let mut code = TokenStream::new();
         if f.nodes[f.result].active {
@@ -943,14 +940,10 @@ impl Reverse<'_, '_> {
                 .push(format!("d_{} = 1", self.em.text.name(f.result)));
         }
         code.extend(self.array_adjoints());
-        match tail {
-            Some(branch) => {
-                code.extend(self.fused_branch(branch));
-                let head = &f.body.stmts[..f.body.stmts.len() - 1];
-                code.extend(self.stmts(head));
-            }
-            None => code.extend(self.block(&f.body)),
+        if let Some(branch) = tail {
+            code.extend(self.fused_branch(branch));
         }
+        code.extend(self.stmts(head));
 
         let value = self.em.value(f.result, Want::Vector);
         let helper = self
@@ -1567,11 +1560,7 @@ impl Reverse<'_, '_> {
     fn arm(&mut self, block: &Block, value: Id, adjoint: &TokenStream, phi: Id) -> TokenStream {
         let saved = self.adjoints.clone();
         self.depth += 1;
-        let tail = self.em.tail_branch(block, value);
-        let head = match tail {
-            Some(_) => &block.stmts[..block.stmts.len() - 1],
-            None => &block.stmts[..],
-        };
+        let (head, tail) = self.em.split_tail(block, value);
         let forward = self.em.forward_stmts(head);
         // The arm's value may be defined outside an enclosing per-sample arm, so its
         // share leaves that arm through the guard like any other contribution.

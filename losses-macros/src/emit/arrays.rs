@@ -32,8 +32,8 @@ fn take_scratch(name: &str, buffer: &Ident, len: &Ident, fill: &TokenStream) -> 
     take_with(quote!(take), name, buffer, len, fill)
 }
 
-/// Declares `buffer` as [`take_scratch`] does, through the constructor `take`:
-/// `take_for_overwrite` leaves the elements of a reused buffer as they were.
+/// Declares `buffer` as [`take_scratch`] does, through the `Scratch` constructor
+/// `take`. With `take_for_overwrite`, a reused buffer keeps its old elements.
 pub(super) fn take_with(
     take: TokenStream,
     name: &str,

@@ -296,7 +296,6 @@ impl Emitter<'_> {
             // The buffer has `hi` elements and the loop's indices are below `hi`, so the
             // read always finds its element. A fallback with a branch, such as computing
             // the value again, kept the compiler from vectorising the loop.
-            let _ = expr;
             quote! {
                 let #ident: #ty = #block.get(#index).copied().unwrap_or_default();
             }
@@ -462,7 +461,7 @@ impl Emitter<'_> {
         // In the reverse function, the forward pass of the loop keeps the values that its
         // reverse pass would compute again. The passes that count ties, whose `after`
         // is not empty, neither write nor read them.
-        let stored_nodes = if self.prefetch.get() && (grads || after.is_empty()) {
+        let stored_nodes = if self.in_reverse.get() && (grads || after.is_empty()) {
             stored_nodes(self.f, lp)
         } else {
             Vec::new()
@@ -491,7 +490,7 @@ impl Emitter<'_> {
             &index,
             &lane_body,
             &flushes,
-            !grads && self.prefetch.get(),
+            !grads && self.in_reverse.get(),
         );
         let aliases = sources.iter().map(|source| {
             let (block, slice) = (&source.block, &source.slice);
