@@ -109,23 +109,22 @@ fn categorical_crossentropy<T: Float>(
         // -1 / 0 is -inf. With every logit at -inf, `y_pred[i] - max` would be NaN, so
         // the shift is replaced by 0 and the sample's loss by 0.
         let all_masked = max == -1.0 / 0.0;
+        // One pass gathers the three sums the loss needs, using
+        // sum_i t_i (log_sum - s_i) = log_sum * sum_i t_i - sum_i t_i s_i,
+        // so the gradient also takes one pass. Both terms are >= 0, because
+        // log_sum >= 0 >= s_i, so the difference cancels no leading digits.
         let mut sum = 0.0;
-        for i in 0..y_pred.len() {
-            let shifted = if all_masked { 0.0 } else { y_pred[i] - max };
-            sum += shifted.exp();
-        }
-        let log_sum = sum.ln();
-        let mut loss = 0.0;
+        let mut total_target = 0.0;
+        let mut weighted = 0.0;
         for i in 0..y_pred.len() {
             let target = y_true[i] * (1.0 - label_smoothing) + label_smoothing / classes;
             let shifted = if all_masked { 0.0 } else { y_pred[i] - max };
+            sum += shifted.exp();
+            total_target += target;
             // A masked class has shifted = -inf, and 0 × inf would be NaN.
-            loss += if target == 0.0 {
-                0.0
-            } else {
-                target * (log_sum - shifted)
-            };
+            weighted += if target == 0.0 { 0.0 } else { target * shifted };
         }
+        let loss = sum.ln() * total_target - weighted;
         if all_masked { 0.0 } else { loss }
     } else {
         let mut sum = 0.0;
