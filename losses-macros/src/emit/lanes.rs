@@ -370,15 +370,25 @@ impl Emitter<'_> {
 
     /// Lists the slices read at the loop variable, and with `grads` the gradient outputs
     /// written there.
+    ///
+    /// Where the loop writes one gradient, each block it reads is copied first, so that
+    /// every read of the block comes before the write. The compiler then keeps the loop
+    /// on full registers. Read in place, the reads of the reverse loops of Dice and
+    /// categorical cross-entropy could alias their gradient writes, and the loops ran
+    /// partly on narrower registers. Copied, on one thread, `value_and_grad` of Dice
+    /// per row went from 2.3 to 3.9 × 10⁹ elements per second, and that of
+    /// cross-entropy from 1.16 to 1.33. A loop that writes two gradients, such as the
+    /// contrastive loss's, ran on full registers already, and the copies only added a
+    /// round trip through the stack, so its blocks are read in place.
     fn sources(&self, lp: &Loop, grads: bool) -> Vec<Source> {
         let mut sources: Vec<Source> = Vec::new();
-        let mut add = |block: Ident, slice: Ident, mutable: bool| {
+        let mut add = |block: Ident, slice: Ident, mutable: bool, copied: bool| {
             if !sources.iter().any(|source| source.slice == slice) {
                 sources.push(Source {
                     block,
                     slice,
                     mutable,
-                    copied: false,
+                    copied,
                 });
             }
         };
@@ -390,10 +400,20 @@ impl Emitter<'_> {
                     continue;
                 }
                 let slice = &self.sig.params[param].ident;
-                add(block_ident(slice), slice.clone(), false);
+                add(block_ident(slice), slice.clone(), false, grads);
                 if grads && self.f.nodes[*id].active {
-                    add(grad_block_ident(slice), super::grad_ident(slice), true);
+                    add(
+                        grad_block_ident(slice),
+                        super::grad_ident(slice),
+                        true,
+                        false,
+                    );
                 }
+            }
+        }
+        if sources.iter().filter(|source| source.mutable).count() > 1 {
+            for source in &mut sources {
+                source.copied = false;
             }
         }
         sources
