@@ -48,7 +48,7 @@ pub(crate) fn ahead<T>(slice: &[T], index: usize) {
     let address = slice
         .as_ptr()
         .wrapping_add(index.wrapping_add(distance::<T>()));
-    line_at(address);
+    line_unseen(address);
 }
 
 /// Returns how many elements of type `T` fit in [`DISTANCE_BYTES`].
@@ -76,6 +76,37 @@ fn line_at<T>(address: *const T) {
 #[cfg(not(target_arch = "x86_64"))]
 #[inline(always)]
 fn line_at<T>(_address: *const T) {}
+
+/// Asks for the line at `address` as [`line_at`] does, with `prefetcht0` written as
+/// inline assembly that declares no memory access, for the loops in lanes.
+///
+/// To the compiler, the intrinsic of [`line_at`] may touch the memory it points into.
+/// Called once per block in the loops in lanes of the reverse function, it kept the
+/// loads of each block in order around it: the three sums of Dice per row then ran on
+/// a mix of 128- and 256-bit registers, some elements one at a time, with partial sums
+/// on the stack. With the assembly they run on 512-bit registers, and value_and_grad
+/// of Dice per row at 10⁷ rose from 2.6 to 3.1 × 10⁹ elements per second on one
+/// thread. The drivers keep the intrinsic: in their loops the assembly made the
+/// contrastive loss slower, 1.55 against 1.35.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn line_unseen<T>(address: *const T) {
+    // SAFETY: `prefetcht0` is part of SSE, which every x86-64 processor has. It is a
+    // hint: it writes no register or flag and never faults, whatever the address,
+    // mapped or not. It changes no memory that the program can observe, so `nomem`
+    // holds.
+    unsafe {
+        std::arch::asm!(
+            "prefetcht0 [{address}]",
+            address = in(reg) address,
+            options(nostack, preserves_flags, nomem),
+        );
+    }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+#[inline(always)]
+fn line_unseen<T>(_address: *const T) {}
 
 #[cfg(test)]
 mod tests {
