@@ -82,12 +82,12 @@ fn line_at<T>(_address: *const T) {}
 ///
 /// To the compiler, the intrinsic of [`line_at`] may touch the memory it points into.
 /// Called once per block in the loops in lanes of the reverse function, it kept the
-/// loads of each block in order around it: the three sums of Dice per row then ran on
-/// a mix of 128- and 256-bit registers, some elements one at a time, with partial sums
-/// on the stack. With the assembly they run on 512-bit registers, and value_and_grad
-/// of Dice per row at 10⁷ rose from 2.6 to 3.1 × 10⁹ elements per second on one
-/// thread. The drivers keep the intrinsic: in their loops the assembly made the
-/// contrastive loss slower, 1.55 against 1.35.
+/// loads of each block in order around it. The loop of Dice per row's three sums then
+/// added some elements one at a time, with partial sums on the stack. With the
+/// assembly it compiles as the same loop does in the value function, with its partial
+/// sums in registers. value_and_grad of Dice per row at 10⁷ rose from 2.6 to 3.1 × 10⁹
+/// elements per second on one thread. The drivers keep the intrinsic, because in
+/// their loops the assembly made the contrastive loss slower, 1.35 against 1.55.
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
 fn line_unseen<T>(address: *const T) {

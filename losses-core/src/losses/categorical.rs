@@ -109,10 +109,11 @@ fn categorical_crossentropy<T: Float>(
         // -1 / 0 is -inf. With every logit at -inf, `y_pred[i] - max` would be NaN, so
         // the shift is replaced by 0 and the sample's loss by 0.
         let all_masked = max == -1.0 / 0.0;
-        // One pass gathers the three sums the loss needs, using
+        // One loop gathers the three sums the loss needs. With t = target,
+        // s = shifted and log_sum = ln(sum), it uses
         // sum_i t_i (log_sum - s_i) = log_sum * sum_i t_i - sum_i t_i s_i,
-        // so the gradient also takes one pass. Both terms are >= 0, because
-        // log_sum >= 0 >= s_i, so the difference cancels no leading digits.
+        // so the gradient also takes one reverse loop. log_sum >= 0 >= s_i, so
+        // the subtraction adds two non-negative numbers and cancels no digits.
         let mut sum = 0.0;
         let mut total_target = 0.0;
         let mut weighted = 0.0;
