@@ -90,6 +90,10 @@ fn line_at<T>(_address: *const T) {}
 /// their loops the assembly made the contrastive loss slower, 1.35 against 1.55.
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
+#[allow(
+    clippy::pointers_in_nomem_asm_block,
+    reason = "a prefetch reads no memory that the program can observe"
+)]
 fn line_unseen<T>(address: *const T) {
     // SAFETY: `prefetcht0` is part of SSE, which every x86-64 processor has. It is a
     // hint: it writes no register or flag and never faults, whatever the address,
