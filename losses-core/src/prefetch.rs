@@ -85,9 +85,10 @@ fn line_at<T>(_address: *const T) {}
 /// loads of each block in order around it. The loop of Dice per row's three sums then
 /// added some elements one at a time, with partial sums on the stack. With the
 /// assembly it compiles as the same loop does in the value function, with its partial
-/// sums in registers. value_and_grad of Dice per row at 10⁷ rose from 2.6 to 3.1 × 10⁹
-/// elements per second on one thread. The drivers keep the intrinsic, because in
-/// their loops the assembly made the contrastive loss slower, 1.35 against 1.55.
+/// sums in registers. value_and_grad of Dice per row at 10⁷ rose from 2.4–2.7 to
+/// 3.0–3.4 × 10⁹ elements per second in single runs on one thread. The drivers keep
+/// the intrinsic, because in their loops the assembly made the contrastive loss
+/// slower: about 1.35 with it against 1.55 without.
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
 #[allow(
