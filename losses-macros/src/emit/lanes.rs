@@ -411,7 +411,7 @@ impl Emitter<'_> {
                 }
             }
         }
-        if sources.iter().filter(|source| source.mutable).count() > 1 {
+        if sources.iter().filter(|source| source.mutable).count() != 1 {
             for source in &mut sources {
                 source.copied = false;
             }
