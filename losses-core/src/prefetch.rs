@@ -48,7 +48,7 @@ pub(crate) fn ahead<T>(slice: &[T], index: usize) {
     let address = slice
         .as_ptr()
         .wrapping_add(index.wrapping_add(distance::<T>()));
-    line_unseen(address);
+    line_at_asm(address);
 }
 
 /// Returns how many elements of type `T` fit in [`DISTANCE_BYTES`].
@@ -95,9 +95,9 @@ fn line_at<T>(_address: *const T) {}
     clippy::pointers_in_nomem_asm_block,
     reason = "a prefetch reads no memory that the program can observe"
 )]
-fn line_unseen<T>(address: *const T) {
-    // SAFETY: `prefetcht0` is part of SSE, which every x86-64 processor has. It is a
-    // hint: it writes no register or flag and never faults, whatever the address,
+fn line_at_asm<T>(address: *const T) {
+    // SAFETY: `prefetcht0` is part of SSE, which every x86-64 processor has. It is only
+    // a hint, which writes no register or flag and never faults, whatever the address,
     // mapped or not. It changes no memory that the program can observe, so `nomem`
     // holds.
     unsafe {
@@ -111,7 +111,7 @@ fn line_unseen<T>(address: *const T) {
 
 #[cfg(not(target_arch = "x86_64"))]
 #[inline(always)]
-fn line_unseen<T>(_address: *const T) {}
+fn line_at_asm<T>(_address: *const T) {}
 
 #[cfg(test)]
 mod tests {
