@@ -33,13 +33,7 @@ impl<T: Copy + 'static> Scratch<T> {
     /// NOTE: with memory overcommit, as on Linux by default, a length that the
     /// allocator grants but the machine cannot back is not caught here.
     pub fn take(len: usize, fill: T) -> Option<Self> {
-        let mut buffer = reuse::<T>().unwrap_or_default();
-        buffer.clear();
-        buffer.try_reserve(len).ok()?;
-        buffer.resize(len, fill);
-        Some(Scratch {
-            buffer: Some(buffer),
-        })
+        Self::take_keeping(0, len, fill)
     }
 
     /// Takes a buffer of `len` elements for a caller that writes every element before
@@ -49,8 +43,14 @@ impl<T: Copy + 'static> Scratch<T> {
     ///
     /// Returns `None` as [`Scratch::take`] does.
     pub fn take_for_overwrite(len: usize, fill: T) -> Option<Self> {
+        Self::take_keeping(len, len, fill)
+    }
+
+    /// Takes a reused buffer, keeps up to `keep` of its old elements, and sets the rest
+    /// of its `len` elements to `fill`.
+    fn take_keeping(keep: usize, len: usize, fill: T) -> Option<Self> {
         let mut buffer = reuse::<T>().unwrap_or_default();
-        buffer.truncate(len);
+        buffer.truncate(keep);
         buffer.try_reserve(len - buffer.len()).ok()?;
         buffer.resize(len, fill);
         Some(Scratch {
