@@ -1,9 +1,9 @@
 //! Losses of whole-batch statistics, `#[loss(batch)]`: a soft Dice loss evaluated per
 //! sample or over the whole batch, and the whole-batch sums merged across chunks.
 
-use losses_core::BatchKernel;
 use losses_core::kernel::batch::{self, CHUNK};
 use losses_core::prelude::*;
+use losses_core::BatchKernel;
 use ndarray::{Array2, array};
 
 /// Soft Dice: 1 - (2 Σ t p + smooth) / (Σ t + Σ p + smooth).
@@ -255,4 +255,31 @@ fn row_length_bounds_the_loops() {
             assert!((g - e).abs() < 1e-12, "{axis:?}: gradient {g} against {e}");
         }
     }
+}
+
+#[test]
+fn split_evaluation_rejects_parts_that_do_not_pair() {
+    let loss = SoftDice::default();
+    let (t, p) = ([1.0, 0.0, 1.0], [0.5, 0.5]);
+    assert_eq!(
+        batch::partials(&loss, &t, &p).unwrap_err().to_string(),
+        "y_true has shape [3] but y_pred has shape [2]; they must be equal"
+    );
+    let adjoints = [1.0, 1.0, 1.0];
+    let mut grad = [0.0; 2];
+    assert_eq!(
+        batch::chunk_reverse(&loss, &t, &p, &adjoints, &mut grad).unwrap_err(),
+        LossError::ShapeMismatch {
+            y_true: vec![3],
+            y_pred: vec![2],
+        }
+    );
+    let mut short = [0.0; 1];
+    assert_eq!(
+        batch::chunk_reverse(&loss, &t[..2], &p, &adjoints, &mut short).unwrap_err(),
+        LossError::GradientShape {
+            grad: vec![1],
+            expected: vec![2],
+        }
+    );
 }

@@ -107,6 +107,26 @@ pub trait RowKernel<T: LossFloat> {
         grad: &mut [T],
     ) -> Result<T, KernelError>;
 
+    /// Adds `seed × d loss / d y_pred` to `grad` as [`reverse`](Self::reverse) does,
+    /// without the loss. Call it only on a row whose forward pass has succeeded: an
+    /// override may then leave out the work that serves the loss alone, and with it the
+    /// errors that work would return. The whole-batch drivers call it for each chunk
+    /// after summing the chunk. The default calls `reverse`.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`KernelError`] for an index out of bounds or an invalid label.
+    #[inline(always)]
+    fn gradient(
+        &self,
+        y_true: &[T],
+        y_pred: &[T],
+        seed: T,
+        grad: &mut [T],
+    ) -> Result<(), KernelError> {
+        self.reverse(y_true, y_pred, seed, grad).map(|_| ())
+    }
+
     /// Whether the sample with this target row is left out: it gets loss 0 and
     /// gradient 0 and does not count in the divisor of the mean. The default leaves
     /// nothing out; `exclude_if(...)` in `#[loss]` overrides it.
@@ -335,7 +355,9 @@ pub trait BatchKernel<T: LossFloat> {
     /// `adjoints`.
     fn finish_reverse(&self, sums: &[T], seed: T, adjoints: &mut [T]) -> T;
 
-    /// Adds the gradient of one chunk's elements, given the adjoints of the sums.
+    /// Adds the gradient of one chunk's elements, given the adjoints of the sums. The
+    /// drivers call it only on elements that [`partials`](Self::partials) has summed,
+    /// so it may leave out the work that only the sums need.
     ///
     /// # Errors
     ///

@@ -121,12 +121,14 @@ pub fn per_sample<T: LossFloat, K: BatchKernel<T> + Sync>(
 ///
 /// # Errors
 ///
-/// Returns the kernel's errors as [`LossError`]s.
+/// Returns [`LossError::ShapeMismatch`] when `y_true` and `y_pred` differ in length,
+/// and the kernel's errors as [`LossError`]s.
 pub fn partials<T: LossFloat, K: BatchKernel<T> + Sync>(
     kernel: &K,
     y_true: &[T],
     y_pred: &[T],
 ) -> Result<Vec<T>, LossError> {
+    equal_lengths(y_true, y_pred)?;
     let count = y_true.len().min(y_pred.len()).div_ceil(CHUNK);
     let statistics = K::STATISTICS;
     // The sums of chunk `c` are `flat[c * statistics..(c + 1) * statistics]`.
@@ -155,11 +157,16 @@ pub fn merge<T: LossFloat>(chunks: &[Vec<T>]) -> Vec<T> {
     }
 }
 
-/// Adds one chunk's gradient, given the adjoints of the merged sums.
+/// Adds one chunk's gradient, given the adjoints of the merged sums. Call it on
+/// elements that [`partials`] has summed: it leaves out the loops that only the sums
+/// need (see [`RowKernel::gradient`]), and with them the errors that those loops
+/// report.
 ///
 /// # Errors
 ///
-/// Returns the kernel's errors as [`LossError`]s.
+/// Returns [`LossError::ShapeMismatch`] when `y_true` and `y_pred` differ in length,
+/// [`LossError::GradientShape`] when `grad` differs from `y_pred`, and the kernel's
+/// errors as [`LossError`]s.
 pub fn chunk_reverse<T: LossFloat, K: BatchKernel<T>>(
     kernel: &K,
     y_true: &[T],
@@ -167,9 +174,27 @@ pub fn chunk_reverse<T: LossFloat, K: BatchKernel<T>>(
     adjoints: &[T],
     grad: &mut [T],
 ) -> Result<(), LossError> {
+    equal_lengths(y_true, y_pred)?;
+    if grad.len() != y_pred.len() {
+        return Err(LossError::GradientShape {
+            grad: vec![grad.len()],
+            expected: vec![y_pred.len()],
+        });
+    }
     kernel
         .chunk_reverse(y_true, y_pred, adjoints, grad)
         .map_err(|error| report::<K, T>(error))
+}
+
+/// Rejects elements of `y_true` and `y_pred` that do not pair up.
+fn equal_lengths<T>(y_true: &[T], y_pred: &[T]) -> Result<(), LossError> {
+    if y_true.len() == y_pred.len() {
+        return Ok(());
+    }
+    Err(LossError::ShapeMismatch {
+        y_true: vec![y_true.len()],
+        y_pred: vec![y_pred.len()],
+    })
 }
 
 /// Checks the hyper-parameters, then rejects [`Reduction::None`], which requests
