@@ -3,7 +3,7 @@
 
 use losses_core::kernel::batch::{self, CHUNK};
 use losses_core::prelude::*;
-use losses_core::BatchKernel;
+use losses_core::{BatchKernel, RowKernel};
 use ndarray::{Array2, array};
 
 /// Soft Dice: 1 - (2 Σ t p + smooth) / (Σ t + Σ p + smooth).
@@ -255,6 +255,71 @@ fn row_length_bounds_the_loops() {
             assert!((g - e).abs() < 1e-12, "{axis:?}: gradient {g} against {e}");
         }
     }
+}
+
+/// Log-ratio loss of three whole-batch sums with transcendental terms, in two loops.
+#[loss(batch)]
+fn log_ratio<T: Float>(y_true: &[T], y_pred: &[T]) -> T {
+    let mut mass = 0.0;
+    let mut overlap = 0.0;
+    let mut spread = 1.0;
+    for i in 0..y_pred.len() {
+        mass += y_pred[i].exp();
+        overlap += y_true[i] * y_pred[i].ln_1p();
+    }
+    for i in 0..y_pred.len() {
+        spread += (y_pred[i] - y_true[i]).powi(2);
+    }
+    (mass / spread).ln() - overlap / mass
+}
+
+#[test]
+fn gradient_over_several_chunks_matches_central_differences() {
+    let (y_true, y_pred) = batch_of(3, CHUNK, 29);
+    let loss = LogRatio::new().with_axis(Axis::WholeBatch);
+    let (_, grad) = loss.value_and_grad(&y_true, &y_pred).unwrap();
+    let columns = y_pred.ncols();
+    // The first and last elements of each chunk, and some between.
+    let mut probes = vec![
+        0,
+        1,
+        CHUNK - 1,
+        CHUNK,
+        2 * CHUNK - 1,
+        2 * CHUNK,
+        3 * CHUNK - 1,
+    ];
+    probes.extend((0..8).map(|k| 1_234 + 2_857 * k));
+    let step = 1e-5;
+    for flat in probes {
+        let at = [flat / columns, flat % columns];
+        let mut shifted = y_pred.clone();
+        shifted[at] += step;
+        let up = loss.value(&y_true, &shifted).unwrap();
+        shifted[at] -= 2.0 * step;
+        let down = loss.value(&y_true, &shifted).unwrap();
+        let numeric = (up - down) / (2.0 * step);
+        let analytic = grad[at];
+        assert!(
+            (analytic - numeric).abs() < 1e-7 * analytic.abs().max(1e-3),
+            "element {flat}: {analytic} against {numeric}"
+        );
+    }
+}
+
+#[test]
+fn gradient_alone_matches_reverse_bits() {
+    // `#[loss(batch)]` writes the adjoint loss `__LogRatioAdjoint`, whose value is
+    // `Σₖ aₖ sumₖ`. Its `gradient` leaves out the forward loops that `reverse` runs.
+    let (y_true, y_pred) = batch_of(1, 1_003, 31);
+    let (t, p) = (y_true.as_slice().unwrap(), y_pred.as_slice().unwrap());
+    let kernel = __LogRatioAdjoint::new(0.75, -1.5, 0.125);
+    let mut from_reverse = vec![0.0; p.len()];
+    let mut from_gradient = vec![0.0; p.len()];
+    RowKernel::reverse(&kernel, t, p, 2.0, &mut from_reverse).unwrap();
+    RowKernel::gradient(&kernel, t, p, 2.0, &mut from_gradient).unwrap();
+    assert_eq!(from_reverse, from_gradient);
+    assert!(from_gradient.iter().all(|g| *g != 0.0));
 }
 
 #[test]

@@ -53,6 +53,10 @@ pub struct LossArgs {
     /// Set by `batch` on the partial-sum losses it generates, which run on blocks of
     /// 256 elements: their sums need no flush to `f64` partials. Not a user key.
     pub block_sums: bool,
+    /// Set by `batch` on the adjoint loss it generates, whose gradient the whole-batch
+    /// drivers take without its value: the loss also gets a gradient-only function
+    /// (see `RowKernel::gradient`). Not a user key.
+    pub gradient_only: bool,
     /// The keys as written, so that an error about a key can point at it.
     pub keys: Vec<Ident>,
 }
@@ -153,6 +157,7 @@ fn parse_key(cx: &mut Ctxt, args: &mut LossArgs, key: &str, meta: Meta) {
         ("inputs_any_length", Meta::Path(_)) => args.inputs_any_length = true,
         ("batch", Meta::Path(_)) => args.batch = true,
         ("__block_sums", Meta::Path(_)) => args.block_sums = true,
+        ("__gradient_only", Meta::Path(_)) => args.gradient_only = true,
         ("check", Meta::List(list)) => {
             let parser = Punctuated::<MetaNameValue, Token![,]>::parse_terminated;
             match list.parse_args_with(parser) {

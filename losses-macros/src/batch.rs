@@ -12,7 +12,8 @@
 //!   over a chunk of elements; its gradient is the sum's gradient;
 //! - one row loss, `__NameAdjoint`, whose value is `Σₖ aₖ sumₖ` with the adjoints `aₖ`
 //!   of the sums as extra hyper-parameters, so that one reverse pass over a chunk gives
-//!   the chunk's gradient;
+//!   the chunk's gradient. Its `RowKernel::gradient` leaves out the forward loops,
+//!   whose sums the gradient does not read, so that pass reads the chunk once;
 //! - one `#[differentiable]` helper, `__name_finish`, from the sums to the loss, whose
 //!   reverse function gives the adjoints of the sums.
 //!
@@ -349,7 +350,7 @@ fn adjoint_function(model: &LossModel<'_>, parts: &Parts<'_>) -> TokenStream {
         #[doc(hidden)]
         // The adjoints add one parameter per sum to the loss's own.
         #[allow(unused_variables, unused_mut, unused_assignments, clippy::needless_range_loop, clippy::too_many_arguments)]
-        #[::losses_core::loss(name = #type_name)]
+        #[::losses_core::loss(name = #type_name, __gradient_only)]
         fn #name #generics (#inputs, #(#adjoints: #float),*) #output #where_clause {
             #(#prefix)*
             #(#loops)*
@@ -507,8 +508,7 @@ fn kernel_impl(model: &LossModel<'_>, parts: &Parts<'_>) -> TokenStream {
                     let #adjoints: #elem = adjoints.get(#indices).copied().unwrap_or(zero);
                 )*
                 let kernel = #adjoint_type::new(#(self.#hypers,)* #(#adjoint_fields),*);
-                <#adjoint_type as #row_kernel>::reverse(&kernel, y_true, y_pred, one, grad)?;
-                ::core::result::Result::Ok(())
+                <#adjoint_type as #row_kernel>::gradient(&kernel, y_true, y_pred, one, grad)
             }
         }
     }

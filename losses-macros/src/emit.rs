@@ -27,6 +27,7 @@ use quote::{format_ident, quote, quote_spanned};
 
 mod arrays;
 mod products;
+mod prune;
 use products::Product;
 
 /// The representation an operand is wanted in.
@@ -62,12 +63,23 @@ pub struct Emitter<'a> {
     /// `lanes::RUN_BLOCKS` blocks (see [`lanes`]). Off for the partial sums of a
     /// `batch` loss, whose loops run on blocks of 256 elements.
     flush_runs: bool,
+    /// Whether to write a gradient function beside the reverse one (see
+    /// [`Emitted::gradient_body`]).
+    gradient_only: bool,
+    /// The variables of the loops whose reverse loops prefetch the slices they read,
+    /// while the gradient-only function is written (see [`Emitted::gradient_body`]).
+    prefetch_reverse: std::cell::RefCell<Vec<Id>>,
 }
 
 /// The generated forward and reverse functions, without their signatures.
 pub struct Emitted {
     pub forward_body: TokenStream,
     pub reverse_body: TokenStream,
+    /// The body of `RowKernel::gradient`: the reverse function without the value, and
+    /// without the forward statements that only the value reads (see [`prune`]). Only
+    /// for a row loss with `Emitter::with_gradient_only`, and not when the body ends in
+    /// a branch or has local arrays, where the reverse body serves instead.
+    pub gradient_body: Option<TokenStream>,
     /// The derivation written out for the generated docs.
     pub doc: String,
 }
@@ -220,7 +232,16 @@ impl<'a> Emitter<'a> {
             lane_vars,
             lane_phis,
             flush_runs: true,
+            gradient_only: false,
+            prefetch_reverse: std::cell::RefCell::new(Vec::new()),
         }
+    }
+
+    /// Also writes the gradient-only function of a row loss (see
+    /// [`Emitted::gradient_body`]).
+    pub fn with_gradient_only(mut self) -> Self {
+        self.gradient_only = true;
+        self
     }
 
     /// Leaves the sums in lanes without flushes, for loops that never run longer
@@ -263,17 +284,7 @@ impl<'a> Emitter<'a> {
             #result
         };
 
-        let mut reverse = Reverse {
-            em: &self,
-            adjoints: vec![Slot::Empty; self.f.nodes.len()],
-            lines: Vec::new(),
-            depth: 1,
-            skipped: Vec::new(),
-            extrema: Vec::new(),
-            products: Vec::new(),
-            lane_targets: None,
-            lane_outer: Vec::new(),
-        };
+        let mut reverse = self.reverse();
         // A body that ends in a branch giving its result runs that branch's forward
         // statements once, inside the arms of the reverse pass.
         let (head, tail) = self.split_tail(&self.f.body, self.f.result);
@@ -282,7 +293,9 @@ impl<'a> Emitter<'a> {
         self.replay.set(true);
         let reverse_code = reverse.run(head, tail);
         self.replay.set(false);
+        let gradient_body = self.gradient_body(head, tail, &reverse_code);
         self.in_reverse.set(false);
+        let reverse_code = reverse.returned(reverse_code);
         let reverse_lines = std::mem::take(&mut reverse.lines);
         let reverse_body = quote! {
             #reverse_forward
@@ -294,8 +307,84 @@ impl<'a> Emitter<'a> {
         Emitted {
             forward_body,
             reverse_body,
+            gradient_body,
             doc,
         }
+    }
+
+    /// Returns a reverse sweep that starts with no adjoints.
+    fn reverse(&self) -> Reverse<'_, 'a> {
+        Reverse {
+            em: self,
+            adjoints: vec![Slot::Empty; self.f.nodes.len()],
+            lines: Vec::new(),
+            depth: 1,
+            skipped: Vec::new(),
+            extrema: Vec::new(),
+            products: Vec::new(),
+            lane_targets: None,
+            lane_outer: Vec::new(),
+        }
+    }
+
+    /// The body of the gradient-only function, when asked for: the forward statements of
+    /// `head` that the reverse statements `reverse` read, then the reverse statements
+    /// again. It is written in the state that the reverse function's forward statements
+    /// were. A reverse loop whose forward loop is left out reads the row first, so it
+    /// prefetches as the forward loop would have.
+    fn gradient_body(
+        &self,
+        head: &[Stmt],
+        tail: Option<&Branch>,
+        reverse: &TokenStream,
+    ) -> Option<TokenStream> {
+        let helper = self
+            .sig
+            .params
+            .iter()
+            .any(|param| param.role == Role::HelperArg);
+        // The stores into a local array are statements that declare nothing, which the
+        // pruning would drop while the reverse pass reads the array.
+        let arrays = self
+            .f
+            .nodes
+            .iter()
+            .any(|node| matches!(node.op, Op::Array { .. }));
+        if !self.gradient_only || !self.sig.row || helper || tail.is_some() || arrays {
+            return None;
+        }
+
+        let statements: Vec<TokenStream> = head
+            .iter()
+            .map(|stmt| self.forward_stmts(std::slice::from_ref(stmt)))
+            .collect();
+        let needed = prune::needed(&statements, reverse);
+
+        // The reverse statements again, with prefetches in the loops whose forward loop
+        // is dropped.
+        let dropped_loops = head
+            .iter()
+            .zip(&needed)
+            .filter_map(|(stmt, needed)| match stmt {
+                Stmt::Loop(lp) if !needed => Some(lp.var),
+                _ => None,
+            });
+        self.prefetch_reverse.replace(dropped_loops.collect());
+        self.replay.set(true);
+        let reverse = self.reverse().run(head, None);
+        self.replay.set(false);
+        self.prefetch_reverse.replace(Vec::new());
+
+        let kept = statements
+            .iter()
+            .zip(&needed)
+            .filter(|(_, needed)| **needed);
+        let kept = kept.map(|(statement, _)| statement);
+        Some(quote! {
+            #(#kept)*
+            #reverse
+            ::core::result::Result::Ok(())
+        })
     }
 
     /// Splits `block`, whose value is `value`, into the statements before a final branch
@@ -927,10 +1016,9 @@ struct Extremum {
 }
 
 impl Reverse<'_, '_> {
-    /// Seeds the result's adjoint, reverses the body and returns the result tuple. The
-    /// body is `head` and, if any, the final branch `tail` that gives the result, which
-    /// runs its forward statements and its reverse pass in one arm (see
-    /// `Emitter::split_tail`).
+    /// Seeds the result's adjoint and reverses the body, which is `head` and, if any,
+    /// the final branch `tail` that gives the result, which runs its forward statements
+    /// and its reverse pass in one arm (see `Emitter::split_tail`).
     fn run(&mut self, head: &[Stmt], tail: Option<&Branch>) -> TokenStream {
         let f = self.em.f;
         let mut code = TokenStream::new();
@@ -944,7 +1032,13 @@ impl Reverse<'_, '_> {
             code.extend(self.fused_branch(branch));
         }
         code.extend(self.stmts(head));
+        code
+    }
 
+    /// Wraps the statements that [`run`](Self::run) wrote in the return of the reverse
+    /// function: the value, and the gradients that are not written into slices.
+    fn returned(&self, code: TokenStream) -> TokenStream {
+        let f = self.em.f;
         let value = self.em.value(f.result, Want::Vector);
         let helper = self
             .em

@@ -52,12 +52,14 @@ pub fn loss(args: TokenStream, input: TokenStream) -> TokenStream {
             }
             match &function {
                 Some(function) if cx.is_empty() => {
-                    let emitter = Emitter::new(function, sig);
-                    let emitted = if args.block_sums {
-                        emitter.without_flushes().emit()
-                    } else {
-                        emitter.emit()
-                    };
+                    let mut emitter = Emitter::new(function, sig);
+                    if args.block_sums {
+                        emitter = emitter.without_flushes();
+                    }
+                    if args.gradient_only {
+                        emitter = emitter.with_gradient_only();
+                    }
+                    let emitted = emitter.emit();
                     let doc = format!(
                         " # Gradient\n\n The forward and reverse passes the macro derived; `d_x` is the adjoint ∂loss/∂x, seeded with 1 at the loss:\n\n ```text\n{}```",
                         indent(&emitted.doc)

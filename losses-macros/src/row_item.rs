@@ -85,6 +85,33 @@ impl LossModel<'_> {
         let whole_batch_value = whole_batch(quote!(value(self, batch)));
         let whole_batch_into = whole_batch(quote!(value_and_grad_into(self, batch, grad)));
         let whole_batch_per_sample = whole_batch(quote!(per_sample(self, batch)));
+        let (gradient_fn, gradient_method) = match &emitted.gradient_body {
+            Some(body) => (
+                quote! {
+                    #[doc(hidden)]
+                    #[inline(always)]
+                    #[allow(unused_variables, unused_mut, clippy::too_many_arguments)]
+                    pub fn __gradient<__V: #bound>(
+                        #(#params,)* __seed: __V, #(#grads: &mut [__V]),*
+                    ) -> ::core::result::Result<(), #out_of_bounds> {
+                        #body
+                    }
+                },
+                quote! {
+                    #[inline(always)]
+                    fn gradient(
+                        &self,
+                        y_true: &[#elem],
+                        y_pred: &[#elem],
+                        seed: #elem,
+                        grad: &mut [#elem],
+                    ) -> ::core::result::Result<(), #out_of_bounds> {
+                        Self::__gradient::<#elem>(#(#call_args,)* seed, grad)
+                    }
+                },
+            ),
+            None => (TokenStream::new(), TokenStream::new()),
+        };
         // The kernel functions are inlined into the drivers' loops, which are compiled
         // for each instruction set level. A call that is not inlined runs at the baseline.
         quote! {
@@ -105,6 +132,8 @@ impl LossModel<'_> {
                 ) -> ::core::result::Result<__V, #out_of_bounds> {
                     #reverse_body
                 }
+
+                #gradient_fn
             }
 
             #[automatically_derived]
@@ -141,6 +170,8 @@ impl LossModel<'_> {
                 ) -> ::core::result::Result<#elem, #out_of_bounds> {
                     Self::__reverse::<#elem>(#(#call_args,)* seed, grad)
                 }
+
+                #gradient_method
 
                 #invalid_inputs
 

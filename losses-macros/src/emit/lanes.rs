@@ -505,7 +505,7 @@ impl Emitter<'_> {
             &index,
             &lane_body,
             &flushes,
-            !grads && self.in_reverse.get(),
+            self.prefetches(lp, grads),
         );
         let aliases = sources.iter().map(|source| {
             let (block, slice) = (&source.block, &source.slice);
@@ -531,6 +531,17 @@ impl Emitter<'_> {
                 }
             }
             #combine
+        }
+    }
+
+    /// Returns whether a loop in lanes prefetches its slices ahead of the block it reads.
+    /// The forward loops of the reverse function do, because they read the row first, and
+    /// so do the reverse loops of the gradient-only function whose forward loop it drops.
+    fn prefetches(&self, lp: &Loop, grads: bool) -> bool {
+        if grads {
+            self.prefetch_reverse.borrow().contains(&lp.var)
+        } else {
+            self.in_reverse.get()
         }
     }
 }

@@ -1,0 +1,216 @@
+//! Dead forward statements of a gradient-only function, found on the emitted tokens.
+//!
+//! The reverse function of a row loss runs every forward statement before its reverse
+//! statements, because it returns the loss. A function that returns the gradient alone
+//! needs only the forward statements whose variables the reverse statements read, and
+//! the statements those read in turn. For the adjoint loss of a `batch` loss, whose
+//! value is `Σₖ aₖ sumₖ`, that leaves out every forward loop: the reverse loops
+//! recompute what they need, so each chunk's gradient reads the chunk once instead of
+//! twice.
+//!
+//! The analysis works on the tokens rather than the IR, because the forward code of a
+//! loop declares more than its nodes: running sums, lanes, buffers of stored values.
+//! It errs towards keeping. A name counts as read wherever it appears outside the
+//! pattern of a `let`, and as declared by a statement only through a `let` at the
+//! statement's own level. So a statement is dropped only when no `let` of it declares
+//! a name that a later kept statement, or the reverse code, reads before declaring it
+//! itself.
+
+use proc_macro2::{Delimiter, Spacing, TokenStream, TokenTree};
+use std::collections::HashSet;
+
+/// Returns, for each of the forward `statements`, whether the reverse code `reverse`
+/// needs it: whether it declares a name that `reverse` or a later needed statement
+/// reads.
+pub(super) fn needed(statements: &[TokenStream], reverse: &TokenStream) -> Vec<bool> {
+    let mut read = HashSet::new();
+    free_names(reverse.clone(), &mut vec![HashSet::new()], &mut read);
+    let mut needed = vec![false; statements.len()];
+    for (statement, needed) in statements.iter().zip(&mut needed).rev() {
+        if declared(statement).iter().any(|name| read.contains(name)) {
+            free_names(statement.clone(), &mut vec![HashSet::new()], &mut read);
+            *needed = true;
+        }
+    }
+    needed
+}
+
+/// Returns the names that the `let`s at the top level of `tokens` declare.
+fn declared(tokens: &TokenStream) -> HashSet<String> {
+    let mut names = HashSet::new();
+    let mut tokens: Vec<TokenTree> = tokens.clone().into_iter().collect();
+    // A sentinel, so that a pattern at the very end still ends.
+    tokens.push(TokenTree::Punct(proc_macro2::Punct::new(
+        ';',
+        Spacing::Alone,
+    )));
+    let mut position = 0;
+    while position < tokens.len() {
+        if is_let(&tokens, position) {
+            let (pattern, end) = pattern_names(&tokens, position + 1);
+            names.extend(pattern);
+            position = end;
+        } else {
+            position += 1;
+        }
+    }
+    names
+}
+
+/// Adds to `free` the names that `tokens` read before a `let` in scope declares them.
+/// `scopes` contains the names declared so far, one set per enclosing brace block.
+fn free_names(tokens: TokenStream, scopes: &mut Vec<HashSet<String>>, free: &mut HashSet<String>) {
+    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+    // The names of a `let` whose initializer is being read: they are declared at its `;`.
+    let mut pending: Vec<String> = Vec::new();
+    let mut position = 0;
+    while position < tokens.len() {
+        if is_let(&tokens, position) {
+            let (pattern, end) = pattern_names(&tokens, position + 1);
+            pending.extend(pattern);
+            position = end;
+            continue;
+        }
+        match &tokens[position] {
+            TokenTree::Ident(ident) => {
+                let name = ident.to_string();
+                if !scopes.iter().any(|scope| scope.contains(&name)) {
+                    free.insert(name);
+                }
+            }
+            TokenTree::Group(group) if group.delimiter() == Delimiter::Brace => {
+                scopes.push(HashSet::new());
+                free_names(group.stream(), scopes, free);
+                scopes.pop();
+            }
+            TokenTree::Group(group) => free_names(group.stream(), scopes, free),
+            TokenTree::Punct(punct) if punct.as_char() == ';' => {
+                if let Some(scope) = scopes.last_mut() {
+                    scope.extend(pending.drain(..));
+                }
+            }
+            _ => {}
+        }
+        position += 1;
+    }
+}
+
+/// Returns whether `tokens[position]` starts a `let` statement. The `let` of `if let` and
+/// `while let` binds only in the block that follows, so it does not count, and its
+/// pattern reads as names.
+fn is_let(tokens: &[TokenTree], position: usize) -> bool {
+    let is_ident = |token: Option<&TokenTree>, text: &str| matches!(token, Some(TokenTree::Ident(ident)) if ident == text);
+    let before = position
+        .checked_sub(1)
+        .and_then(|before| tokens.get(before));
+    is_ident(tokens.get(position), "let") && !is_ident(before, "if") && !is_ident(before, "while")
+}
+
+/// Reads the pattern of a `let` from `start` to its `=`, its type's `:` or its `;`.
+/// Returns the names it binds and the position after it. The segments of a path, as
+/// in `Option::Some(x)`, and the keywords `mut` and `ref` bind nothing.
+fn pattern_names(tokens: &[TokenTree], start: usize) -> (Vec<String>, usize) {
+    let mut names = Vec::new();
+    let mut position = start;
+    while let Some(token) = tokens.get(position) {
+        match token {
+            TokenTree::Punct(punct) if matches!(punct.as_char(), '=' | ';') => break,
+            TokenTree::Punct(punct) if punct.as_char() == ':' && !in_path(tokens, position) => {
+                break;
+            }
+            TokenTree::Ident(ident)
+                if !in_path(tokens, position + 1) && !after_path(tokens, position) =>
+            {
+                let name = ident.to_string();
+                if name != "mut" && name != "ref" {
+                    names.push(name);
+                }
+            }
+            TokenTree::Group(group) => {
+                let inner: Vec<TokenTree> = group.stream().into_iter().collect();
+                let (inner_names, _) = pattern_names(&inner, 0);
+                names.extend(inner_names);
+            }
+            _ => {}
+        }
+        position += 1;
+    }
+    (names, position)
+}
+
+/// Returns whether the `:` at `position` is half of a `::`.
+fn in_path(tokens: &[TokenTree], position: usize) -> bool {
+    let colon = |at: usize, spacing: Spacing| matches!(tokens.get(at), Some(TokenTree::Punct(punct)) if punct.as_char() == ':' && punct.spacing() == spacing);
+    colon(position, Spacing::Joint)
+        || (position > 0 && colon(position, Spacing::Alone) && colon(position - 1, Spacing::Joint))
+}
+
+/// Returns whether the identifier at `position` follows a `::`.
+fn after_path(tokens: &[TokenTree], position: usize) -> bool {
+    position > 0 && in_path(tokens, position - 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::quote;
+
+    fn names(list: &[&str]) -> HashSet<String> {
+        list.iter().map(|name| name.to_string()).collect()
+    }
+
+    #[test]
+    fn declared_takes_pattern_not_type_or_path() {
+        let tokens = quote! {
+            let mut a: [__V; 16usize] = [x; 16usize];
+            let ::core::option::Option::Some(mut b) = take(n) else { return; };
+            let (c, d) = pair;
+            { let inner = 1; }
+        };
+        assert_eq!(declared(&tokens), names(&["a", "b", "c", "d"]));
+    }
+
+    #[test]
+    fn free_names_skip_declared_names() {
+        let tokens = quote! {
+            let mut sum = start;
+            sum = sum + x;
+            { let y = z; }
+            let w = y;
+            if let Some(v) = option { v }
+        };
+        let mut free = HashSet::new();
+        free_names(tokens, &mut vec![HashSet::new()], &mut free);
+        for name in ["start", "x", "z", "y", "option", "v"] {
+            assert!(free.contains(name), "{name} should be free");
+        }
+        for name in ["sum", "w"] {
+            assert!(!free.contains(name), "{name} should not be free");
+        }
+    }
+
+    #[test]
+    fn free_names_read_shadowed_initializer() {
+        let mut free = HashSet::new();
+        free_names(quote!(let a = a + 1;), &mut vec![HashSet::new()], &mut free);
+        assert!(free.contains("a"));
+    }
+
+    #[test]
+    fn needed_keeps_statements_the_reverse_reads() {
+        let statements = vec![
+            quote!(let n = len;),
+            quote!(let mut s = zero; for i in 0..n { s = s + x; } let total = s;),
+            quote!(let value = total * two;),
+            quote!(let scale = factor;),
+        ];
+        let reverse = quote! {
+            let mut s = zero;
+            for i in 0..n { grad = grad + scale; }
+        };
+        assert_eq!(
+            needed(&statements, &reverse),
+            vec![true, false, false, true]
+        );
+    }
+}
