@@ -144,6 +144,33 @@ fn nan_anywhere_gives_nan() {
 }
 
 #[test]
+fn nan_stays_after_later_elements_of_its_lane() {
+    let y_true = targets();
+    // Lane 5 meets the NaN first and then larger or smaller elements. The largest and
+    // the smallest put the running value first and second in `max` and `min`.
+    for (later, sign) in [(1e30, 1.0), (-1e30, -1.0)] {
+        let mut y_pred = scores();
+        y_pred[5] = f64::NAN;
+        y_pred[21] = later;
+        y_pred[37] = sign * f64::INFINITY;
+        for level in Level::ALL.into_iter().filter(|level| level.is_supported()) {
+            let (value, _) = with_level(level, || value_and_grad(&y_true, &y_pred)).unwrap();
+            assert!(value.is_nan(), "{level:?}, later {later}: {value}");
+        }
+    }
+}
+
+#[test]
+fn infinity_is_a_maximum_not_nan() {
+    let y_true = targets();
+    let mut y_pred = scores();
+    y_pred[7] = f64::INFINITY;
+    let (value, _) = value_and_grad(&y_true, &y_pred);
+    assert_eq!(value, reference(&y_true, &y_pred));
+    assert_eq!(value, f64::INFINITY);
+}
+
+#[test]
 fn levels_give_identical_bits_for_signed_zeros() {
     // 0.0 and -0.0 tie for the max and the min, so the sign of the result depends on
     // the lane order. It must not depend on the instruction set level.

@@ -340,30 +340,38 @@ impl Emitter<'_> {
         quote!(#partial[__lane])
     }
 
-    /// Writes the update of a max or min in lanes as `Real::max` or `Real::min` computes
-    /// it, `select(a > b, a, select(a <= b, b, a + b))` for a max, so the same bits, NaN
-    /// included. `Real::max` branches, and the compiler keeps those branches in the
-    /// unrolled lane loop instead of vectorising it. Selects between computed values
-    /// do vectorise.
+    /// Writes the update of a max or min in lanes, `select(e != e, e + 0, select(e > r,
+    /// e, r))` for a max of element `e` into running value `r`. A NaN element replaces
+    /// the running value, quieted by the addition, and stays: no comparison with a NaN
+    /// `r` is true. So the lane's value is NaN once it meets one, as with `Real::max`,
+    /// and otherwise the maximum, where a tie between `0.0` and `-0.0` keeps the running
+    /// value (see [`fold`]).
+    ///
+    /// The running value goes through one `max` instruction and one select per block.
+    /// `Real::max(r, e)` is `select(r > e, r, select(r <= e, e, r + e))`, whose two
+    /// compares and two selects made the maximum of categorical cross-entropy wait on
+    /// each block before. `Real::max` itself branches, and the compiler keeps those
+    /// branches in the unrolled lane loop instead of vectorising it. Selects between
+    /// computed values do vectorise.
     fn extremum_update(&self, carried: &Carried, fold: Fold) -> TokenStream {
         let Op::Binary(_, a, b) = self.f.nodes[carried.next].op else {
             return self.value(carried.next, self.want_of(carried.out));
         };
         let ty = self.carry_ty(carried);
         let want = self.want_of(carried.out);
-        let (a, b) = (self.value(a, want), self.value(b, want));
+        let (running, element) = if a == carried.phi { (a, b) } else { (b, a) };
+        let (running, element) = (self.value(running, want), self.value(element, want));
         let real = quote!(::losses_core::Real);
-        let (first, second) = match fold {
-            Fold::Min => (quote!(lt), quote!(ge)),
-            _ => (quote!(gt), quote!(le)),
+        let wins = match fold {
+            Fold::Min => quote!(lt),
+            _ => quote!(gt),
         };
         quote! {{
-            let (__a, __b): (#ty, #ty) = (#a, #b);
-            let __either: #ty = __a + __b;
+            let (__r, __e): (#ty, #ty) = (#running, #element);
             <#ty as #real>::select(
-                <#ty as #real>::#first(__a, __b),
-                __a,
-                <#ty as #real>::select(<#ty as #real>::#second(__a, __b), __b, __either),
+                <#ty as #real>::ne(__e, __e),
+                __e + <#ty as #real>::from_f64(0.0_f64),
+                <#ty as #real>::select(<#ty as #real>::#wins(__e, __r), __e, __r),
             )
         }}
     }
