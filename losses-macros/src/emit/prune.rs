@@ -5,16 +5,16 @@
 //! needs only the forward statements whose variables the reverse statements read, and
 //! the statements those read in turn. For the adjoint loss of a `batch` loss, whose
 //! value is `Σₖ aₖ sumₖ`, that leaves out every forward loop: the reverse loops
-//! recompute what they need, so each chunk's gradient reads the chunk once instead of
-//! twice.
+//! recompute what they need, except values stored for them, so each chunk's gradient
+//! reads the chunk once instead of twice.
 //!
 //! The analysis works on the tokens rather than the IR, because the forward code of a
 //! loop declares more than its nodes: running sums, lanes, buffers of stored values.
 //! It errs towards keeping. A name counts as read wherever it appears outside the
-//! pattern of a `let`, and as declared by a statement only through a `let` at the
-//! statement's own level. So a statement is dropped only when no `let` of it declares
-//! a name that a later kept statement, or the reverse code, reads before declaring it
-//! itself.
+//! pattern of a `let`. A statement defines the names that a `let` at its own level
+//! declares and those it assigns anywhere. So a statement is dropped only when it
+//! defines no name that a later kept statement, or the reverse code, reads before
+//! declaring it itself.
 
 use proc_macro2::{Delimiter, Spacing, TokenStream, TokenTree};
 use std::collections::HashSet;
@@ -35,9 +35,15 @@ pub(super) fn needed(statements: &[TokenStream], reverse: &TokenStream) -> Vec<b
     needed
 }
 
-/// Returns the names that the `let`s at the top level of `tokens` declare.
+/// Returns the names that a statement defines: those that the `let`s at its top
+/// level declare, and those it assigns anywhere, as in `sum = ..`, `sum += ..` or
+/// `lanes[k] = ..`. A statement that assigns a variable that an earlier statement
+/// declared is then kept whenever that variable is read. The emitter writes each loop
+/// with its running values in one statement, so this only guards against a later
+/// change that splits them.
 fn declared(tokens: &TokenStream) -> HashSet<String> {
     let mut names = HashSet::new();
+    assigned(tokens.clone(), &mut names);
     let mut tokens: Vec<TokenTree> = tokens.clone().into_iter().collect();
     // A sentinel, so that a pattern at the very end still ends.
     tokens.push(TokenTree::Punct(proc_macro2::Punct::new(
@@ -55,6 +61,57 @@ fn declared(tokens: &TokenStream) -> HashSet<String> {
         }
     }
     names
+}
+
+/// Adds to `names` the variables that `tokens` assign, in nested blocks too: the name
+/// before `=` or an operator-assignment such as `+=`, past any indexing.
+fn assigned(tokens: TokenStream, names: &mut HashSet<String>) {
+    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+    // Between `let` and its `=`, which belongs to the declaration.
+    let mut in_let = false;
+    for (position, token) in tokens.iter().enumerate() {
+        if is_let(&tokens, position) {
+            in_let = true;
+        }
+        match token {
+            TokenTree::Group(group) => assigned(group.stream(), names),
+            TokenTree::Punct(punct) if in_let && matches!(punct.as_char(), '=' | ';') => {
+                in_let = false;
+            }
+            TokenTree::Punct(punct) if is_assignment(&tokens, position, punct) => {
+                // `x = ..` or `x op= ..`: step back over the operator and any `[..]`.
+                let mut target = position;
+                while target > 0 {
+                    target -= 1;
+                    match &tokens[target] {
+                        TokenTree::Group(group) if group.delimiter() == Delimiter::Bracket => {}
+                        TokenTree::Ident(ident) => {
+                            names.insert(ident.to_string());
+                            break;
+                        }
+                        _ => break,
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Returns whether `punct`, at `position`, starts an assignment: a lone `=`, or an
+/// operator joined to a lone `=` after it, as in `+=`. `==`, `<=`, `>=`, `!=` and `=>`
+/// are not assignments.
+fn is_assignment(tokens: &[TokenTree], position: usize, punct: &proc_macro2::Punct) -> bool {
+    let equals_at = |at: usize| matches!(tokens.get(at), Some(TokenTree::Punct(next)) if next.as_char() == '=' && next.spacing() == Spacing::Alone);
+    let joined_before = position > 0
+        && matches!(&tokens[position - 1], TokenTree::Punct(before) if before.spacing() == Spacing::Joint);
+    match punct.as_char() {
+        '=' => punct.spacing() == Spacing::Alone && !joined_before,
+        '+' | '-' | '*' | '/' | '%' | '^' | '&' | '|' => {
+            punct.spacing() == Spacing::Joint && !joined_before && equals_at(position + 1)
+        }
+        _ => false,
+    }
 }
 
 /// Adds to `free` the names that `tokens` read before a `let` in scope declares them.
@@ -171,6 +228,25 @@ mod tests {
     }
 
     #[test]
+    fn declared_takes_assignments_anywhere() {
+        let tokens = quote! {
+            for i in 0..n {
+                sum = sum + x;
+                total += y;
+                lanes[k] = z;
+                if a == b && c <= d { }
+            }
+        };
+        assert_eq!(declared(&tokens), names(&["sum", "total", "lanes"]));
+        // The `=` of a `let`, typed or not, nested or not, assigns nothing.
+        let tokens = quote!({
+            let x: Scalar = y;
+            let mut z = w;
+        });
+        assert_eq!(declared(&tokens), names(&[]));
+    }
+
+    #[test]
     fn free_names_skip_declared_names() {
         let tokens = quote! {
             let mut sum = start;
@@ -212,5 +288,14 @@ mod tests {
             needed(&statements, &reverse),
             vec![true, false, false, true]
         );
+
+        // A statement that adds to a variable declared before it stays with it.
+        let statements = vec![
+            quote!(let mut s = zero;),
+            quote!(for i in 0..n {
+                s += x;
+            }),
+        ];
+        assert_eq!(needed(&statements, &quote!(grad = s;)), vec![true, true]);
     }
 }
