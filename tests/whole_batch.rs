@@ -348,3 +348,29 @@ fn split_evaluation_rejects_parts_that_do_not_pair() {
         }
     );
 }
+
+#[test]
+fn empty_part_adds_nothing_to_the_merged_sums() {
+    let loss = SoftDice::default();
+    let (t, p) = ([1.0, 0.0, 1.0], [0.5, 0.25, 0.75]);
+    let whole = batch::partials(&loss, &t, &p).unwrap();
+    let empty = batch::partials(&loss, &[], &[]).unwrap();
+    assert_eq!(empty, vec![0.0; 3]);
+    assert_eq!(batch::merge(&[whole.clone(), empty]), whole);
+    // A part given without sums at all counts as zeros too.
+    assert_eq!(batch::merge(&[Vec::new(), whole.clone()]), whole);
+}
+
+#[test]
+fn chunk_gradient_needs_one_adjoint_per_sum() {
+    let loss = SoftDice::default();
+    let (t, p) = ([1.0, 0.0], [0.5, 0.5]);
+    let mut grad = [0.0; 2];
+    let error = batch::chunk_reverse(&loss, &t, &p, &[1.0], &mut grad).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "SoftDice has 3 whole-batch sums but got 1 adjoints; pass one adjoint per sum, as \
+         `BatchKernel::finish_reverse` writes them"
+    );
+    assert_eq!(grad, [0.0; 2]);
+}

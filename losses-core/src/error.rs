@@ -163,6 +163,15 @@ pub enum LossError {
         /// Name of the loss type.
         loss: &'static str,
     },
+    /// The adjoints passed for a chunk of a whole-batch loss are not one per sum.
+    AdjointCount {
+        /// Name of the loss type.
+        loss: &'static str,
+        /// The number of sums of the loss, `BatchKernel::STATISTICS`.
+        expected: usize,
+        /// The number of adjoints given.
+        found: usize,
+    },
     /// An input of a multi-input loss does not have the shape of the first input, or,
     /// for a loss declared with `inputs_any_length`, not its sample axes (all but the
     /// last).
@@ -351,6 +360,15 @@ impl fmt::Display for LossError {
                  per-sample losses, so `per_sample` and `Reduction::None` have nothing to \
                  return; use `Axis::PerSample` for per-sample losses, or another reduction \
                  for the loss of the batch"
+            ),
+            Self::AdjointCount {
+                loss,
+                expected,
+                found,
+            } => write!(
+                f,
+                "{loss} has {expected} whole-batch sums but got {found} adjoints; pass one \
+                 adjoint per sum, as `BatchKernel::finish_reverse` writes them"
             ),
             Self::TargetShapeMismatch {
                 y_true,

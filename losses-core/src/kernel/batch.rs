@@ -129,8 +129,12 @@ pub fn partials<T: LossFloat, K: BatchKernel<T> + Sync>(
     y_pred: &[T],
 ) -> Result<Vec<T>, LossError> {
     equal_lengths(y_true, y_pred)?;
-    let count = y_true.len().min(y_pred.len()).div_ceil(CHUNK);
+    let count = y_pred.len().div_ceil(CHUNK);
     let statistics = K::STATISTICS;
+    if count == 0 {
+        // An empty part adds nothing to the sums of the others.
+        return Ok(vec![T::zero(); statistics]);
+    }
     // The sums of chunk `c` are `flat[c * statistics..(c + 1) * statistics]`.
     let mut flat = vec![T::zero(); count * statistics];
     let chunks = Chunks {
@@ -144,7 +148,8 @@ pub fn partials<T: LossFloat, K: BatchKernel<T> + Sync>(
 }
 
 /// Adds the sums of several chunks, in a pairwise tree over the chunks in index order:
-/// the result depends only on the chunks and their order.
+/// the result depends only on the chunks and their order. A chunk with fewer sums than
+/// the others counts as 0 in the sums it lacks.
 pub fn merge<T: LossFloat>(chunks: &[Vec<T>]) -> Vec<T> {
     match chunks {
         [] => Vec::new(),
@@ -152,7 +157,10 @@ pub fn merge<T: LossFloat>(chunks: &[Vec<T>]) -> Vec<T> {
         _ => {
             let (left, right) = chunks.split_at(chunks.len().div_ceil(2));
             let (left, right) = (merge(left), merge(right));
-            left.iter().zip(&right).map(|(a, b)| *a + *b).collect()
+            let at = |sums: &[T], k: usize| sums.get(k).copied().unwrap_or_else(T::zero);
+            (0..left.len().max(right.len()))
+                .map(|k| at(&left, k) + at(&right, k))
+                .collect()
         }
     }
 }
@@ -165,8 +173,9 @@ pub fn merge<T: LossFloat>(chunks: &[Vec<T>]) -> Vec<T> {
 /// # Errors
 ///
 /// Returns [`LossError::ShapeMismatch`] when `y_true` and `y_pred` differ in length,
-/// [`LossError::GradientShape`] when `grad` differs from `y_pred`, and the kernel's
-/// errors as [`LossError`]s.
+/// [`LossError::GradientShape`] when `grad` differs from `y_pred`,
+/// [`LossError::AdjointCount`] when `adjoints` does not have one entry per sum, and
+/// the kernel's errors as [`LossError`]s.
 pub fn chunk_reverse<T: LossFloat, K: BatchKernel<T>>(
     kernel: &K,
     y_true: &[T],
@@ -179,6 +188,13 @@ pub fn chunk_reverse<T: LossFloat, K: BatchKernel<T>>(
         return Err(LossError::GradientShape {
             grad: vec![grad.len()],
             expected: vec![y_pred.len()],
+        });
+    }
+    if adjoints.len() != K::STATISTICS {
+        return Err(LossError::AdjointCount {
+            loss: K::NAME,
+            expected: K::STATISTICS,
+            found: adjoints.len(),
         });
     }
     kernel
