@@ -216,7 +216,7 @@ impl<'a> Emitter<'a> {
     pub fn new(f: &'a Function, sig: &'a Signature) -> Self {
         // A helper's gradient entries go through its caller's `__accumulate`, which
         // takes an index per element, so its loops stay plain.
-        let helper = sig.params.iter().any(|param| param.role == Role::HelperArg);
+        let helper = sig.is_helper();
         let (lane_vars, lane_phis) = if helper {
             (Vec::new(), Vec::new())
         } else {
@@ -327,22 +327,18 @@ impl<'a> Emitter<'a> {
         }
     }
 
-    /// The body of the gradient-only function, when asked for: the forward statements of
-    /// `head` that the reverse statements `reverse` read, then the reverse statements
-    /// again. It is written in the state that the reverse function's forward statements
-    /// were. A reverse loop whose forward loop is left out reads the row first, so it
-    /// prefetches as the forward loop would have.
+    /// Writes the body of the gradient-only function, when one was requested: the forward
+    /// statements of `head` that the reverse statements `reverse` read, then the reverse
+    /// statements again. Call it with `in_reverse` set, as for the reverse function's
+    /// forward statements. A reverse loop whose forward loop is dropped reads the row
+    /// first, so it prefetches as the forward loop would have.
     fn gradient_body(
         &self,
         head: &[Stmt],
         tail: Option<&Branch>,
         reverse: &TokenStream,
     ) -> Option<TokenStream> {
-        let helper = self
-            .sig
-            .params
-            .iter()
-            .any(|param| param.role == Role::HelperArg);
+        let helper = self.sig.is_helper();
         // The stores into a local array are statements that declare nothing, which the
         // pruning would drop while the reverse pass reads the array.
         let arrays = self
@@ -375,13 +371,12 @@ impl<'a> Emitter<'a> {
         self.replay.set(false);
         self.prefetch_reverse.replace(Vec::new());
 
-        let kept = statements
+        let needed_statements = statements
             .iter()
             .zip(&needed)
-            .filter(|(_, needed)| **needed);
-        let kept = kept.map(|(statement, _)| statement);
+            .filter_map(|(statement, needed)| needed.then_some(statement));
         Some(quote! {
-            #(#kept)*
+            #(#needed_statements)*
             #reverse
             ::core::result::Result::Ok(())
         })
@@ -1040,12 +1035,7 @@ impl Reverse<'_, '_> {
     fn returned(&self, code: TokenStream) -> TokenStream {
         let f = self.em.f;
         let value = self.em.value(f.result, Want::Vector);
-        let helper = self
-            .em
-            .sig
-            .params
-            .iter()
-            .any(|param| param.role == Role::HelperArg);
+        let helper = self.em.sig.is_helper();
         if self.em.sig.row && helper {
             // A helper has passed its rows' adjoints to `__accumulate` and returns its
             // float arguments' adjoints.

@@ -82,6 +82,16 @@ pub struct Signature {
     pub rejected: Vec<Ident>,
 }
 
+impl Signature {
+    /// Returns whether this is a `#[differentiable]` helper's signature: one with a
+    /// float argument that it returns the adjoint of.
+    pub fn is_helper(&self) -> bool {
+        self.params
+            .iter()
+            .any(|param| param.role == Role::HelperArg)
+    }
+}
+
 /// The attribute being expanded, because the two accept different parameter lists.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
