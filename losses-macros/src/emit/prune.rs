@@ -4,9 +4,9 @@
 //! statements, because it returns the loss. A function that returns the gradient alone
 //! needs only the forward statements whose variables the reverse statements read, and
 //! the statements those read in turn. For the adjoint loss of a `batch` loss, whose
-//! value is `Σₖ aₖ sumₖ`, that leaves out every forward loop: the reverse loops
-//! recompute what they need, except values stored for them, so each chunk's gradient
-//! reads the chunk once instead of twice.
+//! value is `Σₖ aₖ sumₖ`, that leaves out every forward loop except those that store
+//! values for their reverse loop. The reverse loops recompute the rest, so each chunk's
+//! gradient reads the chunk once instead of twice.
 //!
 //! The analysis works on the tokens rather than the IR, because the forward code of a
 //! loop declares more than its nodes: running sums, lanes, buffers of stored values.
@@ -20,47 +20,41 @@ use proc_macro2::{Delimiter, Spacing, TokenStream, TokenTree};
 use std::collections::HashSet;
 
 /// Returns, for each of the forward `statements`, whether the reverse code `reverse`
-/// needs it: whether it declares a name that `reverse` or a later needed statement
+/// needs it: whether it defines a name that `reverse` or a later needed statement
 /// reads.
 pub(super) fn needed(statements: &[TokenStream], reverse: &TokenStream) -> Vec<bool> {
-    let mut read = HashSet::new();
-    free_names(reverse.clone(), &mut vec![HashSet::new()], &mut read);
+    let mut read = scan(reverse).read;
     let mut needed = vec![false; statements.len()];
     for (statement, needed) in statements.iter().zip(&mut needed).rev() {
-        if declared(statement).iter().any(|name| read.contains(name)) {
-            free_names(statement.clone(), &mut vec![HashSet::new()], &mut read);
+        let names = scan(statement);
+        if names.defined.iter().any(|name| read.contains(name)) {
+            read.extend(names.read);
             *needed = true;
         }
     }
     needed
 }
 
-/// Returns the names that a statement defines: those that the `let`s at its top
-/// level declare, and those it assigns anywhere, as in `sum = ..`, `sum += ..` or
-/// `lanes[k] = ..`. A statement that assigns a variable that an earlier statement
-/// declared is then kept whenever that variable is read. The emitter writes each loop
-/// with its running values in one statement, so this only guards against a later
-/// change that splits them.
-fn declared(tokens: &TokenStream) -> HashSet<String> {
-    let mut names = HashSet::new();
-    assigned(tokens.clone(), &mut names);
-    let mut tokens: Vec<TokenTree> = tokens.clone().into_iter().collect();
-    // A sentinel, so that a pattern at the very end still ends.
-    tokens.push(TokenTree::Punct(proc_macro2::Punct::new(
-        ';',
-        Spacing::Alone,
-    )));
-    let mut position = 0;
-    while position < tokens.len() {
-        if is_let(&tokens, position) {
-            let (pattern, end) = pattern_names(&tokens, position + 1);
-            names.extend(pattern);
-            position = end;
-        } else {
-            position += 1;
-        }
-    }
-    names
+/// The names that a statement reads and defines.
+struct Names {
+    /// The names it reads before declaring them itself.
+    read: HashSet<String>,
+    /// The names that the `let`s at its top level declare, and those it assigns
+    /// anywhere, as in `sum = ..`, `sum += ..` or `lanes[k] = ..`. A statement that
+    /// assigns a variable that an earlier statement declared is then kept whenever that
+    /// variable is read. The emitter writes each loop with its running values in one
+    /// statement, so the assignments only guard against a later change that splits them.
+    defined: HashSet<String>,
+}
+
+/// Returns the names that `tokens`, one statement or a whole body, reads and defines.
+fn scan(tokens: &TokenStream) -> Names {
+    let mut scopes = vec![HashSet::new()];
+    let mut read = HashSet::new();
+    free_names(tokens.clone(), &mut scopes, &mut read);
+    let mut defined = scopes.pop().unwrap_or_default();
+    assigned(tokens.clone(), &mut defined);
+    Names { read, defined }
 }
 
 /// Adds to `names` the variables that `tokens` assign, in nested blocks too: the name
@@ -217,18 +211,18 @@ mod tests {
     }
 
     #[test]
-    fn declared_takes_pattern_not_type_or_path() {
+    fn let_defines_pattern_not_type_or_path() {
         let tokens = quote! {
             let mut a: [__V; 16usize] = [x; 16usize];
             let ::core::option::Option::Some(mut b) = take(n) else { return; };
             let (c, d) = pair;
             { let inner = 1; }
         };
-        assert_eq!(declared(&tokens), names(&["a", "b", "c", "d"]));
+        assert_eq!(scan(&tokens).defined, names(&["a", "b", "c", "d"]));
     }
 
     #[test]
-    fn declared_takes_assignments_anywhere() {
+    fn assignments_anywhere_define_names() {
         let tokens = quote! {
             for i in 0..n {
                 sum = sum + x;
@@ -237,13 +231,13 @@ mod tests {
                 if a == b && c <= d { }
             }
         };
-        assert_eq!(declared(&tokens), names(&["sum", "total", "lanes"]));
+        assert_eq!(scan(&tokens).defined, names(&["sum", "total", "lanes"]));
         // The `=` of a `let`, typed or not, nested or not, assigns nothing.
         let tokens = quote!({
             let x: Scalar = y;
             let mut z = w;
         });
-        assert_eq!(declared(&tokens), names(&[]));
+        assert_eq!(scan(&tokens).defined, names(&[]));
     }
 
     #[test]
