@@ -144,7 +144,7 @@ fn nan_anywhere_gives_nan() {
 }
 
 #[test]
-fn nan_stays_after_later_elements_of_its_lane() {
+fn nan_survives_later_lane_elements() {
     let y_true = targets();
     // Lane 5 meets the NaN first and then larger or smaller elements. The largest and
     // the smallest put the running value first and second in `max` and `min`.

@@ -274,7 +274,7 @@ fn log_ratio<T: Float>(y_true: &[T], y_pred: &[T]) -> T {
 }
 
 #[test]
-fn gradient_over_several_chunks_matches_central_differences() {
+fn gradient_across_chunks_matches_differences() {
     let (y_true, y_pred) = batch_of(3, CHUNK, 29);
     let loss = LogRatio::new().with_axis(Axis::WholeBatch);
     let (_, grad) = loss.value_and_grad(&y_true, &y_pred).unwrap();
@@ -323,7 +323,7 @@ fn gradient_alone_matches_reverse_bits() {
 }
 
 #[test]
-fn split_evaluation_rejects_parts_that_do_not_pair() {
+fn split_rejects_unpaired_parts() {
     let loss = SoftDice::default();
     let (t, p) = ([1.0, 0.0, 1.0], [0.5, 0.5]);
     assert_eq!(
@@ -350,7 +350,7 @@ fn split_evaluation_rejects_parts_that_do_not_pair() {
 }
 
 #[test]
-fn empty_part_adds_nothing_to_the_merged_sums() {
+fn empty_part_merges_as_zeros() {
     let loss = SoftDice::default();
     let (t, p) = ([1.0, 0.0, 1.0], [0.5, 0.25, 0.75]);
     let whole = batch::partials(&loss, &t, &p).unwrap();
