@@ -53,6 +53,45 @@ pub trait ElementwiseKernel<T: LossFloat> {
         let _ = (y_true, y_pred);
         None
     }
+
+    /// The number of copies of the element loop that the drivers compile: 1, 2 or 4.
+    ///
+    /// A kernel whose formula branches on a flag, such as `from_logits`, can give each
+    /// value of its flags a copy, [`forward_variant`](Self::forward_variant) with the
+    /// flags as constants. The loop of each copy then runs one side of the branch
+    /// only: no test per element, and none of the other side's work, which the
+    /// compiler may otherwise move above the test.
+    /// `#[loss]` makes a copy for each combination of up to two `bool` parameters.
+    const VARIANTS: usize = 1;
+
+    /// Returns the copy that fits the hyper-parameters, below
+    /// [`VARIANTS`](Self::VARIANTS).
+    fn variant(&self) -> usize {
+        0
+    }
+
+    /// [`forward`](Self::forward) as copy `VARIANT` computes it. It must return the
+    /// bits of `forward` whenever [`variant`](Self::variant) returns `VARIANT`.
+    #[inline(always)]
+    fn forward_variant<const VARIANT: usize, V: Real<Scalar = T>>(
+        &self,
+        y_true: V,
+        y_pred: V,
+    ) -> V {
+        self.forward(y_true, y_pred)
+    }
+
+    /// [`reverse`](Self::reverse) as copy `VARIANT` computes it. It must return the
+    /// bits of `reverse` whenever [`variant`](Self::variant) returns `VARIANT`.
+    #[inline(always)]
+    fn reverse_variant<const VARIANT: usize, V: Real<Scalar = T>>(
+        &self,
+        y_true: V,
+        y_pred: V,
+        seed: V,
+    ) -> (V, V) {
+        self.reverse(y_true, y_pred, seed)
+    }
 }
 
 /// A loss defined row by row: the loss of a sample is the kernel applied to the

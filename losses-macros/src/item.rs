@@ -288,6 +288,7 @@ impl LossModel<'_> {
             .map(|param| self.call_arg(param, &quote!(__V::Scalar)))
             .collect();
         let validate = self.validate_body();
+        let variants = self.variant_methods(&elem);
         let name_text = name.to_string();
         let (invalid_inputs, validate_inputs) = if self.args.valid_inputs.is_empty() {
             (TokenStream::new(), TokenStream::new())
@@ -352,6 +353,8 @@ impl LossModel<'_> {
                 }
 
                 #invalid_inputs
+
+                #variants
             }
 
             #[automatically_derived]
@@ -380,6 +383,51 @@ impl LossModel<'_> {
                 }
 
                 #validate_inputs
+            }
+        }
+    }
+
+    /// Returns the kernel methods that give each value of the `bool` hyper-parameters
+    /// its own copy of the element loop, for up to two of them: flag `k` is bit `k` of the
+    /// copy's number. More flags would compile 8 or more copies, so they get none.
+    fn variant_methods(&self, elem: &TokenStream) -> TokenStream {
+        let flags: Vec<&Ident> = self
+            .hypers()
+            .filter(|param| param.ty == ParamTy::Bool)
+            .map(|param| &param.ident)
+            .collect();
+        if flags.is_empty() || flags.len() > 2 {
+            return TokenStream::new();
+        }
+
+        let count = 1usize << flags.len();
+        let bits = (0..flags.len()).map(|bit| quote!(#bit));
+        let call_args: Vec<TokenStream> = self
+            .sig
+            .params
+            .iter()
+            .map(
+                |param| match flags.iter().position(|flag| **flag == param.ident) {
+                    Some(bit) => quote!((__VARIANT >> #bit) & 1 == 1),
+                    None => self.call_arg(param, &quote!(__V::Scalar)),
+                },
+            )
+            .collect();
+        quote! {
+            const VARIANTS: usize = #count;
+
+            fn variant(&self) -> usize {
+                0 #(| (usize::from(self.#flags) << #bits))*
+            }
+
+            #[inline(always)]
+            fn forward_variant<const __VARIANT: usize, __V: ::losses_core::Real<Scalar = #elem>>(&self, y_true: __V, y_pred: __V) -> __V {
+                Self::__forward::<__V>(#(#call_args),*)
+            }
+
+            #[inline(always)]
+            fn reverse_variant<const __VARIANT: usize, __V: ::losses_core::Real<Scalar = #elem>>(&self, y_true: __V, y_pred: __V, seed: __V) -> (__V, __V) {
+                Self::__reverse::<__V>(#(#call_args,)* seed)
             }
         }
     }

@@ -35,7 +35,49 @@ use super::layout::CheckedBatch;
 use super::parallel;
 use super::pass::{Gradient, PerSampleJob};
 use crate::simd::{self, SupportedLevel};
-use crate::{Batch, LossError, LossFloat, Reduction};
+use crate::{Batch, LossError, LossFloat, Real, Reduction};
+
+/// Evaluates `$body` with `$k` bound to the copy of `$kernel` (of type `$K`) for its
+/// hyper-parameters. The tests of `VARIANTS` are constants once `$K` is known, so the
+/// compiler drops the arms that the kernel cannot take.
+macro_rules! with_variant {
+    ($K:ty, $kernel:expr, |$k:ident| $body:expr) => {
+        if <$K>::VARIANTS >= 4 {
+            match $kernel.variant() {
+                0 => {
+                    let $k = &Variant::<$K, 0>($kernel);
+                    $body
+                }
+                1 => {
+                    let $k = &Variant::<$K, 1>($kernel);
+                    $body
+                }
+                2 => {
+                    let $k = &Variant::<$K, 2>($kernel);
+                    $body
+                }
+                _ => {
+                    let $k = &Variant::<$K, 3>($kernel);
+                    $body
+                }
+            }
+        } else if <$K>::VARIANTS >= 2 {
+            match $kernel.variant() {
+                0 => {
+                    let $k = &Variant::<$K, 0>($kernel);
+                    $body
+                }
+                _ => {
+                    let $k = &Variant::<$K, 1>($kernel);
+                    $body
+                }
+            }
+        } else {
+            let $k = $kernel;
+            $body
+        }
+    };
+}
 
 /// Evaluates the reduced loss of `batch`. Never calls [`ElementwiseKernel::reverse`].
 ///
@@ -53,7 +95,8 @@ pub fn value<T: LossFloat, K: ElementwiseKernel<T> + Sync>(
         return Ok(T::zero());
     };
 
-    let weighted_sum = parallel::sum(SupportedLevel::current(), kernel, &batch, None);
+    let level = SupportedLevel::current();
+    let weighted_sum = with_variant!(K, kernel, |k| parallel::sum(level, k, &batch, None));
     Ok(weighted_sum / divisor)
 }
 
@@ -94,7 +137,12 @@ pub fn value_and_grad_into<T: LossFloat, K: ElementwiseKernel<T> + Sync>(
             entries,
             seed_per_weight,
         };
-        parallel::sum(level, kernel, &batch, Some(gradient))
+        with_variant!(K, kernel, |k| parallel::sum(
+            level,
+            k,
+            &batch,
+            Some(gradient)
+        ))
     });
     Ok(weighted_sum / divisor)
 }
@@ -114,16 +162,51 @@ pub fn per_sample<T: LossFloat, K: ElementwiseKernel<T> + Sync>(
     let batch = CheckedBatch::new(batch)?;
 
     let mut losses = ArrayD::zeros(IxDyn(batch.sample_shape()));
-    let job = PerSampleJob {
-        kernel,
-        batch: &batch,
-        // A fresh array is in standard layout, so its slice is in sample order.
-        losses: losses
-            .as_slice_mut()
-            .expect("a new array is in standard layout"),
-    };
-    simd::run(SupportedLevel::current(), job);
+    // A fresh array is in standard layout, so its slice is in sample order.
+    let slice = losses
+        .as_slice_mut()
+        .expect("a new array is in standard layout");
+    let level = SupportedLevel::current();
+    with_variant!(K, kernel, |k| {
+        let job = PerSampleJob {
+            kernel: k,
+            batch: &batch,
+            losses: slice,
+        };
+        simd::run(level, job)
+    });
     Ok(losses)
+}
+
+/// A kernel whose element functions are copy `V` of `K`'s.
+struct Variant<'k, K, const V: usize>(&'k K);
+
+impl<T: LossFloat, K: ElementwiseKernel<T>, const V: usize> ElementwiseKernel<T>
+    for Variant<'_, K, V>
+{
+    const NAME: &'static str = K::NAME;
+
+    fn reduction(&self) -> Reduction {
+        self.0.reduction()
+    }
+
+    fn validate(&self) -> Result<(), LossError> {
+        self.0.validate()
+    }
+
+    #[inline(always)]
+    fn forward<W: Real<Scalar = T>>(&self, y_true: W, y_pred: W) -> W {
+        self.0.forward_variant::<V, W>(y_true, y_pred)
+    }
+
+    #[inline(always)]
+    fn reverse<W: Real<Scalar = T>>(&self, y_true: W, y_pred: W, seed: W) -> (W, W) {
+        self.0.reverse_variant::<V, W>(y_true, y_pred, seed)
+    }
+
+    fn invalid_inputs(&self, y_true: T, y_pred: T) -> Option<&'static str> {
+        self.0.invalid_inputs(y_true, y_pred)
+    }
 }
 
 /// Validates the hyper-parameters and returns the reduction, unless it is
