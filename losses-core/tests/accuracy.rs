@@ -6,7 +6,9 @@
 //! another, so their error grows with the elements per partial sum. For the constants
 //! of `whole_batch_sums_of_constants`, chunks of 8192 elements summed that way are off
 //! by 4 × 10⁻⁶. The whole-batch drivers therefore call the generated loops on blocks of
-//! 256 elements and add the block sums by a pairwise tree.
+//! 1024 elements and add the block sums by a pairwise tree. Those constants are then off
+//! by 5.8 × 10⁻⁷, as much as one row of 10⁷ elements of 0.1, and by 1.1 × 10⁻⁷ with
+//! blocks of 256.
 
 use losses_core::kernel::batch;
 use losses_core::prelude::*;

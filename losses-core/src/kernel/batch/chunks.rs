@@ -9,10 +9,14 @@ use crate::{KernelError, LossError, LossFloat, prefetch};
 
 /// Elements per call of [`BatchKernel::partials`] within a chunk. The generated sum
 /// loops add each element to one of 16 partial sums in turn, so their rounding error
-/// grows with the elements per partial sum: 16 here. The blocks' sums are then added
-/// by the halving tree of [`sum_block_slice`], which keeps the error of a chunk's sum
-/// close to that of pairwise summation.
-const BLOCK: usize = 256;
+/// grows with the elements per partial sum: 64 here, as many as a row sum adds before
+/// it moves its partials to `f64` ([`lanes::RUN_BLOCKS`](crate::lanes::RUN_BLOCKS)).
+/// The blocks' sums are then added by the halving tree of [`sum_block_slice`], which
+/// keeps the error of a chunk's sum close to that of pairwise summation. Each call
+/// ends in the lane sums of its statistics, so smaller blocks cost time. With blocks
+/// of 256, the value of Dice over the whole batch ran at 2.7 to 4.6 × 10⁹ elements per
+/// second at 10⁶ elements on one Zen 5 thread. With 1024 it runs at 6.3 to 6.5.
+const BLOCK: usize = 1024;
 
 /// Blocks per chunk: the leaves of the tree over a chunk's block sums.
 const BLOCKS_PER_CHUNK: usize = CHUNK / BLOCK;
