@@ -80,3 +80,14 @@ pub(crate) fn ln_1p(x: f32) -> f32 {
     let result = select(x == f32::INFINITY, x, result);
     select(x == 0.0, x, result)
 }
+
+/// Computes [`ln_1p`] for `x` in `[0, 1]` or NaN, with its bits for every such `x` but
+/// NaN. There `1 + x` is in `[1, 2]`, so `x - ((1 + x) - 1)` is its rounding error
+/// exactly, and none of the special cases of `ln_1p` applies.
+#[inline(always)]
+pub(super) fn ln_1p_unit(x: f32) -> f32 {
+    let u = 1.0 + x;
+    let error = x - (u - 1.0);
+    let (mantissa, exponent) = split(u);
+    combine(mantissa - 1.0, exponent, error / u)
+}

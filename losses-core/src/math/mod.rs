@@ -8,8 +8,9 @@
 //! and a scalar call compute the same bits.
 //!
 //! Accuracy against an `f64` reference, measured over the whole `f32` domain by the
-//! tests in `tests.rs`: at most 1 ulp for `exp` and `ln`, and at most 2 ulp for
-//! `ln_1p`, `exp_m1`, `tanh`, `sigmoid`, `softplus` and `powf`. Infinities, NaN and
+//! tests in `tests.rs`: at most 1 ulp for `exp` and `ln`, at most 2 ulp for
+//! `ln_1p`, `exp_m1`, `tanh`, `sigmoid`, `softplus` and `powf`, and at most 2.5 ulp for
+//! `softplus_slope`, the sigmoid that gradients of softplus use. Infinities, NaN and
 //! signed zeros follow the C99 functions of the same name.
 
 mod exp;
@@ -18,7 +19,7 @@ mod pow;
 #[cfg(test)]
 mod tests;
 
-pub(crate) use exp::{exp, exp_m1, sigmoid, tanh};
+pub(crate) use exp::{exp, exp_m1, sigmoid, softplus, softplus_slope, tanh};
 pub(crate) use log::{ln, ln_1p};
 pub(crate) use pow::{powf, powi};
 

@@ -91,7 +91,7 @@ type Case = (
 
 /// Each unary kernel, its reference, the error bound in ulp, and points near which
 /// the inputs are dense: where cancellation, a change of formula or the range ends are.
-const CASES: [Case; 7] = [
+const CASES: [Case; 8] = [
     ("exp", exp, f64::exp, 1.0, &[0.0, 88.7, -87.3, -103.3]),
     ("ln", ln, f64::ln, 1.0, &[1.0, FRAC_1_SQRT_2, SQRT_2, 1e-40]),
     (
@@ -122,6 +122,13 @@ const CASES: [Case; 7] = [
         softplus_reference,
         2.0,
         &[0.0, -20.0, 15.0, -103.0],
+    ),
+    (
+        "softplus_slope",
+        softplus_slope,
+        sigmoid_reference,
+        2.5,
+        &[0.0, -4.157, -5.845, -20.0, -87.0, -103.0],
     ),
 ];
 
@@ -230,6 +237,38 @@ fn signed_zeros_are_kept() {
     ] {
         assert_eq!(kernel(-0.0).to_bits(), (-0.0f32).to_bits(), "{name}(-0)");
         assert_eq!(kernel(0.0).to_bits(), 0.0f32.to_bits(), "{name}(0)");
+    }
+}
+
+/// `softplus` takes `e^-|x|` with a lower clamp only and `ln(1 + e)` without the checks
+/// of `ln_1p`. It must give the bits of its formula with the general kernels, here over
+/// every 4099th `f32` and the special values.
+#[test]
+fn softplus_matches_general_kernels() {
+    let specials = [
+        0.0,
+        -0.0,
+        89.0,
+        -89.0,
+        -104.0,
+        104.0,
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+    ];
+    let sweep = (0..=u32::MAX).step_by(4099).map(f32::from_bits);
+    for x in sweep.chain(specials).chain([f32::NAN, -f32::NAN]) {
+        let e = exp(-x.abs());
+        let general = crate::Real::max(x, 0.0) + ln_1p(e);
+        let unit = log::ln_1p_unit(e);
+        if x.is_nan() {
+            // Which NaN a sum of two NaNs returns depends on the order of the operands,
+            // which the compiler may swap.
+            assert!(softplus(x).is_nan());
+            assert!(unit.is_nan());
+        } else {
+            assert_eq!(softplus(x).to_bits(), general.to_bits(), "softplus({x:e})");
+            assert_eq!(ln_1p(e).to_bits(), unit.to_bits(), "ln_1p({e:e})");
+        }
     }
 }
 
