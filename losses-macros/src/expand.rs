@@ -170,6 +170,25 @@ mod tests {
     }
 
     #[test]
+    fn stable_softplus_is_rewritten() {
+        let expansion = loss(
+            TokenStream::new(),
+            quote! {
+                fn stable(y_true: f32, y_pred: f32) -> f32 {
+                    let x = y_pred - y_true;
+                    (-x.abs()).exp().ln_1p() + x.max(0.0)
+                }
+            },
+        )
+        .to_string();
+        assert!(expansion.contains("Real > :: softplus (__v"), "{expansion}");
+        assert!(
+            expansion.contains("Real > :: softplus_slope (__v"),
+            "{expansion}"
+        );
+    }
+
+    #[test]
     fn gradient_doc_masks_per_sample_arms() {
         let doc = expanded_doc(quote! {
             fn guarded(y_true: f64, y_pred: f64) -> f64 {

@@ -8,6 +8,7 @@
 //! | `(a.exp() + b.exp() + ...).ln()`         | `log_sum_exp(a, b, ...)` | shifted by the maximum, so no term overflows |
 //! | `(1.0 + x).ln()`                         | `x.ln_1p()`         | 1 + x loses the digits of a small x      |
 //! | `x.exp() - 1.0`                          | `x.exp_m1()`        | the same cancellation near x = 0         |
+//! | `x.max(0.0) + (-x.abs()).exp().ln_1p()`  | `softplus(x)`       | one kernel, with the gradient `σ(x)`     |
 //!
 //! A call to a helper whose name is `sigmoid` is taken to be the logistic function
 //! `1 / (1 + e^-x)`. The rewritten node keeps its place, guard and name; nodes that only
@@ -50,6 +51,14 @@ fn rewrite_block(f: &mut Function, block: Block) -> Block {
 fn rewrite_node(f: &mut Function, id: Id) -> Option<Id> {
     match f.nodes[id].op {
         Op::Unary(Unary::Ln, arg) => rewrite_ln(f, id, arg),
+        Op::Binary(Binary::Add, a, b) => {
+            // The stable softplus, in either order of its terms.
+            let x = stable_softplus(f, a, b).or_else(|| stable_softplus(f, b, a));
+            if let Some(x) = x {
+                f.nodes[id].op = Op::Unary(Unary::Softplus, x);
+            }
+            None
+        }
         Op::Binary(Binary::Sub, a, b) if is_one(f, b) => {
             if let Op::Unary(Unary::Exp, x) = f.nodes[a].op {
                 f.nodes[id].op = Op::Unary(Unary::ExpM1, x);
@@ -87,6 +96,32 @@ fn rewrite_ln(f: &mut Function, id: Id, arg: Id) -> Option<Id> {
         f.nodes[id].op = Op::Unary(Unary::Ln1p, x);
     }
     None
+}
+
+/// `x` when `rectified` is `max(x, 0)` or `max(0, x)`, and `tail` is `ln(1 + e^-|x|)`.
+/// The tail may be written with `ln_1p`, or as `(1 + e^-|x|).ln()`, which an earlier
+/// rewrite turned into `softplus(-|x|)`. The sum is softplus in its stable form. Its
+/// gradient by the rules of each node, `max'(x, 0) - sign(x) e^-|x| / (1 + e^-|x|)`, is
+/// `σ(x)`, the rule of [`Unary::Softplus`], in more operations.
+fn stable_softplus(f: &Function, rectified: Id, tail: Id) -> Option<Id> {
+    let x = match f.nodes[rectified].op {
+        Op::Binary(Binary::Max, x, zero) if is_zero(f, zero) => x,
+        Op::Binary(Binary::Max, zero, x) if is_zero(f, zero) => x,
+        _ => return None,
+    };
+    let exponent = match f.nodes[tail].op {
+        Op::Unary(Unary::Ln1p, e) => exp_of(f, e)?,
+        Op::Unary(Unary::Softplus, exponent) => exponent,
+        _ => return None,
+    };
+    let Op::Unary(Unary::Neg, magnitude) = f.nodes[exponent].op else {
+        return None;
+    };
+    matches!(f.nodes[magnitude].op, Op::Unary(Unary::Abs, inner) if inner == x).then_some(x)
+}
+
+fn is_zero(f: &Function, id: Id) -> bool {
+    matches!(f.nodes[id].op, Op::Const(value, _) if value == 0.0)
 }
 
 fn is_one(f: &Function, id: Id) -> bool {

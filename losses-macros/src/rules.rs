@@ -235,10 +235,10 @@ fn unary_rule(op: Unary, a: Id, y: Id) -> Ex {
         Unary::Detach => lit(0.0),
         // d/dx 1/x = -1/x² = -y²
         Unary::Recip => neg(mul(g(), mul(out(), out()))),
-        // d/dx ln(1 + e^x) = σ(x)
-        Unary::Softplus => mul(g(), method("sigmoid", vec![x()])),
+        // d/dx ln(1 + e^x) = σ(x), by the method that shares softplus's exponential.
+        Unary::Softplus => mul(g(), method("softplus_slope", vec![x()])),
         // d/dx ln σ(x) = 1 - σ(x) = σ(-x)
-        Unary::LogSigmoid => mul(g(), method("sigmoid", vec![neg(x())])),
+        Unary::LogSigmoid => mul(g(), method("softplus_slope", vec![neg(x())])),
     }
 }
 
