@@ -160,8 +160,8 @@ pub(crate) fn sigmoid(x: f32) -> f32 {
 /// that needs both computes the exponential once.
 #[inline(always)]
 pub(crate) fn softplus(x: f32) -> f32 {
-    // `Real::max(x, 0)`: NaN stays NaN.
-    let rectified = select(x > 0.0, x, select(x <= 0.0, 0.0, x));
+    // `Real::max(x, 0)` except at NaN, where `e` and so the sum are NaN anyway.
+    let rectified = select(x > 0.0, x, 0.0);
     let (e, _) = exp_split_nonpositive(-x.abs());
     rectified + ln_1p_unit(e)
 }
