@@ -130,3 +130,28 @@ fn binary_crossentropy_copies_match_its_kernel() {
         }
     }
 }
+
+/// With `NumCast` in scope, `usize` has a second `from`, which the generated code must
+/// not call by accident.
+mod num_cast_in_scope {
+    #[allow(unused_imports)]
+    use losses_core::num_traits::NumCast;
+    use losses_core::prelude::*;
+    use ndarray::array;
+
+    #[loss(defaults(squared = true))]
+    fn flagged<T: Float>(y_true: T, y_pred: T, squared: bool) -> T {
+        let error = y_pred - y_true;
+        if squared { error * error } else { error.abs() }
+    }
+
+    #[test]
+    fn flag_loss_compiles_and_runs() {
+        let loss = Flagged::new(false);
+        assert_eq!(ElementwiseKernel::<f64>::variant(&loss), 0);
+        assert_eq!(
+            loss.value(&array![0.0, 1.0], &array![2.0, -1.0]).unwrap(),
+            2.0
+        );
+    }
+}

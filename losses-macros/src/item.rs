@@ -417,7 +417,7 @@ impl LossModel<'_> {
             const VARIANTS: usize = #count;
 
             fn variant(&self) -> usize {
-                0 #(| (usize::from(self.#flags) << #bits))*
+                0 #(| (<usize as ::core::convert::From<bool>>::from(self.#flags) << #bits))*
             }
 
             #[inline(always)]
