@@ -1,6 +1,6 @@
 //! The copies of the element loop that `#[loss]` gives each combination of up to two
-//! `bool` hyper-parameters: each copy computes the bits of `forward` and `reverse`
-//! with the flags read at run time, and a loss of three flags gets one loop.
+//! `bool` hyper-parameters. Each copy must compute the bits of `forward` and `reverse`
+//! with the flags read at run time. A loss of three flags gets one loop.
 
 use losses_core::prelude::*;
 use ndarray::{Array1, Array2};

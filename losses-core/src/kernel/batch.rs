@@ -3,7 +3,7 @@
 //!
 //! The elements are split into chunks of [`CHUNK`] elements, each chunk's sums are
 //! computed on their own ([`partials`]), and the chunks' sums merge by addition in a
-//! fixed pairwise order ([`merge`]). Within a chunk, the kernel sums blocks of 1024
+//! fixed pairwise order ([`merge`]). Within a chunk, the kernel sums blocks of 512
 //! elements and the block sums are added by a pairwise tree, so that `f32` sums over
 //! 10⁷ elements stay within about 10⁻⁶ relative of `f64` ones. The gradient is `dL/dpᵢ = Σₖ (∂f/∂Sₖ) ∂Sₖ/∂pᵢ`: the
 //! adjoints `∂f/∂Sₖ` come from the merged sums, and then each chunk's gradient needs
