@@ -51,7 +51,7 @@ pub struct LossArgs {
     /// Whether the row loss can also be evaluated over the whole batch, from sums.
     pub batch: bool,
     /// Set by `batch` on the partial-sum losses it generates, which run on blocks of
-    /// 256 elements: their sums need no flush to `f64` partials. Not a user key.
+    /// 512 elements: their sums need no flush to `f64` partials. Not a user key.
     pub block_sums: bool,
     /// Set by `batch` on the adjoint loss it generates, whose gradient the whole-batch
     /// drivers take without its value: the loss also gets a gradient-only function

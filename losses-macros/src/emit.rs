@@ -61,7 +61,7 @@ pub struct Emitter<'a> {
     lane_phis: Vec<Id>,
     /// Whether sums in lanes add their partials to `f64` ones after every run of
     /// `lanes::RUN_BLOCKS` blocks (see [`lanes`]). Off for the partial sums of a
-    /// `batch` loss, whose loops run on blocks of 256 elements.
+    /// `batch` loss, whose loops run on blocks of 512 elements.
     flush_runs: bool,
     /// Whether to write a gradient function beside the reverse one (see
     /// [`Emitted::gradient_body`]).

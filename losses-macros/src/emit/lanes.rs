@@ -34,7 +34,7 @@
 //! acc = acc + sum_wide(acc_wide, acc_lanes);
 //! ```
 //!
-//! The partial sums of a `batch` loss run on blocks of 256 elements and skip the runs
+//! The partial sums of a `batch` loss run on blocks of 512 elements and skip the runs
 //! and the `f64` partials: they end with `acc + sum_lanes(&acc_lanes)`.
 //!
 //! The lane count is fixed rather than the vector width, so a loss has the same bits

@@ -3,6 +3,7 @@
 
 use super::{CHUNK, report};
 use crate::kernel::BatchKernel;
+use crate::lanes::{LANES, RUN_BLOCKS};
 use crate::simd::{self, Job, SupportedLevel};
 use crate::sum::{BLOCK_LEN, sum_block_slice};
 use crate::{KernelError, LossError, LossFloat, prefetch};
@@ -24,6 +25,10 @@ const BLOCK: usize = 512;
 const BLOCKS_PER_CHUNK: usize = CHUNK / BLOCK;
 
 const _: () = assert!(CHUNK % BLOCK == 0 && BLOCKS_PER_CHUNK <= BLOCK_LEN);
+
+// The generated partial-sum loops skip the flush to `f64` partials, so a block must
+// fit in one run of blocks of a row sum.
+const _: () = assert!(BLOCK <= LANES * RUN_BLOCKS);
 
 /// Chunks per task handed to another thread: 8 chunks are 65 536 elements, enough that
 /// the cost of the hand-over, about a microsecond, does not show.
