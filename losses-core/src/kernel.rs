@@ -70,8 +70,9 @@ pub trait ElementwiseKernel<T: LossFloat> {
         0
     }
 
-    /// [`forward`](Self::forward) as copy `VARIANT` computes it. It must return the
-    /// bits of `forward` whenever [`variant`](Self::variant) returns `VARIANT`.
+    /// Returns the loss of one element as copy `VARIANT` computes it. It must return
+    /// the bits of [`forward`](Self::forward) whenever [`variant`](Self::variant)
+    /// returns `VARIANT`.
     #[inline(always)]
     fn forward_variant<const VARIANT: usize, V: Real<Scalar = T>>(
         &self,
@@ -81,8 +82,9 @@ pub trait ElementwiseKernel<T: LossFloat> {
         self.forward(y_true, y_pred)
     }
 
-    /// [`reverse`](Self::reverse) as copy `VARIANT` computes it. It must return the
-    /// bits of `reverse` whenever [`variant`](Self::variant) returns `VARIANT`.
+    /// Returns the loss of one element and its seeded derivative as copy `VARIANT`
+    /// computes them. It must return the bits of [`reverse`](Self::reverse) whenever
+    /// [`variant`](Self::variant) returns `VARIANT`.
     #[inline(always)]
     fn reverse_variant<const VARIANT: usize, V: Real<Scalar = T>>(
         &self,

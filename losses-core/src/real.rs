@@ -489,7 +489,7 @@ mod std_f64 {
 
     forward_to_std!(ln(), exp(), tanh(), ln_1p(), exp_m1(), powf(p));
 
-    /// Softplus with `f64::exp` and `f64::ln_1p`, in the form that
+    /// Computes softplus with `f64::exp` and `f64::ln_1p`, in the form that
     /// [`Real::softplus`](super::Real::softplus) documents.
     #[inline(always)]
     pub(super) fn softplus(x: f64) -> f64 {

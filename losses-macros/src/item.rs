@@ -388,8 +388,8 @@ impl LossModel<'_> {
     }
 
     /// Returns the kernel methods that give each value of the `bool` hyper-parameters
-    /// its own copy of the element loop, for up to two of them: flag `k` is bit `k` of the
-    /// copy's number. More flags would compile 8 or more copies, so they get none.
+    /// its own copy of the element loop, for up to two of them. Flag `k` is bit `k` of
+    /// the copy's number. More flags would compile 8 or more copies, so they get none.
     fn variant_methods(&self, elem: &TokenStream) -> TokenStream {
         let flags: Vec<&Ident> = self
             .hypers()
