@@ -240,36 +240,18 @@ fn signed_zeros_are_kept() {
     }
 }
 
-/// `softplus` takes `e^-|x|` with a lower clamp only and `ln(1 + e)` without the checks
-/// of `ln_1p`. It must give the bits of its formula with the general kernels, here over
-/// every 4099th `f32` and the special values.
+/// Checks `ln_1p_unit`, the logarithm inside `softplus`, over every 61st `f32` in
+/// `[0, 1]` and over every one near 1/2, where its formula changes, and near 1. A run
+/// over every `f32` in `[0, 1]` gave at most 0.93 ulp.
 #[test]
-fn softplus_matches_general_kernels() {
-    let specials = [
-        0.0,
-        -0.0,
-        89.0,
-        -89.0,
-        -104.0,
-        104.0,
-        f32::INFINITY,
-        f32::NEG_INFINITY,
-    ];
-    let sweep = (0..=u32::MAX).step_by(4099).map(f32::from_bits);
-    for x in sweep.chain(specials).chain([f32::NAN, -f32::NAN]) {
-        let e = exp(-x.abs());
-        let general = crate::Real::max(x, 0.0) + ln_1p(e);
-        let unit = log::ln_1p_unit(e);
-        if x.is_nan() {
-            // Which NaN a sum of two NaNs returns depends on the order of the operands,
-            // which the compiler may swap.
-            assert!(softplus(x).is_nan());
-            assert!(unit.is_nan());
-        } else {
-            assert_eq!(softplus(x).to_bits(), general.to_bits(), "softplus({x:e})");
-            assert_eq!(ln_1p(e).to_bits(), unit.to_bits(), "ln_1p({e:e})");
-        }
-    }
+fn ln_1p_unit_within_one_ulp() {
+    let one_bits = 1.0f32.to_bits();
+    let strided = (0..=one_bits).step_by(61).map(f32::from_bits);
+    let dense = sweep_inputs(u64::MAX, &[0.5, 1.0]).filter(|x| (0.0..=1.0).contains(x));
+    let (error, input) = max_error(strided.chain(dense), log::ln_1p_unit, f64::ln_1p);
+
+    assert!(error <= 1.0, "ln_1p_unit: {error:.3} ulp at {input:e}");
+    assert!(log::ln_1p_unit(f32::NAN).is_nan());
 }
 
 #[test]
