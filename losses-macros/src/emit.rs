@@ -47,6 +47,10 @@ pub struct Emitter<'a> {
     /// Set while the reverse sweep recomputes forward values, which must not store
     /// into local arrays again: an `a[k] += e` would add twice.
     replay: std::cell::Cell<bool>,
+    /// Set while the reverse loops of the gradient-only function are written. Their
+    /// bodies keep only the forward statements that a derivative reads (see
+    /// `lanes::live_statements`).
+    live_only: std::cell::Cell<bool>,
     /// Set while the reverse function is written. Its loops in lanes prefetch the slices
     /// they read a few kilobytes ahead (see `lanes::prefetch_ahead` in `losses_core`),
     /// and keep the values that their reverse pass reads back (see [`lanes::Stored`]).
@@ -227,6 +231,7 @@ impl<'a> Emitter<'a> {
             sig,
             text: Text::new(f, sig),
             replay: std::cell::Cell::new(false),
+            live_only: std::cell::Cell::new(false),
             in_reverse: std::cell::Cell::new(false),
             stored: std::cell::RefCell::new(None),
             lane_vars,
@@ -367,7 +372,9 @@ impl<'a> Emitter<'a> {
             });
         self.prefetch_reverse.replace(dropped_loops.collect());
         self.replay.set(true);
+        self.live_only.set(true);
         let reverse = self.reverse().run(head, None);
+        self.live_only.set(false);
         self.replay.set(false);
         self.prefetch_reverse.replace(Vec::new());
 

@@ -287,4 +287,44 @@ mod tests {
         assert!(!expansion.contains("__ties"), "{expansion}");
         assert!(!expansion.contains("d_max"), "{expansion}");
     }
+
+    /// The gradient of `Σ (a t p + b t + c p)` with respect to `p` is `a t + c`. The
+    /// gradient-only function, which the whole-batch gradient calls, must read
+    /// neither `p` nor the running sums in its loop. The reverse function of a row
+    /// loss keeps them, because it also returns the loss.
+    #[test]
+    fn gradient_only_loop_skips_dead_sums() {
+        let expansion = loss(
+            quote!(__gradient_only),
+            quote! {
+                fn adjoint(y_true: &[f32], y_pred: &[f32], a: f32, b: f32, c: f32) -> f32 {
+                    let mut both = 0.0;
+                    let mut targets = 0.0;
+                    let mut predictions = 0.0;
+                    for i in 0..y_pred.len() {
+                        both += y_true[i] * y_pred[i];
+                        targets += y_true[i];
+                        predictions += y_pred[i];
+                    }
+                    a * both + b * targets + c * predictions
+                }
+            },
+        )
+        .to_string();
+        let start = expansion
+            .find("fn __gradient")
+            .expect("a gradient-only function");
+        let gradient = &expansion[start..];
+        let end = gradient[1..]
+            .find("fn ")
+            .map_or(gradient.len(), |end| end + 1);
+        let gradient = &gradient[..end];
+        let reverse = &expansion[expansion.find("fn __reverse").expect("a reverse function")..];
+
+        assert!(gradient.contains("__block_y_true"), "{gradient}");
+        assert!(!gradient.contains("__block_y_pred"), "{gradient}");
+        assert!(!gradient.contains("prefetch_ahead (y_pred"), "{gradient}");
+        assert!(!gradient.contains("sum_wide"), "{gradient}");
+        assert!(reverse.contains("sum_wide"), "{reverse}");
+    }
 }

@@ -35,6 +35,11 @@ pub(super) fn needed(statements: &[TokenStream], reverse: &TokenStream) -> Vec<b
     needed
 }
 
+/// Returns the names that `tokens` read before declaring them.
+pub(super) fn reads(tokens: &TokenStream) -> HashSet<String> {
+    scan(tokens).read
+}
+
 /// The names that a statement reads and defines.
 struct Names {
     /// The names it reads before declaring them itself.
