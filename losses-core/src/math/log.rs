@@ -102,11 +102,12 @@ const U3: f32 = 0.303_590_6;
 pub(super) fn ln_1p_unit(x: f32) -> f32 {
     let upper = x >= 0.5;
     let f = select(upper, (x - 1.0) * 0.5, x);
-    let e = select(upper, 1.0, 0.0);
+    // `e ln 2` for the exponent `e` of 0 or 1, in its two parts.
+    let (ln2_hi, ln2_lo) = (select(upper, LN2_HI, 0.0), select(upper, LN2_LO, 0.0));
 
     let s = f / (2.0 + f);
     let z = s * s;
     let r = z * ((U1 + z * U2) + (z * z) * U3);
     let half_square = 0.5 * f * f;
-    e * LN2_HI + (f - (half_square - (s * (half_square + r) + e * LN2_LO)))
+    ln2_hi + (f - (half_square - (s * (half_square + r) + ln2_lo)))
 }
