@@ -156,8 +156,9 @@ pub(crate) fn sigmoid(x: f32) -> f32 {
 
 /// Computes `ln(1 + e^x)` as `max(x, 0) + ln_1p(e^-|x|)`. Because `e^-|x|` is in
 /// `[0, 1]`, it skips the argument checks of [`exp`] and takes the logarithm from
-/// [`ln_1p_unit`], which needs no division for the rounding of `1 + e^-|x|`. It computes `e^-|x|` as [`softplus_slope`] does, so a loop
-/// that needs both computes the exponential once.
+/// [`ln_1p_unit`], which needs no division for the rounding of `1 + e^-|x|`. It
+/// computes `e^-|x|` as [`softplus_slope`] does, so a loop that needs both computes the
+/// exponential once.
 #[inline(always)]
 pub(crate) fn softplus(x: f32) -> f32 {
     // `Real::max(x, 0)` except at NaN, where `e` and so the sum are NaN anyway.
