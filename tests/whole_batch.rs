@@ -374,3 +374,36 @@ fn chunk_gradient_needs_one_adjoint_per_sum() {
     );
     assert_eq!(grad, [0.0; 2]);
 }
+
+/// Computes a weighted sum whose weight is declared `mut` but never assigned: a
+/// constant, not a sum that starts from 0 in each chunk.
+#[loss(batch)]
+#[allow(unused_mut)]
+fn weighted_total<T: Float>(y_true: &[T], y_pred: &[T]) -> T {
+    let mut weight = 2.0;
+    let mut total = 0.0;
+    for i in 0..y_pred.len() {
+        total += weight * y_pred[i] * y_true[i];
+    }
+    total
+}
+
+#[test]
+fn unassigned_mut_is_a_constant() {
+    let (y_true, y_pred) = batch_of(2, CHUNK + 3, 29);
+    let loss = WeightedTotal::new().with_axis(Axis::WholeBatch);
+    let (value, grad) = loss.value_and_grad(&y_true, &y_pred).unwrap();
+    let expected = 2.0 * (&y_true * &y_pred).sum();
+
+    assert!(
+        (value - expected).abs() < 1e-12 * expected,
+        "{value} against {expected}"
+    );
+    for (g, t) in grad.iter().zip(&y_true) {
+        assert!(
+            (g - 2.0 * t).abs() < 1e-12,
+            "gradient {g} against {}",
+            2.0 * t
+        );
+    }
+}

@@ -4,7 +4,9 @@
 //! The function's body must have three parts: `let` statements (the sums' initial
 //! values among them, as `let mut sum = ..;`), then `for` loops over the whole row that
 //! only add to the sums terms of one element each, then statements that use the sums
-//! and the hyper-parameters.
+//! and the hyper-parameters. A sum is a `let mut` that a loop assigns, and one that no
+//! loop assigns is a constant. A loop reads a sum only in that sum's own update,
+//! because in each chunk the sum holds only the chunk's part.
 //! The sums' starting values read neither a row nor another sum, since the whole-batch
 //! evaluation adds each starting value once, after merging. The macro writes these
 //! functions from the parts and expands them with its own attributes:
@@ -157,7 +159,7 @@ fn split<'a>(cx: &mut Ctxt, key: &Ident, stmts: &'a [Stmt]) -> Option<Parts<'a>>
         cx.error_spanned(array, "`batch` does not support local arrays, whose elements would need merging across chunks: compute the loss with sums only, or remove `batch`");
         return None;
     }
-    let sums = prefix
+    let mutable = prefix
         .iter()
         .filter_map(|stmt| match stmt {
             Stmt::Local(local) => local_ident(local)
@@ -166,11 +168,21 @@ fn split<'a>(cx: &mut Ctxt, key: &Ident, stmts: &'a [Stmt]) -> Option<Parts<'a>>
             _ => None,
         })
         .collect::<Vec<_>>();
+    // A `let mut` that no loop assigns keeps its value in every chunk, so it is a
+    // constant, not a sum that starts from 0 in each chunk.
+    let assigned = loops::assigned_names(loops);
+    let sums: Vec<Ident> = mutable
+        .iter()
+        .filter(|name| assigned.contains(name))
+        .cloned()
+        .collect();
     if sums.is_empty() {
-        cx.error_spanned(
-            &stmts[first],
-            "a `batch` loss declares its sums with `let mut` before its loops, as in `let mut sum = 0.0;`, and none is declared before this loop",
-        );
+        let message = if mutable.is_empty() {
+            "a `batch` loss declares its sums with `let mut` before its loops, as in `let mut sum = 0.0;`, and none is declared before this loop"
+        } else {
+            "a `batch` loss adds to its sums in its loops, but no loop assigns any `let mut` declared before the loops: add each term to a sum, as in `sum += e`, or remove `batch`"
+        };
+        cx.error_spanned(&stmts[first], message);
         return None;
     }
     let row_lets = reads::check_reads(cx, prefix, suffix, &sums)?;
@@ -178,7 +190,7 @@ fn split<'a>(cx: &mut Ctxt, key: &Ident, stmts: &'a [Stmt]) -> Option<Parts<'a>>
         cx.error_spanned(update, format!("a `batch` loss only adds to its sums in its loops, so that the sums of chunks merge, but this updates `{sum}` in another way: write `{sum} += e` or `{sum} -= e`, or remove `batch`"));
         return None;
     }
-    loops::check_loops(cx, prefix, &row_lets, loops)?;
+    loops::check_loops(cx, prefix, &row_lets, loops, &sums)?;
     Some(Parts {
         prefix,
         loops,
@@ -260,7 +272,8 @@ fn non_sum_target(expr: &Expr, sums: &[Ident]) -> Option<Ident> {
 }
 
 /// The prefix with every sum's initial value replaced: by 0 for a partial sum over a
-/// chunk, or by `sum_k + initial` for the finish function.
+/// chunk, or by `sum_k + initial` for the finish function. Without `keep_mut`, every
+/// `let mut` of the prefix loses its `mut`.
 fn prefix_with(
     parts: &Parts<'_>,
     replace: impl Fn(usize, &Expr) -> Expr,
@@ -276,12 +289,12 @@ fn prefix_with(
             let Some(pat) = local_ident(local) else {
                 return stmt.clone();
             };
-            let Some(k) = parts.sums.iter().position(|sum| *sum == pat.ident) else {
-                return stmt.clone();
-            };
             let mut local = local.clone();
-            if let Some(init) = &mut local.init {
-                *init.expr = replace(k, &init.expr);
+            // A `let mut` that no loop assigns is a constant: only its `mut` may change.
+            if let Some(k) = parts.sums.iter().position(|sum| *sum == pat.ident) {
+                if let Some(init) = &mut local.init {
+                    *init.expr = replace(k, &init.expr);
+                }
             }
             if let (false, Some(pat)) = (keep_mut, local_ident_mut(&mut local)) {
                 pat.mutability = None;

@@ -4,7 +4,9 @@
 //! chunk passed as the row. The loop variable then counts from 0 in each chunk, and
 //! `y_pred.len()` is the chunk's length. So the sums merge to the sums over the batch
 //! only when each loop runs over the whole row and reads a row only at its element,
-//! `y_true[i]` or `y_pred[i]`.
+//! `y_true[i]` or `y_pred[i]`. Nor may a loop read a sum outside that sum's own update,
+//! such as a mean from an earlier loop: in a chunk, the sum contains the chunk's part
+//! only.
 
 use super::reads::local_ident;
 use crate::ctxt::{Ctxt, source_text};
@@ -23,6 +25,7 @@ pub(super) fn check_loops(
     prefix: &[Stmt],
     row_lets: &[usize],
     loops: &[Stmt],
+    sums: &[Ident],
 ) -> Option<()> {
     let readers: Vec<(&Ident, &Expr)> = row_lets
         .iter()
@@ -53,8 +56,156 @@ pub(super) fn check_loops(
             cx.error_spanned(&found, body_message(&found, &var.ident));
             return None;
         }
+
+        // A name that the body binds again is not the sum there, so it is not checked.
+        let mut bound = LetNames(Vec::new());
+        bound.visit_block(&for_loop.body);
+        let checked: Vec<&Ident> = sums.iter().filter(|sum| !bound.0.contains(sum)).collect();
+        let mut reads = SumReads {
+            sums: &checked,
+            found: None,
+        };
+        reads.visit_block(&for_loop.body);
+        if let Some(found) = reads.found {
+            cx.error_spanned(found, sum_read_message(found));
+            return None;
+        }
     }
     Some(())
+}
+
+/// Returns the names that `loops` assign anywhere, with `=` or an operator such as
+/// `+=`.
+pub(super) fn assigned_names(loops: &[Stmt]) -> Vec<Ident> {
+    struct Assigned(Vec<Ident>);
+    impl<'ast> Visit<'ast> for Assigned {
+        fn visit_expr(&mut self, expr: &'ast Expr) {
+            let target = match expr {
+                Expr::Assign(assign) => Some(&*assign.left),
+                Expr::Binary(binary) if is_compound_assignment(&binary.op) => Some(&*binary.left),
+                _ => None,
+            };
+            if let Some(Expr::Path(path)) = target {
+                if let Some(ident) = path.path.get_ident() {
+                    self.0.push(ident.clone());
+                }
+            }
+            syn::visit::visit_expr(self, expr);
+        }
+    }
+    let mut assigned = Assigned(Vec::new());
+    for stmt in loops {
+        assigned.visit_stmt(stmt);
+    }
+    assigned.0
+}
+
+/// Returns whether `op` assigns its left operand, as `+=` and `*=` do.
+fn is_compound_assignment(op: &syn::BinOp) -> bool {
+    use syn::BinOp::*;
+    matches!(
+        op,
+        AddAssign(_)
+            | SubAssign(_)
+            | MulAssign(_)
+            | DivAssign(_)
+            | RemAssign(_)
+            | BitAndAssign(_)
+            | BitOrAssign(_)
+            | BitXorAssign(_)
+            | ShlAssign(_)
+            | ShrAssign(_)
+    )
+}
+
+/// The names that the `let`s of a loop body bind.
+struct LetNames(Vec<Ident>);
+
+impl<'ast> Visit<'ast> for LetNames {
+    fn visit_local(&mut self, local: &'ast syn::Local) {
+        if let Some(pat) = local_ident(local) {
+            self.0.push(pat.ident.clone());
+        }
+        syn::visit::visit_local(self, local);
+    }
+}
+
+/// A visitor that finds the first read of a sum in a loop body other than in the
+/// sum's own update, `s += e`, `s -= e`, `s = s + e`, `s = e + s` or `s = s - e`. In
+/// the whole-batch evaluation such a read gets the chunk's part of the sum, not the
+/// batch's total.
+struct SumReads<'a, 'ast> {
+    sums: &'a [&'a Ident],
+    found: Option<&'ast ExprPath>,
+}
+
+impl<'ast> SumReads<'_, 'ast> {
+    /// Returns whether `expr` names one of the sums, and which.
+    fn sum_named(&self, expr: &Expr) -> Option<Ident> {
+        let Expr::Path(path) = expr else {
+            return None;
+        };
+        let ident = path.path.get_ident()?;
+        self.sums.contains(&ident).then(|| ident.clone())
+    }
+
+    /// Returns the term that an update of a sum adds, when `expr` is one.
+    fn added_term(&self, expr: &'ast Expr) -> Option<&'ast Expr> {
+        match expr {
+            Expr::Binary(binary)
+                if matches!(
+                    binary.op,
+                    syn::BinOp::AddAssign(_) | syn::BinOp::SubAssign(_)
+                ) =>
+            {
+                self.sum_named(&binary.left).map(|_| &*binary.right)
+            }
+            Expr::Assign(assign) => {
+                let sum = self.sum_named(&assign.left)?;
+                let Expr::Binary(binary) = &*assign.right else {
+                    return None;
+                };
+                let is_sum = |operand: &Expr| self.sum_named(operand).as_ref() == Some(&sum);
+                match binary.op {
+                    syn::BinOp::Add(_) | syn::BinOp::Sub(_) if is_sum(&binary.left) => {
+                        Some(&*binary.right)
+                    }
+                    syn::BinOp::Add(_) if is_sum(&binary.right) => Some(&*binary.left),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+}
+
+impl<'ast> Visit<'ast> for SumReads<'_, 'ast> {
+    fn visit_expr(&mut self, expr: &'ast Expr) {
+        if self.found.is_some() {
+            return;
+        }
+        match self.added_term(expr) {
+            Some(term) => self.visit_expr(term),
+            None => syn::visit::visit_expr(self, expr),
+        }
+    }
+
+    fn visit_expr_path(&mut self, path: &'ast ExprPath) {
+        let is_sum = path
+            .path
+            .get_ident()
+            .is_some_and(|ident| self.sums.contains(&ident));
+        if is_sum && self.found.is_none() {
+            self.found = Some(path);
+        }
+    }
+}
+
+fn sum_read_message(path: &ExprPath) -> String {
+    let sum = source_text(path);
+    format!(
+        "this loop reads the sum `{sum}` other than to add to it, which a `batch` loss does not support: the whole-batch evaluation runs the loops over chunks of the batch's elements, where `{sum}` holds only the chunk's part. Use `{sum}` after the loops; for a spread around a mean, sum `x` and `x * x` and combine them there"
+    )
 }
 
 /// Whether `range` is `0..y_pred.len()`, `0..y_true.len()`, or `0..n` with `n` a
