@@ -6,7 +6,7 @@
 //! only add to the sums terms of one element each, then statements that use the sums
 //! and the hyper-parameters. A sum is a `let mut` that a loop assigns, and one that no
 //! loop assigns is a constant. A loop reads a sum only in that sum's own update,
-//! because in each chunk the sum holds only the chunk's part.
+//! because in each chunk the sum contains only the chunk's part.
 //! The sums' starting values read neither a row nor another sum, since the whole-batch
 //! evaluation adds each starting value once, after merging. The macro writes these
 //! functions from the parts and expands them with its own attributes:
@@ -256,15 +256,7 @@ fn non_sum_target(expr: &Expr, sums: &[Ident]) -> Option<Ident> {
         },
         Expr::Assign(assign) => {
             let sum = sum_named(&assign.left)?;
-            let is_sum = |operand: &Expr| sum_named(operand).as_ref() == Some(&sum);
-            let adds = match &*assign.right {
-                Expr::Binary(binary) => match binary.op {
-                    syn::BinOp::Add(_) => is_sum(&binary.left) || is_sum(&binary.right),
-                    syn::BinOp::Sub(_) => is_sum(&binary.left),
-                    _ => false,
-                },
-                _ => false,
-            };
+            let adds = loops::added_term(expr, |name| *name == sum).is_some();
             (!adds).then_some(sum)
         }
         _ => None,

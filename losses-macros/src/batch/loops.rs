@@ -139,43 +139,38 @@ struct SumReads<'a, 'ast> {
     found: Option<&'ast ExprPath>,
 }
 
-impl<'ast> SumReads<'_, 'ast> {
-    /// Returns whether `expr` names one of the sums, and which.
-    fn sum_named(&self, expr: &Expr) -> Option<Ident> {
-        let Expr::Path(path) = expr else {
-            return None;
-        };
-        let ident = path.path.get_ident()?;
-        self.sums.contains(&ident).then(|| ident.clone())
-    }
-
-    /// Returns the term that an update of a sum adds, when `expr` is one.
-    fn added_term(&self, expr: &'ast Expr) -> Option<&'ast Expr> {
-        match expr {
-            Expr::Binary(binary)
-                if matches!(
-                    binary.op,
-                    syn::BinOp::AddAssign(_) | syn::BinOp::SubAssign(_)
-                ) =>
-            {
-                self.sum_named(&binary.left).map(|_| &*binary.right)
-            }
-            Expr::Assign(assign) => {
-                let sum = self.sum_named(&assign.left)?;
-                let Expr::Binary(binary) = &*assign.right else {
-                    return None;
-                };
-                let is_sum = |operand: &Expr| self.sum_named(operand).as_ref() == Some(&sum);
-                match binary.op {
-                    syn::BinOp::Add(_) | syn::BinOp::Sub(_) if is_sum(&binary.left) => {
-                        Some(&*binary.right)
-                    }
-                    syn::BinOp::Add(_) if is_sum(&binary.right) => Some(&*binary.left),
-                    _ => None,
-                }
-            }
-            _ => None,
+/// Returns the term that `expr` adds to a sum, when `expr` updates a name that
+/// `is_sum` accepts by `s += e`, `s -= e`, `s = s + e`, `s = e + s` or `s = s - e`:
+/// the updates whose chunk values merge by addition.
+pub(super) fn added_term(expr: &Expr, is_sum: impl Fn(&Ident) -> bool) -> Option<&Expr> {
+    let named = |operand: &Expr| match operand {
+        Expr::Path(path) => path.path.get_ident().filter(|ident| is_sum(ident)).cloned(),
+        _ => None,
+    };
+    match expr {
+        Expr::Binary(binary)
+            if matches!(
+                binary.op,
+                syn::BinOp::AddAssign(_) | syn::BinOp::SubAssign(_)
+            ) =>
+        {
+            named(&binary.left).map(|_| &*binary.right)
         }
+        Expr::Assign(assign) => {
+            let sum = named(&assign.left)?;
+            let Expr::Binary(binary) = &*assign.right else {
+                return None;
+            };
+            let is_this_sum = |operand: &Expr| named(operand).as_ref() == Some(&sum);
+            match binary.op {
+                syn::BinOp::Add(_) | syn::BinOp::Sub(_) if is_this_sum(&binary.left) => {
+                    Some(&*binary.right)
+                }
+                syn::BinOp::Add(_) if is_this_sum(&binary.right) => Some(&*binary.left),
+                _ => None,
+            }
+        }
+        _ => None,
     }
 }
 
@@ -184,7 +179,7 @@ impl<'ast> Visit<'ast> for SumReads<'_, 'ast> {
         if self.found.is_some() {
             return;
         }
-        match self.added_term(expr) {
+        match added_term(expr, |name| self.sums.contains(&name)) {
             Some(term) => self.visit_expr(term),
             None => syn::visit::visit_expr(self, expr),
         }
