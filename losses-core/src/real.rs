@@ -164,8 +164,8 @@ pub trait Real:
         self.max(Self::from_f64(0.0)) + self.abs().neg().exp().ln_1p()
     }
 
-    /// Returns `σ(x)`, the derivative of [`softplus`](Self::softplus), as the gradients
-    /// that `#[loss]` derives for softplus and `ln σ` compute it. The default calls
+    /// Returns `σ(x)`, the derivative of [`softplus`](Self::softplus). The gradients
+    /// that `#[loss]` derives for softplus and `ln σ` call it. The default calls
     /// [`sigmoid`](Self::sigmoid). For `f32` it uses the `e^-|x|` that softplus
     /// computes, so a loop that needs both computes the exponential once. It is then off
     /// by up to 2.5 ulp, where `sigmoid` is off by up to 1.5.

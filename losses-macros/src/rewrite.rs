@@ -98,7 +98,8 @@ fn rewrite_ln(f: &mut Function, id: Id, arg: Id) -> Option<Id> {
     None
 }
 
-/// `x` when `rectified` is `max(x, 0)` or `max(0, x)`, and `tail` is `ln(1 + e^-|x|)`.
+/// Returns `x` when `rectified` is `max(x, 0)` or `max(0, x)`, and `tail` is
+/// `ln(1 + e^-|x|)`.
 /// The tail may be written with `ln_1p`, or as `(1 + e^-|x|).ln()`, which an earlier
 /// rewrite turned into `softplus(-|x|)`. The sum is softplus in its stable form. Its
 /// gradient by the rules of each node, `max'(x, 0) - sign(x) e^-|x| / (1 + e^-|x|)`, is
