@@ -24,7 +24,15 @@ const LINE_BYTES: usize = 64;
 /// the end of `slice` are ignored.
 #[inline(always)]
 pub(crate) fn lines<T>(slice: &[T], range: Range<usize>) {
-    let end = range.end.min(slice.len());
+    lines_from(slice.as_ptr(), slice.len(), range);
+}
+
+/// Asks the CPU to load the cache lines of elements `range` of the `len` elements from
+/// `start`, for memory that the caller has lent out mutably. Indices past `len` are
+/// ignored. Only the addresses are computed, and no element is read.
+#[inline(always)]
+pub(crate) fn lines_from<T>(start: *const T, len: usize, range: Range<usize>) {
+    let end = range.end.min(len);
     if range.start >= end {
         return;
     }
@@ -32,11 +40,11 @@ pub(crate) fn lines<T>(slice: &[T], range: Range<usize>) {
     let step = (LINE_BYTES / std::mem::size_of::<T>().max(1)).max(1);
     let mut index = range.start;
     while index < end {
-        line(&slice[index]);
+        line_at(start.wrapping_add(index));
         index += step;
     }
     // The last element may sit on a line that the steps from `range.start` skipped.
-    line(&slice[end - 1]);
+    line_at(start.wrapping_add(end - 1));
 }
 
 /// Asks the CPU to load the cache line [`DISTANCE_BYTES`] after element `index` of
@@ -55,11 +63,6 @@ pub(crate) fn ahead<T>(slice: &[T], index: usize) {
 #[inline(always)]
 pub(crate) fn distance<T>() -> usize {
     DISTANCE_BYTES / std::mem::size_of::<T>().max(1)
-}
-
-#[inline(always)]
-fn line<T>(element: &T) {
-    line_at(std::ptr::from_ref(element));
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -127,6 +130,14 @@ mod tests {
         lines(&values, 200..300);
         lines(&values, 50..10);
         lines::<f32>(&[], 0..1);
+    }
+
+    #[test]
+    fn lines_from_accepts_any_range() {
+        let values = [1.0f32; 100];
+        lines_from(values.as_ptr(), values.len(), 90..4000);
+        lines_from(values.as_ptr(), values.len(), usize::MAX - 1..usize::MAX);
+        lines_from(std::ptr::null::<f32>(), 0, 0..10);
     }
 
     #[test]

@@ -117,6 +117,16 @@ impl<T: LossFloat, K: MultiRowKernel<T>> SampleJob<'_, '_, '_, '_, T, K> {
     fn samples<E: Evaluate>(self) -> Result<(), LossError> {
         let (kernel, rows) = (self.pass.kernel, self.pass.rows);
         let mut inputs: Vec<&[T]> = Vec::with_capacity(rows.inputs.len());
+        // The gradient outputs as start and length, for the prefetch of the rows ahead,
+        // which `grads` borrows whole.
+        let outputs: Vec<(*const T, usize)> = match self.pass.mode {
+            Mode::Reverse { .. } => self
+                .grads
+                .iter()
+                .map(|grad| (grad.as_ptr(), grad.len()))
+                .collect(),
+            Mode::Forward => Vec::new(),
+        };
         let mut grads: Vec<ChunksMut<'_, T>> = self
             .grads
             .into_iter()
@@ -148,6 +158,9 @@ impl<T: LossFloat, K: MultiRowKernel<T>> SampleJob<'_, '_, '_, '_, T, K> {
                 }
                 Mode::Forward => report::<K, T>(E::forward(kernel, target, &inputs), sample)?,
                 Mode::Reverse { divisor } => {
+                    if prefetch {
+                        rows.prefetch_outputs_after(offset, &outputs);
+                    }
                     let seed = rows.weight(sample) / divisor;
                     let (mut stack, mut heap) = (Default::default(), Vec::new());
                     let row_grads = next_rows(&mut grads, &mut stack, &mut heap);
