@@ -441,6 +441,25 @@ fn ndcg_tied_scores_have_finite_gradient() {
 }
 
 #[test]
+fn ndcg_infinite_score_ranks_exactly() {
+    // An item scored +inf or -inf is ranked first or last, as a finite score far from
+    // the others is: its own term in its rank must not become inf - inf.
+    let y_true = array![[1.0, 0.0, 2.0]];
+    let loss = ApproxNdcg::default();
+    for (infinite, far) in [(f64::INFINITY, 1e300), (f64::NEG_INFINITY, -1e300)] {
+        let (value, grad) = loss
+            .value_and_grad(&y_true, &array![[infinite, 0.0, 1.0]])
+            .unwrap();
+        let (far_value, far_grad) = loss
+            .value_and_grad(&y_true, &array![[far, 0.0, 1.0]])
+            .unwrap();
+        assert_eq!(value, far_value, "score {infinite}");
+        assert_eq!(grad, far_grad, "score {infinite}");
+        assert!(value.is_finite(), "score {infinite}: {value}");
+    }
+}
+
+#[test]
 fn ndcg_ideal_order_breaks_label_ties_by_index() {
     // Labels [1, 1]: IDCG = 1 + 1 / log2 3 whichever item comes first. Scores far
     // apart rank the list exactly, so NDCG = 1.

@@ -440,6 +440,14 @@ impl<'a> Emitter<'a> {
         code
     }
 
+    /// Writes a branch as an `if` that runs one arm.
+    ///
+    /// NOTE: in a loop in lanes, a condition on the loop variable differs between
+    /// lanes, and the compiler vectorises the loop only where it can compute both arms
+    /// on every lane and select, as for a choice between two values. Arms with more
+    /// work, such as a sigmoid of loaded elements, kept ApproxNDCG's loop on one
+    /// element at a time. Both arms are not computed and selected here, because the
+    /// arm not taken may index out of bounds.
     fn forward_branch(&self, branch: &Branch) -> TokenStream {
         let then_code = self.forward_block(&branch.then_block);
         let else_code = self.forward_block(&branch.else_block);
