@@ -155,3 +155,52 @@ fn weighted_pairs_follow_the_reduction() {
     let expected = 2.0 * per_sample[[0]] + 0.5 * per_sample[[1]];
     assert!((value - expected).abs() < 1e-15);
 }
+
+#[test]
+fn wrong_array_counts_name_the_inputs() {
+    use losses_core::MultiBatch;
+    use losses_core::kernel::multi::{value, value_and_grad_into};
+
+    let loss = ContrastiveLoss::default();
+    let (x1, x2) = (Array2::<f64>::ones((4, 3)), Array2::<f64>::zeros((4, 3)));
+    let labels = ndarray::Array1::<f64>::ones(4);
+    let batch = |inputs: usize| MultiBatch {
+        y_true: Some(labels.view().into_dyn()),
+        inputs: [
+            x1.view().into_dyn(),
+            x2.view().into_dyn(),
+            x2.view().into_dyn(),
+        ][..inputs]
+            .to_vec(),
+        sample_weight: None,
+    };
+
+    let one_input = value(&loss, batch(1)).unwrap_err().to_string();
+    assert_eq!(
+        one_input,
+        "ContrastiveLoss has 2 inputs (x1, x2), but the number of inputs given is 1; \
+         pass one per input, in that order"
+    );
+
+    // Every output keeps its values: the count is checked before anything is written.
+    let mut outputs = [(); 3].map(|_| Array2::<f64>::from_elem((4, 3), 9.0));
+    for count in [0, 1, 3] {
+        let grads = outputs[..count]
+            .iter_mut()
+            .map(|output| output.view_mut().into_dyn())
+            .collect();
+        let error = value_and_grad_into(&loss, batch(2), grads).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "ContrastiveLoss has 2 inputs (x1, x2), but the number of gradient outputs \
+                 given is {count}; pass one per input, in that order"
+            )
+        );
+    }
+    assert!(
+        outputs
+            .iter()
+            .all(|output| output.iter().all(|&v| v == 9.0))
+    );
+}

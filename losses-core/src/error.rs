@@ -172,6 +172,18 @@ pub enum LossError {
         /// The number of adjoints given.
         found: usize,
     },
+    /// A multi-input loss was given a number of inputs, or of gradient outputs, other
+    /// than its number of inputs.
+    InputCount {
+        /// Name of the loss type.
+        loss: &'static str,
+        /// The loss's inputs, in declaration order.
+        inputs: &'static [&'static str],
+        /// The kind of array counted: `"inputs"` or `"gradient outputs"`.
+        arrays: &'static str,
+        /// The number given.
+        found: usize,
+    },
     /// An input of a multi-input loss does not have the shape of the first input, or,
     /// for a loss declared with `inputs_any_length`, not its sample axes (all but the
     /// last).
@@ -390,6 +402,18 @@ impl fmt::Display for LossError {
                     shapes.join(" or ")
                 )
             }
+            Self::InputCount {
+                loss,
+                inputs,
+                arrays,
+                found,
+            } => write!(
+                f,
+                "{loss} has {} inputs ({}), but the number of {arrays} given is {found}; \
+                 pass one per input, in that order",
+                inputs.len(),
+                inputs.join(", ")
+            ),
             Self::InputShapeMismatch {
                 first,
                 first_shape,

@@ -40,8 +40,10 @@ pub struct MultiBatch<'a, T> {
 /// # Errors
 ///
 /// Returns [`LossError`] for an invalid hyper-parameter or row length,
-/// [`Reduction::None`], shapes that do not match (an input whose shape breaks the rule
-/// of [`MultiRowKernel::INPUTS_ANY_LENGTH`] is a [`LossError::InputShapeMismatch`]),
+/// [`Reduction::None`], a number of inputs other than the kernel's
+/// ([`LossError::InputCount`]), shapes that do not match (an input whose shape breaks
+/// the rule of [`MultiRowKernel::INPUTS_ANY_LENGTH`] is a
+/// [`LossError::InputShapeMismatch`]),
 /// empty inputs, a sample-weight shape that is not accepted, or an error the kernel
 /// reports for a sample.
 pub fn value<T: LossFloat, K: MultiRowKernel<T> + Sync>(
@@ -65,7 +67,8 @@ pub fn value<T: LossFloat, K: MultiRowKernel<T> + Sync>(
 ///
 /// # Errors
 ///
-/// As [`value`], and for a gradient output whose shape differs from its input's. The
+/// As [`value`], for a number of gradient outputs other than the number of inputs, and
+/// for a gradient output whose shape differs from its input's. The
 /// outputs are left unchanged on every error but one that the kernel reports for a
 /// sample: outputs in standard layout are written in place, sample by sample, so they
 /// may then hold the gradients of the samples before it.
@@ -76,6 +79,7 @@ pub fn value_and_grad_into<T: LossFloat, K: MultiRowKernel<T> + Sync>(
 ) -> Result<T, LossError> {
     let reduction = check_scalar_reduction(kernel)?;
     let rows = Rows::new(kernel, batch)?;
+    check_count::<T, K>("gradient outputs", grads.len())?;
     for (grad, shape) in grads.iter().zip(&rows.shapes) {
         if grad.shape() != shape.as_slice() {
             return Err(LossError::GradientShape {
@@ -117,6 +121,23 @@ pub fn value_and_grad_into<T: LossFloat, K: MultiRowKernel<T> + Sync>(
         }
     }
     Ok(rows.weighted_sum(&losses) / divisor)
+}
+
+/// Returns [`LossError::InputCount`] unless `found`, the number of `arrays` given, is the
+/// kernel's number of inputs.
+fn check_count<T: LossFloat, K: MultiRowKernel<T>>(
+    arrays: &'static str,
+    found: usize,
+) -> Result<(), LossError> {
+    if found == K::INPUTS.len() {
+        return Ok(());
+    }
+    Err(LossError::InputCount {
+        loss: K::NAME,
+        inputs: K::INPUTS,
+        arrays,
+        found,
+    })
 }
 
 /// Evaluates the per-sample losses, times the sample weights if any, in the leading
@@ -190,6 +211,7 @@ struct Rows<'a, T: Clone> {
 impl<'a, T: LossFloat> Rows<'a, T> {
     fn new<K: MultiRowKernel<T>>(kernel: &K, batch: MultiBatch<'a, T>) -> Result<Self, LossError> {
         let names = K::INPUTS;
+        check_count::<T, K>("inputs", batch.inputs.len())?;
         let shapes: Vec<Vec<usize>> = batch
             .inputs
             .iter()
