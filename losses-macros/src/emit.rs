@@ -359,7 +359,7 @@ impl<'a> Emitter<'a> {
             .iter()
             .map(|stmt| self.forward_stmts(std::slice::from_ref(stmt)))
             .collect();
-        let needed = prune::needed(&statements, reverse);
+        let (needed, _) = prune::needed(&statements, reverse);
 
         // The reverse statements again, with prefetches in the loops whose forward loop
         // is dropped.

@@ -577,16 +577,12 @@ impl Emitter<'_> {
         statements: &[TokenStream],
         reverse: &TokenStream,
     ) -> (TokenStream, HashSet<String>) {
-        let needed = super::prune::needed(statements, reverse);
-        let needed_statements: Vec<&TokenStream> = statements
+        let (needed, read) = super::prune::needed(statements, reverse);
+        let needed_statements = statements
             .iter()
             .zip(needed)
-            .filter_map(|(statement, needed)| needed.then_some(statement))
-            .collect();
-        let body = quote!(#(#needed_statements)*);
-        let mut read = super::prune::reads(&body);
-        read.extend(super::prune::reads(reverse));
-        (body, read)
+            .filter_map(|(statement, needed)| needed.then_some(statement));
+        (quote!(#(#needed_statements)*), read)
     }
 
     /// Returns whether a loop in lanes prefetches its slices ahead of the block it reads.

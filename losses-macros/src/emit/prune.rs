@@ -21,8 +21,11 @@ use std::collections::HashSet;
 
 /// Returns, for each of the forward `statements`, whether the reverse code `reverse`
 /// needs it: whether it defines a name that `reverse` or a later needed statement
-/// reads.
-pub(super) fn needed(statements: &[TokenStream], reverse: &TokenStream) -> Vec<bool> {
+/// reads. Also returns the names that `reverse` and the needed statements read.
+pub(super) fn needed(
+    statements: &[TokenStream],
+    reverse: &TokenStream,
+) -> (Vec<bool>, HashSet<String>) {
     let mut read = scan(reverse).read;
     let mut needed = vec![false; statements.len()];
     for (statement, needed) in statements.iter().zip(&mut needed).rev() {
@@ -32,12 +35,7 @@ pub(super) fn needed(statements: &[TokenStream], reverse: &TokenStream) -> Vec<b
             *needed = true;
         }
     }
-    needed
-}
-
-/// Returns the names that `tokens` read before declaring them.
-pub(super) fn reads(tokens: &TokenStream) -> HashSet<String> {
-    scan(tokens).read
+    (needed, read)
 }
 
 /// The names that a statement reads and defines.
@@ -283,10 +281,10 @@ mod tests {
             let mut s = zero;
             for i in 0..n { grad = grad + scale; }
         };
-        assert_eq!(
-            needed(&statements, &reverse),
-            vec![true, false, false, true]
-        );
+        let (needed_statements, read) = needed(&statements, &reverse);
+        assert_eq!(needed_statements, vec![true, false, false, true]);
+        assert!(read.contains("len") && read.contains("factor"), "{read:?}");
+        assert!(!read.contains("two"), "{read:?}");
 
         // A statement that adds to a variable declared before it stays with it.
         let statements = vec![
@@ -295,6 +293,6 @@ mod tests {
                 s += x;
             }),
         ];
-        assert_eq!(needed(&statements, &quote!(grad = s;)), vec![true, true]);
+        assert_eq!(needed(&statements, &quote!(grad = s;)).0, vec![true, true]);
     }
 }
