@@ -172,8 +172,8 @@ pub enum LossError {
         /// The number of adjoints given.
         found: usize,
     },
-    /// A multi-input loss was given a number of inputs, or of gradient outputs, other
-    /// than its number of inputs.
+    /// A count of inputs, or of gradient outputs, given to a multi-input loss that
+    /// differs from its number of inputs.
     InputCount {
         /// Name of the loss type.
         loss: &'static str,

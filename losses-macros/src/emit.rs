@@ -446,8 +446,8 @@ impl<'a> Emitter<'a> {
     /// lanes, and the compiler vectorises the loop only where it can compute both arms
     /// on every lane and select, as for a choice between two values. Arms with more
     /// work, such as a sigmoid of loaded elements, kept ApproxNDCG's loop on one
-    /// element at a time. Both arms are not computed and selected here, because the
-    /// arm not taken may index out of bounds.
+    /// element at a time. The emitter does not compute both arms and select, because
+    /// the arm not taken may index out of bounds.
     fn forward_branch(&self, branch: &Branch) -> TokenStream {
         let then_code = self.forward_block(&branch.then_block);
         let else_code = self.forward_block(&branch.else_block);

@@ -337,8 +337,8 @@ impl<'a, T: LossFloat> Rows<'a, T> {
         }
     }
 
-    /// Prefetches the gradient rows of the sample as far after sample `offset` as
-    /// [`Rows::prefetch_after`] reaches, in `outputs`, given by start and length.
+    /// Prefetches, in each of `outputs` (given by start and length), the gradient row
+    /// as far after row `offset` as [`Rows::prefetch_after`] reaches.
     ///
     /// The reverse function writes its gradient rows after the driver sets them to
     /// zero, and a store that misses the cache waits for its line as a load does.

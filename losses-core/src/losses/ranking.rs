@@ -89,11 +89,9 @@ fn approx_ndcg<T: Float>(y_true: &[T], y_pred: &[T], temperature: T) -> T {
     let mut dcg = 0.0;
     let mut ideal_dcg = 0.0;
     for i in 0..y_pred.len() {
-        // The sum runs over every j: the term of j = i is sigmoid(0) = 1/2, so the rank
-        // starts at 1/2 instead of 1. Only the gap is chosen by `i == j`, which the
-        // compiler vectorises as a select. With the sigmoid inside the `if`,
-        // value_and_grad ran 3.9 times slower. An infinite score still gives a gap of
-        // 0 at j = i, never inf - inf.
+        // The term of j = i is sigmoid(0) = 1/2, so the sum over every j starts at 1/2.
+        // The `if` chooses only the gap, which compiles to a select (with the sigmoid
+        // inside it, value_and_grad ran 3.9 times slower), and keeps inf - inf out.
         let mut rank = 0.5;
         let mut ideal_position = 1.0;
         for j in 0..y_pred.len() {

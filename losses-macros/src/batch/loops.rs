@@ -130,15 +130,6 @@ impl<'ast> Visit<'ast> for LetNames {
     }
 }
 
-/// A visitor that finds the first read of a sum in a loop body other than in the
-/// sum's own update, `s += e`, `s -= e`, `s = s + e`, `s = e + s` or `s = s - e`. In
-/// the whole-batch evaluation such a read gets the chunk's part of the sum, not the
-/// batch's total.
-struct SumReads<'a, 'ast> {
-    sums: &'a [&'a Ident],
-    found: Option<&'ast ExprPath>,
-}
-
 /// Returns the term that `expr` adds to a sum, when `expr` updates a name that
 /// `is_sum` accepts by `s += e`, `s -= e`, `s = s + e`, `s = e + s` or `s = s - e`:
 /// the updates whose chunk values merge by addition.
@@ -174,6 +165,15 @@ pub(super) fn added_term(expr: &Expr, is_sum: impl Fn(&Ident) -> bool) -> Option
     }
 }
 
+/// A visitor that finds the first read of a sum in a loop body other than in the
+/// sum's own update, `s += e`, `s -= e`, `s = s + e`, `s = e + s` or `s = s - e`. In
+/// the whole-batch evaluation such a read gets the chunk's part of the sum, not the
+/// batch's total.
+struct SumReads<'a, 'ast> {
+    sums: &'a [&'a Ident],
+    found: Option<&'ast ExprPath>,
+}
+
 impl<'ast> Visit<'ast> for SumReads<'_, 'ast> {
     fn visit_expr(&mut self, expr: &'ast Expr) {
         if self.found.is_some() {
@@ -196,10 +196,11 @@ impl<'ast> Visit<'ast> for SumReads<'_, 'ast> {
     }
 }
 
+/// Returns the error for a loop that reads the sum `path` outside its own update.
 fn sum_read_message(path: &ExprPath) -> String {
     let sum = source_text(path);
     format!(
-        "this loop reads the sum `{sum}` other than to add to it, which a `batch` loss does not support: the whole-batch evaluation runs the loops over chunks of the batch's elements, where `{sum}` holds only the chunk's part. Use `{sum}` after the loops; for a spread around a mean, sum `x` and `x * x` and combine them there"
+        "this loop reads the sum `{sum}` other than to add to it, which a `batch` loss does not support: the whole-batch evaluation runs the loops over chunks of the batch's elements, where `{sum}` contains only the chunk's part. Use `{sum}` after the loops. For a spread around a mean, sum `x` and `x * x` and combine them there"
     )
 }
 
