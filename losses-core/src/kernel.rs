@@ -108,6 +108,12 @@ pub trait RowKernel<T: LossFloat> {
     /// Whether `y_true` has a row per sample or one value per sample.
     const TARGET: TargetShape;
 
+    /// Whether [`reverse`](Self::reverse) and [`gradient`](Self::gradient) set every
+    /// element of `grad` instead of adding to it, so that `grad` may start with any
+    /// values. The drivers then skip zeroing the row. `#[loss]` sets it when each element
+    /// is written first by a store (see the benchmark page).
+    const SETS_GRADIENT: bool = false;
+
     /// Returns the reduction that combines per-sample losses into the value.
     fn reduction(&self) -> Reduction;
 
@@ -135,7 +141,8 @@ pub trait RowKernel<T: LossFloat> {
     fn forward(&self, y_true: &[T], y_pred: &[T]) -> Result<T, KernelError>;
 
     /// Returns the loss of one row and adds `seed × d loss / d y_pred` to `grad`,
-    /// which has the row's length and starts at zero.
+    /// which has the row's length and starts at zero, unless
+    /// [`SETS_GRADIENT`](Self::SETS_GRADIENT).
     ///
     /// # Errors
     ///
@@ -207,6 +214,12 @@ pub trait MultiRowKernel<T: LossFloat> {
     /// `#[loss(inputs(a, b), inputs_any_length)]` sets it to `true`.
     const INPUTS_ANY_LENGTH: bool = false;
 
+    /// For each input, in the order of [`INPUTS`](Self::INPUTS), whether
+    /// [`reverse`](Self::reverse) sets every element of its gradient row instead of
+    /// adding to it, so that the row may start with any values. The drivers zero only the
+    /// other rows. An input past the end of the list counts as `false`.
+    const SETS_GRADIENTS: &'static [bool] = &[];
+
     /// Returns the reduction that combines per-sample losses into the value.
     fn reduction(&self) -> Reduction;
 
@@ -232,7 +245,8 @@ pub trait MultiRowKernel<T: LossFloat> {
     fn forward(&self, y_true: &[T], inputs: &[&[T]]) -> Result<T, KernelError>;
 
     /// Returns the loss of one sample and adds `seed × d loss / d input` to each of
-    /// `grads`, which have the input rows' lengths and start at zero.
+    /// `grads`, which have the input rows' lengths and start at zero, except those
+    /// that [`SETS_GRADIENTS`](Self::SETS_GRADIENTS) marks.
     ///
     /// # Errors
     ///
@@ -374,6 +388,10 @@ pub trait BatchKernel<T: LossFloat> {
     /// How many sums the loss needs.
     const STATISTICS: usize;
 
+    /// Whether [`chunk_reverse`](Self::chunk_reverse) sets every element of `grad`
+    /// instead of adding to it, so that the drivers need not zero it first.
+    const SETS_GRADIENT: bool = false;
+
     /// Checks the hyper-parameters.
     ///
     /// # Errors
@@ -396,7 +414,8 @@ pub trait BatchKernel<T: LossFloat> {
     /// `adjoints`.
     fn finish_reverse(&self, sums: &[T], seed: T, adjoints: &mut [T]) -> T;
 
-    /// Adds the gradient of one chunk's elements, given the adjoints of the sums. The
+    /// Adds the gradient of one chunk's elements to `grad`, which starts at zero unless
+    /// [`SETS_GRADIENT`](Self::SETS_GRADIENT), given the adjoints of the sums. The
     /// drivers call it only on elements that [`partials`](Self::partials) has summed,
     /// so it may leave out the work that only the sums need.
     ///

@@ -462,6 +462,7 @@ fn kernel_impl(model: &LossModel<'_>, parts: &Parts<'_>) -> TokenStream {
         impl #impl_generics ::losses_core::BatchKernel<#elem> for #name {
             const NAME: &'static str = #name_text;
             const STATISTICS: usize = #count;
+            const SETS_GRADIENT: bool = <#adjoint_type as #row_kernel>::SETS_GRADIENT;
 
             fn validate(&self) -> ::core::result::Result<(), ::losses_core::LossError> {
                 <Self as #row_kernel>::validate(self)

@@ -28,6 +28,7 @@ use quote::{format_ident, quote, quote_spanned};
 mod arrays;
 mod products;
 mod prune;
+mod sets;
 use products::Product;
 
 /// The representation an operand is wanted in.
@@ -73,6 +74,11 @@ pub struct Emitter<'a> {
     /// The variables of the loops whose reverse loops prefetch the slices they read,
     /// while the gradient-only function is written (see [`Emitted::gradient_body`]).
     prefetch_reverse: std::cell::RefCell<Vec<Id>>,
+    /// Whether the inputs of a loss of several inputs all have one shape, so that a loop
+    /// over one covers every input (see [`sets`]).
+    same_shape_inputs: bool,
+    /// The gradient outputs whose first write may set their elements (see [`sets`]).
+    settable: sets::Settable,
 }
 
 /// The generated forward and reverse functions, without their signatures.
@@ -86,6 +92,9 @@ pub struct Emitted {
     pub gradient_body: Option<TokenStream>,
     /// The derivation written out for the generated docs.
     pub doc: String,
+    /// The slice parameters whose gradient outputs the reverse pass sets in full, so
+    /// that the drivers need not zero them first (see [`sets`]).
+    pub set_gradients: Vec<usize>,
 }
 
 fn real() -> TokenStream {
@@ -239,7 +248,15 @@ impl<'a> Emitter<'a> {
             flush_runs: true,
             gradient_only: false,
             prefetch_reverse: std::cell::RefCell::new(Vec::new()),
+            same_shape_inputs: false,
+            settable: sets::Settable::default(),
         }
+    }
+
+    /// Tells the emitter that the loss's inputs all have one shape (see [`sets`]).
+    pub fn with_same_shape_inputs(mut self) -> Self {
+        self.same_shape_inputs = true;
+        self
     }
 
     /// Also writes the gradient-only function of a row loss (see
@@ -277,6 +294,7 @@ impl<'a> Emitter<'a> {
 
     /// Emits the function's forward statements and returns the body and the doc text.
     pub fn emit(mut self) -> Emitted {
+        self.settable = sets::Settable::find(self.f, self.sig, self.same_shape_inputs);
         let result = self.value(self.f.result, Want::Vector);
         let forward_statements = self.forward_block(&self.f.body);
         let result = if self.sig.row {
@@ -302,6 +320,7 @@ impl<'a> Emitter<'a> {
         self.in_reverse.set(false);
         let reverse_code = reverse.returned(reverse_code);
         let reverse_lines = std::mem::take(&mut reverse.lines);
+        let set_gradients = std::mem::take(&mut reverse.set);
         let reverse_body = quote! {
             #reverse_forward
             #reverse_code
@@ -314,6 +333,7 @@ impl<'a> Emitter<'a> {
             reverse_body,
             gradient_body,
             doc,
+            set_gradients,
         }
     }
 
@@ -329,6 +349,8 @@ impl<'a> Emitter<'a> {
             products: Vec::new(),
             lane_targets: None,
             lane_outer: Vec::new(),
+            written: Vec::new(),
+            set: Vec::new(),
         }
     }
 
@@ -1012,6 +1034,10 @@ struct Reverse<'e, 'a> {
     /// The adjoints from before the loop in lanes being reversed: a branch in its body
     /// declares adjoints of its own, which are added to as usual.
     lane_outer: Vec<Ident>,
+    /// The slice parameters whose gradient outputs have been written to so far.
+    written: Vec<usize>,
+    /// Those whose first write sets its element (see [`sets`]).
+    set: Vec<usize>,
 }
 
 /// A max or min reduction of a loop being reversed: its adjoint is shared by the terms
@@ -1160,16 +1186,26 @@ impl Reverse<'_, '_> {
         code
     }
 
-    /// Adds the adjoint of a load `slice[index]` to the slice's gradient output.
+    /// Adds the adjoint of a load `slice[index]` to the slice's gradient output, or
+    /// sets the element when this is the slice's first write and it may set (see
+    /// [`sets`]).
     fn scatter(&mut self, id: Id, param: usize, index: Id, adjoint: &TokenStream) -> TokenStream {
         let slice = &self.em.sig.params[param].ident;
         let ex = self.masked(id, param, Ex::Adj);
         let contribution = self.em.ex_tokens(&ex, adjoint, id);
         let text = self.em.text.ex(&ex, id);
+        let sets = !self.written.contains(&param) && self.em.settable.contains(param, index);
+        if !self.written.contains(&param) {
+            self.written.push(param);
+        }
+        if sets {
+            self.set.push(param);
+        }
         self.lines.push(format!(
-            "{}d_{slice}[{}] += {text}",
+            "{}d_{slice}[{}] {} {text}",
             "    ".repeat(self.depth - 1),
-            self.em.text.name(index)
+            self.em.text.name(index),
+            if sets { "=" } else { "+=" }
         ));
         if self.em.sig.params[param].role == Role::HelperArg {
             // A helper's caller owns the gradient and checks the index. A helper's
@@ -1196,9 +1232,14 @@ impl Reverse<'_, '_> {
         } else {
             (grad_ident(slice), value_ident(index))
         };
+        let written = if sets {
+            contribution
+        } else {
+            quote!(*element + #contribution)
+        };
         quote! {
             if let ::core::option::Option::Some(element) = #grad.get_mut(#index_ident) {
-                *element = *element + #contribution;
+                *element = #written;
             }
         }
     }

@@ -59,6 +59,9 @@ pub fn loss(args: TokenStream, input: TokenStream) -> TokenStream {
                     if args.gradient_only {
                         emitter = emitter.with_gradient_only();
                     }
+                    if sig.multi && !args.inputs_any_length {
+                        emitter = emitter.with_same_shape_inputs();
+                    }
                     let emitted = emitter.emit();
                     let doc = format!(
                         " # Gradient\n\n The forward and reverse passes the macro derived; `d_x` is the adjoint ∂loss/∂x, seeded with 1 at the loss:\n\n ```text\n{}```",

@@ -57,6 +57,14 @@ impl LossModel<'_> {
             )),
         };
         let any_length = self.args.inputs_any_length;
+        let sets: Vec<bool> = self
+            .sig
+            .params
+            .iter()
+            .enumerate()
+            .filter(|(_, param)| param.role == Role::Input)
+            .map(|(index, _)| emitted.set_gradients.contains(&index))
+            .collect();
         let validate = self.validate_body();
         let validate_features = self.requirement_checks(true);
         let name_text = name.to_string();
@@ -94,6 +102,7 @@ impl LossModel<'_> {
                 const TARGET: ::core::option::Option<::losses_core::TargetShape> = #target;
                 const INPUTS: &'static [&'static str] = &[#(#input_names),*];
                 const INPUTS_ANY_LENGTH: bool = #any_length;
+                const SETS_GRADIENTS: &'static [bool] = &[#(#sets),*];
 
                 fn reduction(&self) -> ::losses_core::Reduction {
                     self.reduction

@@ -35,6 +35,10 @@ impl LossModel<'_> {
             .filter(|param| param.ty == ParamTy::FloatSlice && param.role == Role::YPred)
             .map(|param| grad_ident(&param.ident))
             .collect();
+        // The row loss's one gradient output is that of `y_pred`.
+        let sets = self.sig.params.iter().enumerate().any(|(index, param)| {
+            param.role == Role::YPred && emitted.set_gradients.contains(&index)
+        });
         let call_args: Vec<TokenStream> = self
             .sig
             .params
@@ -140,6 +144,7 @@ impl LossModel<'_> {
             impl #impl_generics ::losses_core::RowKernel<#elem> for #name {
                 const NAME: &'static str = #name_text;
                 const TARGET: ::losses_core::TargetShape = #target;
+                const SETS_GRADIENT: bool = #sets;
 
                 fn reduction(&self) -> ::losses_core::Reduction {
                     self.reduction

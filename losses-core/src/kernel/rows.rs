@@ -72,6 +72,7 @@ impl<T: LossFloat, K: RowKernel<T>> MultiRowKernel<T> for OneInput<'_, K> {
     const NAME: &'static str = K::NAME;
     const TARGET: Option<TargetShape> = Some(K::TARGET);
     const INPUTS: &'static [&'static str] = &["y_pred"];
+    const SETS_GRADIENTS: &'static [bool] = &[K::SETS_GRADIENT];
 
     fn reduction(&self) -> Reduction {
         self.0.reduction()

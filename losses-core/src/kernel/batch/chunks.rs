@@ -49,7 +49,7 @@ pub(super) enum Work<'w, T> {
     /// chunk.
     Sums,
     /// The chunk's gradient, by [`BatchKernel::chunk_reverse`], into the chunk's
-    /// elements of the output, which are zeroed first.
+    /// elements of the output, which are zeroed first unless the kernel sets them.
     Gradient { adjoints: &'w [T] },
 }
 
@@ -153,7 +153,9 @@ impl<T: LossFloat, K: BatchKernel<T>> Job for ChunkJob<'_, '_, '_, '_, T, K> {
                     chunk_sums(kernel, chunk, output, &mut block_sums, scalar)
                 }
                 (Work::Gradient { adjoints }, scalar) => {
-                    output.fill(T::zero());
+                    if !K::SETS_GRADIENT {
+                        output.fill(T::zero());
+                    }
                     if scalar {
                         reverse_outlined(kernel, targets, predictions, adjoints, output)
                     } else {

@@ -164,9 +164,11 @@ impl<T: LossFloat, K: MultiRowKernel<T>> SampleJob<'_, '_, '_, '_, T, K> {
                     let seed = rows.weight(sample) / divisor;
                     let (mut stack, mut heap) = (Default::default(), Vec::new());
                     let row_grads = next_rows(&mut grads, &mut stack, &mut heap);
-                    // The kernel adds into its gradient rows.
-                    for row in row_grads.iter_mut() {
-                        row.fill(T::zero());
+                    // The kernel adds into its gradient rows, except those it sets.
+                    for (input, row) in row_grads.iter_mut().enumerate() {
+                        if !K::SETS_GRADIENTS.get(input).copied().unwrap_or(false) {
+                            row.fill(T::zero());
+                        }
                     }
                     report::<K, T>(E::reverse(kernel, target, &inputs, seed, row_grads), sample)?
                 }
