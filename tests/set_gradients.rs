@@ -67,8 +67,8 @@ fn shipped_row_losses_set_their_gradients() {
     assert!(sets::<Tversky>());
     assert!(sets::<KLDivergence>());
     assert!(sets::<CosineSimilarity>());
-    // Its loops sit inside `if from_logits`, which does not run for every sample.
-    assert!(!sets::<CategoricalCrossentropy>());
+    // Its loops sit in both arms of `if from_logits`, and each arm sets the row.
+    assert!(sets::<CategoricalCrossentropy>());
     assert_eq!(multi_sets::<ContrastiveLoss>(), &[true, true]);
     assert_eq!(multi_sets::<TripletMarginLoss>(), &[true, true, true]);
 }
@@ -98,6 +98,12 @@ fn row_losses_write_every_element_over_nan() {
         &CategoricalCrossentropy::default(),
         &y_true,
         &y_pred,
+    );
+    assert_into_matches(
+        "CategoricalCrossentropy from logits",
+        &CategoricalCrossentropy::new(true, 0.1),
+        &y_true,
+        &(&y_pred * 8.0 - 4.0),
     );
     let distribution = seeded(3, 37, 11, 0.1);
     assert_into_matches(
@@ -240,6 +246,44 @@ fn to_target_length<T: Float>(y_true: &[T], y_pred: &[T]) -> T {
     total
 }
 
+/// Reads `y_pred[0]` before the loop: its write comes after the loop's in the reverse
+/// pass, so it adds to an element the loop has set.
+#[loss]
+fn first_before<T: Float>(y_true: &[T], y_pred: &[T]) -> T {
+    let first = y_pred[0] * y_pred[0];
+    let mut total = 0.0;
+    for i in 0..y_pred.len() {
+        total += y_true[i] * y_pred[i];
+    }
+    first + total
+}
+
+/// Reads a neighbour in the loop, which would add to an element before a later
+/// iteration sets it.
+#[loss]
+fn with_neighbour<T: Float>(y_true: &[T], y_pred: &[T]) -> T {
+    let mut total = 0.0;
+    for i in 0..y_pred.len() {
+        let next = (i + 1) % y_pred.len();
+        total += y_true[i] * y_pred[i] * y_pred[next];
+    }
+    total
+}
+
+/// Sets the row in one arm of a branch only.
+#[loss(defaults(whole = true))]
+fn one_arm<T: Float>(y_true: &[T], y_pred: &[T], whole: bool) -> T {
+    if whole {
+        let mut total = 0.0;
+        for i in 0..y_pred.len() {
+            total += y_true[i] * y_pred[i];
+        }
+        total
+    } else {
+        y_true[1] * y_pred[1]
+    }
+}
+
 /// Leaves out rows whose first target is negative: their gradient rows must be 0.
 #[loss(exclude_if(y_true[0] < 0.0))]
 fn masked_squares<T: Float>(y_true: &[T], y_pred: &[T]) -> T {
@@ -259,6 +303,9 @@ fn user_losses_set_only_what_their_loops_cover() {
     assert!(!sets::<ToTargetLength>());
     assert!(sets::<SumTimesSquares>());
     assert!(sets::<MaskedSquares>());
+    assert!(sets::<FirstBefore>());
+    assert!(!sets::<WithNeighbour>());
+    assert!(!sets::<OneArm>());
 
     let y_true = seeded(2, 19, 23, 0.0);
     let y_pred = seeded(2, 19, 29, -0.5);
@@ -302,6 +349,29 @@ fn user_losses_set_only_what_their_loops_cover() {
                 "row {row}, element {i}"
             );
         }
+    }
+
+    let grad = assert_into_matches("first_before", &FirstBefore::default(), &y_true, &y_pred);
+    // Each contribution is scaled by 1/2 on its own, so the sum may round differently.
+    let expected = (y_true[[1, 0]] + 2.0 * y_pred[[1, 0]]) / 2.0;
+    assert!((grad[[1, 0]] - expected).abs() < 1e-15);
+    assert_eq!(grad[[1, 5]], y_true[[1, 5]] / 2.0);
+
+    let grad = assert_into_matches(
+        "with_neighbour",
+        &WithNeighbour::default(),
+        &y_true,
+        &y_pred,
+    );
+    // d/dp_3 = (t_3 p_4 + t_2 p_2) / 2 over 2 rows.
+    let expected = (y_true[[0, 3]] * y_pred[[0, 4]] + y_true[[0, 2]] * y_pred[[0, 2]]) / 2.0;
+    assert!((grad[[0, 3]] - expected).abs() < 1e-15);
+
+    for whole in [true, false] {
+        let grad = assert_into_matches("one_arm", &OneArm::new(whole), &y_true, &y_pred);
+        let expected = if whole { y_true[[0, 4]] / 2.0 } else { 0.0 };
+        assert_eq!(grad[[0, 4]], expected, "whole = {whole}");
+        assert_eq!(grad[[0, 1]], y_true[[0, 1]] / 2.0, "whole = {whole}");
     }
 
     let mut targets = y_true.clone();

@@ -320,7 +320,7 @@ impl<'a> Emitter<'a> {
         self.in_reverse.set(false);
         let reverse_code = reverse.returned(reverse_code);
         let reverse_lines = std::mem::take(&mut reverse.lines);
-        let set_gradients = std::mem::take(&mut reverse.set);
+        let set_gradients = std::mem::take(&mut reverse.complete);
         let reverse_body = quote! {
             #reverse_forward
             #reverse_code
@@ -350,7 +350,7 @@ impl<'a> Emitter<'a> {
             lane_targets: None,
             lane_outer: Vec::new(),
             written: Vec::new(),
-            set: Vec::new(),
+            complete: Vec::new(),
         }
     }
 
@@ -1036,8 +1036,8 @@ struct Reverse<'e, 'a> {
     lane_outer: Vec<Ident>,
     /// The slice parameters whose gradient outputs have been written to so far.
     written: Vec<usize>,
-    /// Those whose first write sets its element (see [`sets`]).
-    set: Vec<usize>,
+    /// Those whose every element is set on the path being written (see [`sets`]).
+    complete: Vec<usize>,
 }
 
 /// A max or min reduction of a loop being reversed: its adjoint is shared by the terms
@@ -1194,12 +1194,12 @@ impl Reverse<'_, '_> {
         let ex = self.masked(id, param, Ex::Adj);
         let contribution = self.em.ex_tokens(&ex, adjoint, id);
         let text = self.em.text.ex(&ex, id);
-        let sets = !self.written.contains(&param) && self.em.settable.contains(param, index);
+        let sets = !self.written.contains(&param) && self.em.settable.contains(param, id);
         if !self.written.contains(&param) {
             self.written.push(param);
         }
         if sets {
-            self.set.push(param);
+            self.complete.push(param);
         }
         self.lines.push(format!(
             "{}d_{slice}[{}] {} {text}",
@@ -1651,12 +1651,23 @@ impl Reverse<'_, '_> {
             "{}if {cond_name} {{",
             "    ".repeat(self.depth - 1)
         ));
+        // Each arm starts from the gradient writes before the branch. After it, a slice
+        // counts as written if either arm wrote it, and as set only if both set it.
+        let before = (self.written.clone(), self.complete.clone());
         let then_code = self.arm(&branch.then_block, then_value, adjoint, branch.phi);
+        let then_writes = std::mem::replace(&mut self.written, before.0);
+        let then_complete = std::mem::replace(&mut self.complete, before.1);
         self.lines
             .push(format!("{}}} else {{", "    ".repeat(self.depth - 1)));
         let else_code = self.arm(&branch.else_block, else_value, adjoint, branch.phi);
         self.lines
             .push(format!("{}}}", "    ".repeat(self.depth - 1)));
+        for param in then_writes {
+            if !self.written.contains(&param) {
+                self.written.push(param);
+            }
+        }
+        self.complete.retain(|param| then_complete.contains(param));
         (then_code, else_code)
     }
 
