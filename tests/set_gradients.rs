@@ -9,11 +9,11 @@
 use losses_core::kernel::multi;
 use losses_core::losses::{
     CategoricalCrossentropy, ContrastiveLoss, CosineSimilarity, Dice, Jaccard, KLDivergence,
-    TripletMarginLoss, Tversky,
+    SparseCategoricalCrossentropy, TripletMarginLoss, Tversky,
 };
 use losses_core::prelude::*;
 use losses_core::{MultiBatch, MultiRowKernel, RowKernel};
-use ndarray::{Array1, Array2, ArrayD, IxDyn};
+use ndarray::{Array, Array1, Array2, ArrayD, Dimension, IxDyn};
 
 /// Returns a seeded `rows × columns` array of values in `[low, low + 1)`.
 fn seeded(rows: usize, columns: usize, seed: u64, low: f64) -> Array2<f64> {
@@ -28,10 +28,10 @@ fn seeded(rows: usize, columns: usize, seed: u64, low: f64) -> Array2<f64> {
 
 /// Checks that a gradient written into an output full of NaN equals the one written
 /// into a fresh output, bit for bit, and returns that gradient.
-fn assert_into_matches<L: Loss<f64>>(
+fn assert_into_matches<L: Loss<f64>, D: Dimension>(
     name: &str,
     loss: &L,
-    y_true: &Array2<f64>,
+    y_true: &Array<f64, D>,
     y_pred: &Array2<f64>,
 ) -> Array2<f64> {
     let (value, grad) = loss.value_and_grad(y_true, y_pred).unwrap();
@@ -69,6 +69,7 @@ fn shipped_row_losses_set_their_gradients() {
     assert!(sets::<CosineSimilarity>());
     // Its loops sit in both arms of `if from_logits`, and each arm sets the row.
     assert!(sets::<CategoricalCrossentropy>());
+    assert!(sets::<SparseCategoricalCrossentropy>());
     assert_eq!(multi_sets::<ContrastiveLoss>(), &[true, true]);
     assert_eq!(multi_sets::<TripletMarginLoss>(), &[true, true, true]);
 }
@@ -112,6 +113,22 @@ fn row_losses_write_every_element_over_nan() {
         &distribution,
         &y_pred,
     );
+}
+
+#[test]
+fn sparse_labels_write_every_element_over_nan() {
+    let labels = Array1::from(vec![0.0, 36.0, 17.0]);
+    let logits = seeded(3, 37, 41, -0.5) * 8.0;
+    let probabilities = seeded(3, 37, 43, 0.1);
+    for (from_logits, y_pred) in [(true, &logits), (false, &probabilities)] {
+        let loss = SparseCategoricalCrossentropy::new(from_logits, -1.0);
+        assert_into_matches("SparseCategoricalCrossentropy", &loss, &labels, y_pred);
+
+        // The row of class 17 is left out, and its gradient row must be 0.
+        let ignoring = SparseCategoricalCrossentropy::new(from_logits, 17.0);
+        let grad = assert_into_matches("ignore_class", &ignoring, &labels, y_pred);
+        assert!(grad.row(2).iter().all(|g| *g == 0.0));
+    }
 }
 
 #[test]

@@ -244,6 +244,9 @@ fn sparse_categorical_crossentropy<T: Float>(
         let max = max.detach();
         // -1 / 0 is -inf: see `categorical_crossentropy`.
         let all_masked = max == -1.0 / 0.0;
+        // The true class's logit is read before the loop, so that the loop's gradient
+        // writes come first in the reverse pass and set the row instead of adding to it.
+        let picked = y_pred[y_true];
         let mut sum = 0.0;
         for i in 0..y_pred.len() {
             let shifted = if all_masked { 0.0 } else { y_pred[i] - max };
@@ -252,14 +255,15 @@ fn sparse_categorical_crossentropy<T: Float>(
         if all_masked {
             0.0
         } else {
-            sum.ln() - (y_pred[y_true] - max)
+            sum.ln() - (picked - max)
         }
     } else {
+        let picked = y_pred[y_true];
         let mut sum = 0.0;
         for i in 0..y_pred.len() {
             sum += y_pred[i];
         }
-        -(y_pred[y_true] / sum).clamp(1e-7, 1.0 - 1e-7).ln()
+        -(picked / sum).clamp(1e-7, 1.0 - 1e-7).ln()
     }
 }
 

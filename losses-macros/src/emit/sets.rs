@@ -12,7 +12,9 @@
 //! around the loop runs. `n` must be the length of `x` itself or, for a loss of several
 //! inputs of one shape, of another input. Every other load of `x` in that loop must be at
 //! `i` too, because a load at another index would add to an element that a later
-//! iteration sets. Such a loop writes every element of the row.
+//! iteration sets. Such a loop writes every element of the row. A branch on a value of
+//! the sample becomes selects, with both arms run, so the loops in its arms count as
+//! running whenever the function runs, and the arm not taken writes 0.
 //!
 //! [`Reverse`](super::Reverse) lets only the first write of a slice in the generated code
 //! set, so no earlier write is lost, and the writes after it add. The drivers learn of a
