@@ -20,7 +20,8 @@
 //! set, so no earlier write is lost, and the writes after it add. The drivers learn of a
 //! slice only when every path through the function sets it: across a branch, both arms
 //! must. A loop whose reverse pass is left out writes nothing, so its slice keeps the
-//! zeroing.
+//! zeroing. A set element keeps the sign of a zero contribution: `-0.0` stays `-0.0`,
+//! where zero plus it gave `+0.0`, as the elementwise losses' direct writes do.
 
 use crate::ir::{Block, Function, Id, Loop, Op, Stmt};
 use crate::signature::{ParamTy, Role, Signature};
