@@ -420,6 +420,41 @@ fn huber_at_delta_uses_quadratic_branch() {
     assert_eq!(grad, array![0.25, -0.25]);
 }
 
+// Huber at the ends of delta's range and at infinite errors, in f32 and f64: with
+// delta = inf it is e²/2 everywhere, with delta = 0 it is 0, and an infinite error
+// costs inf with the slope ±delta.
+#[test]
+fn huber_extreme_deltas_and_errors() {
+    let y_true = array![0.0, 0.0, 0.0];
+    let (value, grad) = Huber::new(f64::INFINITY)
+        .with_reduction(Reduction::Sum)
+        .value_and_grad(&y_true, &array![3.0, -1e100, 0.5])
+        .unwrap();
+    assert_eq!(value, 4.5 + 0.5e200 + 0.125);
+    assert_eq!(grad, array![3.0, -1e100, 0.5]);
+
+    let (value, grad) = Huber::new(0.0)
+        .with_reduction(Reduction::Sum)
+        .value_and_grad(&y_true, &array![3.0, -2.0, 0.0])
+        .unwrap();
+    assert_eq!(value, 0.0);
+    assert_eq!(grad, array![0.0, 0.0, 0.0]);
+
+    let (value, grad) = Huber::new(2.0)
+        .with_reduction(Reduction::Sum)
+        .value_and_grad(&y_true, &array![f64::INFINITY, f64::NEG_INFINITY, 1.0])
+        .unwrap();
+    assert_eq!(value, f64::INFINITY);
+    assert_eq!(grad, array![2.0, -2.0, 1.0]);
+
+    let (value, grad) = Huber::new(2.0)
+        .with_reduction(Reduction::Sum)
+        .value_and_grad(&array![0.0f32, 0.0], &array![f32::INFINITY, -3.0])
+        .unwrap();
+    assert_eq!(value, f32::INFINITY);
+    assert_eq!(grad, array![2.0f32, -2.0]);
+}
+
 // At a margin of exactly 1, max(1 - y ŷ, 0) ties and each side gets half: the entry
 // is -y/2 divided by the 3 samples, with label 0 read as -1.
 #[test]

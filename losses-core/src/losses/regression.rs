@@ -180,12 +180,13 @@ fn mean_squared_logarithmic_error<T: Float>(y_true: T, y_pred: T) -> T {
 #[loss(defaults(delta = 1.0), require(delta >= 0.0))]
 fn huber<T: Float>(y_true: T, y_pred: T, delta: T) -> T {
     let error = y_pred - y_true;
-    let abs_error = error.abs();
-    if abs_error <= delta {
-        0.5 * error * error
-    } else {
-        delta * (abs_error - 0.5 * delta)
-    }
+    // c (e - c / 2) with c = clamp(e, -delta, delta) is e² / 2 inside and
+    // delta (|e| - delta / 2) outside, with the same bits as those two forms: e - e / 2
+    // is exact, and where e is subnormal both products round to 0. It needs no select
+    // between two arms, and its derivative, c' (e - c / 2) + c (1 - c' / 2), is e at
+    // |e| = delta whatever c' is there.
+    let clipped = error.clamp(-delta, delta);
+    clipped * (error - 0.5 * clipped)
 }
 
 /// Log-cosh loss, `ln(cosh(ŷ - y))`: about `e² / 2` for small errors and `|e| - ln 2`
