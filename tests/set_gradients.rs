@@ -1,9 +1,9 @@
 //! Gradient outputs that the reverse pass sets instead of adding to.
 //!
-//! When every differentiated load of a slice sits in a loop `for i in 0..len` at the top
-//! of the loss, the reverse pass sets each gradient element with its first write and the
-//! drivers skip zeroing the output. These tests fill the outputs with NaN first: any
-//! element the pass fails to set, or adds to before setting, shows up as NaN or as a
+//! When the first gradient write of a slice in the reverse pass comes from a load `x[i]`
+//! in a loop `for i in 0..len` that runs for every sample, that write sets each element
+//! and the drivers skip zeroing the output. These tests fill the outputs with NaN first:
+//! any element the pass fails to set, or adds to before setting, shows up as NaN or as a
 //! wrong value.
 
 use losses_core::kernel::multi;
@@ -79,6 +79,8 @@ fn row_losses_write_every_element_over_nan() {
     // 3 rows of 37: two full blocks of 16 lanes and a tail of 5.
     let y_true = seeded(3, 37, 5, 0.0).mapv(|t| if t > 0.5 { 1.0 } else { 0.0 });
     let y_pred = seeded(3, 37, 9, 0.0);
+
+    // Whole-row statistics.
     assert_into_matches("Dice", &Dice::default(), &y_true, &y_pred);
     assert_into_matches(
         "Dice, whole batch",
@@ -94,6 +96,8 @@ fn row_losses_write_every_element_over_nan() {
         &y_true,
         &y_pred,
     );
+
+    // Both arms of `if from_logits`.
     assert_into_matches(
         "CategoricalCrossentropy",
         &CategoricalCrossentropy::default(),
@@ -106,6 +110,7 @@ fn row_losses_write_every_element_over_nan() {
         &y_true,
         &(&y_pred * 8.0 - 4.0),
     );
+
     let distribution = seeded(3, 37, 11, 0.1);
     assert_into_matches(
         "KLDivergence",
@@ -201,7 +206,7 @@ fn multi_input_losses_write_every_element_over_nan() {
     );
 }
 
-// User losses, some with loads outside the pattern, which keep the zeroing.
+// User losses with loads inside and outside the pattern.
 
 /// Reads `y_pred[0]` outside the loop as well.
 #[loss]
