@@ -110,8 +110,8 @@ pub trait RowKernel<T: LossFloat> {
 
     /// Whether [`reverse`](Self::reverse) and [`gradient`](Self::gradient) set every
     /// element of `grad` instead of adding to it, so that `grad` may start with any
-    /// values. The drivers then skip zeroing the row. `#[loss]` sets it when each element
-    /// is written first by a store (see the benchmark page).
+    /// values. The drivers then skip zeroing the row. `#[loss]` sets it when a loop over
+    /// the whole row makes the first write of each element.
     const SETS_GRADIENT: bool = false;
 
     /// Returns the reduction that combines per-sample losses into the value.

@@ -1194,8 +1194,9 @@ impl Reverse<'_, '_> {
         let ex = self.masked(id, param, Ex::Adj);
         let contribution = self.em.ex_tokens(&ex, adjoint, id);
         let text = self.em.text.ex(&ex, id);
-        let sets = !self.written.contains(&param) && self.em.settable.contains(param, id);
-        if !self.written.contains(&param) {
+        let first = !self.written.contains(&param);
+        let sets = first && self.em.settable.contains(param, id);
+        if first {
             self.written.push(param);
         }
         if sets {
