@@ -17,6 +17,12 @@ use std::ops::Range;
 /// main memory.
 pub(crate) const DISTANCE_BYTES: usize = 4096;
 
+/// Above how many bytes the drivers take a batch to be out of the caches of one core,
+/// which on the machines of `docs/BENCHMARKS.md` hold 1 to 2 MiB in level 2. Below it,
+/// the batch a loss ran on at its last call is often still in the level-3 cache, and a
+/// prefetch there only adds requests.
+pub(crate) const CACHED_BYTES: usize = 16 << 20;
+
 /// The size of a cache line on the x86-64 processors this crate dispatches to.
 const LINE_BYTES: usize = 64;
 
@@ -32,6 +38,21 @@ pub(crate) fn lines<T>(slice: &[T], range: Range<usize>) {
 /// ignored. Only the addresses are computed, and no element is read.
 #[inline(always)]
 pub(crate) fn lines_from<T>(start: *const T, len: usize, range: Range<usize>) {
+    each_line(start, len, range, line_at);
+}
+
+/// Asks the CPU to load the cache lines of elements `range` of the `len` elements from
+/// `start` into its level-2 cache, not into the level-1 cache, as [`lines_from`] does
+/// for both. Indices past `len` are ignored.
+#[inline(always)]
+pub(crate) fn lines_to_l2_from<T>(start: *const T, len: usize, range: Range<usize>) {
+    each_line(start, len, range, line_to_l2_at);
+}
+
+/// Calls `request` with an address in each cache line of elements `range` of the `len`
+/// elements from `start`. Indices past `len` are ignored.
+#[inline(always)]
+fn each_line<T>(start: *const T, len: usize, range: Range<usize>, request: fn(*const T)) {
     let end = range.end.min(len);
     if range.start >= end {
         return;
@@ -40,11 +61,11 @@ pub(crate) fn lines_from<T>(start: *const T, len: usize, range: Range<usize>) {
     let step = (LINE_BYTES / std::mem::size_of::<T>().max(1)).max(1);
     let mut index = range.start;
     while index < end {
-        line_at(start.wrapping_add(index));
+        request(start.wrapping_add(index));
         index += step;
     }
     // The last element may sit on a line that the steps from `range.start` skipped.
-    line_at(start.wrapping_add(end - 1));
+    request(start.wrapping_add(end - 1));
 }
 
 /// Asks the CPU to load the cache line [`DISTANCE_BYTES`] after element `index` of
@@ -79,6 +100,20 @@ fn line_at<T>(address: *const T) {
 #[cfg(not(target_arch = "x86_64"))]
 #[inline(always)]
 fn line_at<T>(_address: *const T) {}
+
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn line_to_l2_at<T>(address: *const T) {
+    use std::arch::x86_64::{_MM_HINT_T1, _mm_prefetch};
+
+    // SAFETY: as for `line_at`: `prefetcht1` is part of SSE, and a hint that never
+    // faults, whatever the address.
+    unsafe { _mm_prefetch::<_MM_HINT_T1>(address.cast::<i8>()) };
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+#[inline(always)]
+fn line_to_l2_at<T>(_address: *const T) {}
 
 /// Asks for the line at `address` as [`line_at`] does, with `prefetcht0` written as
 /// inline assembly that declares no memory access, for the loops in lanes.
@@ -138,6 +173,15 @@ mod tests {
         lines_from(values.as_ptr(), values.len(), 90..4000);
         lines_from(values.as_ptr(), values.len(), usize::MAX - 1..usize::MAX);
         lines_from(std::ptr::null::<f32>(), 0, 0..10);
+    }
+
+    #[test]
+    fn lines_to_l2_from_accepts_any_range() {
+        let values = [1.0f32; 100];
+        lines_to_l2_from(values.as_ptr(), values.len(), 0..100);
+        lines_to_l2_from(values.as_ptr(), values.len(), 90..4000);
+        lines_to_l2_from(values.as_ptr(), values.len(), usize::MAX - 1..usize::MAX);
+        lines_to_l2_from(std::ptr::null::<f32>(), 0, 0..10);
     }
 
     #[test]

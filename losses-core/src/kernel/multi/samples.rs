@@ -134,7 +134,9 @@ impl<T: LossFloat, K: MultiRowKernel<T>> SampleJob<'_, '_, '_, '_, T, K> {
             .map(|(grad, &len)| grad.chunks_mut(len))
             .collect();
 
-        let prefetch = rows.prefetches(matches!(self.pass.mode, Mode::Reverse { .. }));
+        let gradient = matches!(self.pass.mode, Mode::Reverse { .. });
+        let prefetch = rows.prefetches(gradient);
+        let prefetch_outputs_to_l2 = rows.prefetches_outputs_to_l2(gradient);
         for (offset, loss) in self.losses.iter_mut().enumerate() {
             let sample = self.first + offset;
             if prefetch {
@@ -160,6 +162,8 @@ impl<T: LossFloat, K: MultiRowKernel<T>> SampleJob<'_, '_, '_, '_, T, K> {
                 Mode::Reverse { divisor } => {
                     if prefetch {
                         rows.prefetch_outputs_after(offset, &outputs);
+                    } else if prefetch_outputs_to_l2 {
+                        rows.prefetch_outputs_to_l2(offset, &outputs);
                     }
                     let seed = rows.weight(sample) / divisor;
                     let (mut stack, mut heap) = (Default::default(), Vec::new());
