@@ -17,10 +17,10 @@ use std::ops::Range;
 /// main memory.
 pub(crate) const DISTANCE_BYTES: usize = 4096;
 
-/// Above how many bytes the drivers take a batch to be out of the caches of one core,
-/// which on the machines of `docs/BENCHMARKS.md` hold 1 to 2 MiB in level 2. Below it,
-/// the batch a loss ran on at its last call is often still in the level-3 cache, and a
-/// prefetch there only adds requests.
+/// Above how many bytes the drivers take a batch to be out of the caches of one core.
+/// Current x86-64 cores have 1 to 2 MiB of level-2 cache and share a level-3 cache of
+/// tens of MiB. Below this size, the batch a loss ran on at its last call is often
+/// still in the level-3 cache, and a prefetch there only adds requests.
 pub(crate) const CACHED_BYTES: usize = 16 << 20;
 
 /// The size of a cache line on the x86-64 processors this crate dispatches to.
@@ -42,8 +42,8 @@ pub(crate) fn lines_from<T>(start: *const T, len: usize, range: Range<usize>) {
 }
 
 /// Asks the CPU to load the cache lines of elements `range` of the `len` elements from
-/// `start` into its level-2 cache, not into the level-1 cache, as [`lines_from`] does
-/// for both. Indices past `len` are ignored.
+/// `start` into its level-2 cache only, where [`lines_from`] loads them into the level-1
+/// cache as well. Indices past `len` are ignored.
 #[inline(always)]
 pub(crate) fn lines_to_l2_from<T>(start: *const T, len: usize, range: Range<usize>) {
     each_line(start, len, range, line_to_l2_at);
@@ -106,8 +106,8 @@ fn line_at<T>(_address: *const T) {}
 fn line_to_l2_at<T>(address: *const T) {
     use std::arch::x86_64::{_MM_HINT_T1, _mm_prefetch};
 
-    // SAFETY: as for `line_at`: `prefetcht1` is part of SSE, and a hint that never
-    // faults, whatever the address.
+    // SAFETY: `prefetcht1` is part of SSE, like `prefetcht0` in `line_at`. It is a hint
+    // that never faults, whatever the address.
     unsafe { _mm_prefetch::<_MM_HINT_T1>(address.cast::<i8>()) };
 }
 

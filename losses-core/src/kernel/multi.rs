@@ -354,17 +354,17 @@ impl<'a, T: LossFloat> Rows<'a, T> {
         }
     }
 
-    /// Returns whether the gradient pass asks for each sample's gradient rows in the
-    /// level-2 cache before the kernel runs, [`Rows::prefetch_outputs_to_l2`]: when it
-    /// prefetches no rows ahead, [`Rows::prefetches`], and the batch's rows, its target
-    /// rows included, are more than [`prefetch::CACHED_BYTES`].
+    /// Returns whether the gradient pass prefetches each sample's gradient rows into the
+    /// level-2 cache before the kernel runs, by [`Rows::prefetch_outputs_to_l2`]. It does
+    /// when the sample loop prefetches no rows ahead ([`Rows::prefetches`]) and the
+    /// batch's rows, target rows included, take more than [`prefetch::CACHED_BYTES`].
     ///
     /// The kernel reads a sample's input rows first and then writes its gradient rows.
-    /// Asked for at the start, those lines arrive while the inputs are read, where each
-    /// store would otherwise wait for its line from memory. On the Intel guest of
+    /// Requested at the start, those lines arrive while the inputs are read. Otherwise
+    /// each store would wait for its line from memory. On the Intel guest of
     /// `docs/BENCHMARKS.md`, value_and_grad of Dice per sample on rows of 1000 `f32` at
-    /// 10⁷ elements rose from 0.88 to 0.93 to 1.06 to 1.29 × 10⁹ elements per second on
-    /// one thread, and categorical cross-entropy on rows of the same size by 2 to 5 %.
+    /// 10⁷ elements rose from 0.87–0.92 to 1.08–1.39 × 10⁹ elements per second on
+    /// one thread, and categorical cross-entropy on rows of the same size by 2 to 9 %.
     /// At 10⁶ elements, 12 MB in all, Dice fell from 2.29 to 2.08, hence the threshold.
     pub(super) fn prefetches_outputs_to_l2(&self, gradient: bool) -> bool {
         gradient
@@ -372,8 +372,8 @@ impl<'a, T: LossFloat> Rows<'a, T> {
             && self.sample_count.saturating_mul(self.sample_bytes()) > prefetch::CACHED_BYTES
     }
 
-    /// Asks for the gradient rows of row `offset` in each of `outputs` (given by start
-    /// and length) in the level-2 cache.
+    /// Prefetches the gradient rows of row `offset` in each of `outputs` (given by start
+    /// and length) into the level-2 cache.
     #[inline(always)]
     fn prefetch_outputs_to_l2(&self, offset: usize, outputs: &[(*const T, usize)]) {
         for (&(start, total), &len) in outputs.iter().zip(&self.row_lens) {

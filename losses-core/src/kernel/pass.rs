@@ -89,12 +89,12 @@ impl<T: LossFloat, K: ElementwiseKernel<T>> SumJob<'_, '_, '_, T, K> {
             let count = BLOCK_LEN.min(self.samples.end - block_start);
             let offset = (block_start - self.samples.start) * feature_count;
             if let Some(entries) = entries.as_deref() {
-                // The gradient entries as far ahead as the inputs are prefetched, into
-                // the level-2 cache: a store that misses the cache waits for its line.
-                // value_and_grad of MSE at 10⁷ elements rose from 1.11 to 1.54 to 1.58
-                // to 2.23 × 10⁹ elements per second on one thread on the Intel guest
-                // of `docs/BENCHMARKS.md`, and MAE from 1.16 to 1.43 to 1.76 to 1.98.
-                // BCE, bound by its logarithms, and the rates at 10⁶ did not change.
+                // Prefetches the gradient entries into the level-2 cache, as far ahead as
+                // the inputs, because a store that misses the cache waits for its line.
+                // On the Intel guest of `docs/BENCHMARKS.md`, value_and_grad of MSE at
+                // 10⁷ elements rose from 1.11–1.54 to 1.58–2.23 × 10⁹ elements per second
+                // on one thread, and MAE from 1.16–1.43 to 1.76–1.98. BCE, bound by its
+                // logarithms, and the rates at 10⁶ did not change.
                 let ahead = offset + prefetch::distance::<T>();
                 let range = ahead..ahead + count * feature_count;
                 prefetch::lines_to_l2_from(entries.as_ptr(), entries.len(), range);

@@ -146,12 +146,12 @@ impl<T: LossFloat, K: BatchKernel<T>> Job for ChunkJob<'_, '_, '_, '_, T, K> {
             let start = (chunk - first) * width;
             let end = (start + width).min(self.output.len());
             if matches!(self.work, Work::Gradient { .. }) {
-                // The kernel writes this chunk's gradient as it reads its targets, and
-                // each store that misses the cache waits for its line. Asked for in the
-                // level-2 cache here, the lines arrive ahead of the stores: value_and_grad
-                // of Dice over the whole batch at 10⁷ elements rose from 0.84 to 0.89
-                // to 0.96 to 1.05 × 10⁹ elements per second on the Intel guest of
-                // `docs/BENCHMARKS.md`, and did not change at 10⁶.
+                // The kernel writes this chunk's gradient as it reads the chunk's inputs,
+                // and each store that misses the cache waits for its line. Requested
+                // into the level-2 cache here, the lines arrive ahead of the stores. On
+                // the Intel guest of `docs/BENCHMARKS.md`, value_and_grad of Dice over
+                // the whole batch at 10⁷ elements rose from 0.84–0.89 to 0.96–1.05 × 10⁹
+                // elements per second, with no change at 10⁶.
                 let (output_start, output_len) = (self.output.as_ptr(), self.output.len());
                 prefetch::lines_to_l2_from(output_start, output_len, start..end);
             }
