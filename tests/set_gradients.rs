@@ -145,6 +145,21 @@ fn whole_batch_over_several_chunks_writes_every_element() {
     assert_into_matches("Dice, whole batch", &whole, &y_true, &y_pred);
 }
 
+#[test]
+fn large_batch_long_rows_set_every_element() {
+    // Rows longer than 4 KiB in a batch of more than 16 MiB: the sample loop prefetches
+    // each sample's gradient rows before the kernel runs (35 MB of `f64` inputs here).
+    let y_true = seeded(2000, 1100, 19, 0.0).mapv(|t| if t > 0.5 { 1.0 } else { 0.0 });
+    let y_pred = seeded(2000, 1100, 23, 0.0);
+    assert_into_matches("Dice", &Dice::default(), &y_true, &y_pred);
+    assert_into_matches(
+        "CategoricalCrossentropy from logits",
+        &CategoricalCrossentropy::new(true, 0.0),
+        &y_true,
+        &(&y_pred * 8.0 - 4.0),
+    );
+}
+
 /// Runs `kernel::multi::value_and_grad_into` with outputs full of NaN and compares
 /// with `value_and_grad`'s fresh outputs.
 fn assert_multi_into_matches<K: MultiRowKernel<f64> + Sync>(
