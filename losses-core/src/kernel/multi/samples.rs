@@ -117,7 +117,7 @@ impl<T: LossFloat, K: MultiRowKernel<T>> SampleJob<'_, '_, '_, '_, T, K> {
     fn samples<E: Evaluate>(self) -> Result<(), LossError> {
         let (kernel, rows) = (self.pass.kernel, self.pass.rows);
         let mut inputs: Vec<&[T]> = Vec::with_capacity(rows.inputs.len());
-        // The gradient outputs as start and length, for the prefetch of the rows ahead,
+        // The gradient outputs as start and length, for the prefetch of gradient rows,
         // which `grads` borrows whole.
         let outputs: Vec<(*const T, usize)> = match self.pass.mode {
             Mode::Reverse { .. } => self
