@@ -150,7 +150,7 @@ impl<T: LossFloat, K: BatchKernel<T>> Job for ChunkJob<'_, '_, '_, '_, T, K> {
                 // and each store that misses the cache waits for its line. Requested
                 // into the level-2 cache here, the lines arrive ahead of the stores. On
                 // the Intel guest of `docs/BENCHMARKS.md`, value_and_grad of Dice over
-                // the whole batch at 10⁷ elements rose from 0.84–0.89 to 0.96–1.05 × 10⁹
+                // the whole batch at 10⁷ elements rose from 0.84–0.87 to 0.96–1.04 × 10⁹
                 // elements per second, with no change at 10⁶.
                 let (output_start, output_len) = (self.output.as_ptr(), self.output.len());
                 prefetch::lines_to_l2_from(output_start, output_len, start..end);
