@@ -147,8 +147,8 @@ fn whole_batch_over_several_chunks_writes_every_element() {
 
 #[test]
 fn large_batch_long_rows_set_every_element() {
-    // Rows longer than 4 KiB in a batch of more than 16 MiB: the sample loop prefetches
-    // each sample's gradient rows before the kernel runs (35 MB of `f64` inputs here).
+    // Rows longer than 4 KiB in a batch of more than 16 MiB (35 MB of `f64` inputs here).
+    // The sample loop then prefetches each sample's gradient rows before the kernel runs.
     let y_true = seeded(2000, 1100, 19, 0.0).mapv(|t| if t > 0.5 { 1.0 } else { 0.0 });
     let y_pred = seeded(2000, 1100, 23, 0.0);
     assert_into_matches("Dice", &Dice::default(), &y_true, &y_pred);

@@ -24,7 +24,8 @@ use std::ops::Range;
 /// main memory.
 pub(crate) const DISTANCE_BYTES: usize = 4096;
 
-/// Above how many bytes the drivers take a batch to be out of the caches of one core.
+/// The batch size, in bytes, above which the drivers take a batch to be out of the
+/// caches of one core.
 /// Current x86-64 cores have 1 to 2 MiB of level-2 cache and share a level-3 cache of
 /// tens of MiB. Below this size, the batch a loss ran on at its last call is often
 /// still in the level-3 cache, and a prefetch there only adds requests.

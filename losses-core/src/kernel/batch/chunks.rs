@@ -145,16 +145,6 @@ impl<T: LossFloat, K: BatchKernel<T>> Job for ChunkJob<'_, '_, '_, '_, T, K> {
             let (targets, predictions) = (&y_true[elements.clone()], &y_pred[elements.clone()]);
             let start = (chunk - first) * width;
             let end = (start + width).min(self.output.len());
-            if matches!(self.work, Work::Gradient { .. }) {
-                // The kernel writes this chunk's gradient as it reads the chunk's inputs,
-                // and each store that misses the cache waits for its line. Requested
-                // into the level-2 cache here, the lines arrive ahead of the stores. On
-                // the Intel guest of `docs/BENCHMARKS.md`, value_and_grad of Dice over
-                // the whole batch at 10⁷ elements rose from 0.84–0.87 to 0.96–1.04 × 10⁹
-                // elements per second, with no change at 10⁶.
-                let (output_start, output_len) = (self.output.as_ptr(), self.output.len());
-                prefetch::lines_to_l2_from(output_start, output_len, start..end);
-            }
             let output = &mut self.output[start.min(end)..end];
             let kernel = self.chunks.kernel;
             let result = match (self.work, scalar) {
@@ -163,6 +153,13 @@ impl<T: LossFloat, K: BatchKernel<T>> Job for ChunkJob<'_, '_, '_, '_, T, K> {
                     chunk_sums(kernel, chunk, output, &mut block_sums, scalar)
                 }
                 (Work::Gradient { adjoints }, scalar) => {
+                    // The kernel writes this chunk's gradient as it reads the chunk's
+                    // inputs, and each store that misses the cache waits for its line.
+                    // Requested into the level-2 cache here, the lines arrive ahead of the
+                    // stores. On the Intel guest of `docs/BENCHMARKS.md`, value_and_grad
+                    // of Dice over the whole batch at 10⁷ elements rose from 0.84–0.87 to
+                    // 0.96–1.04 × 10⁹ elements per second, with no change at 10⁶.
+                    prefetch::lines_to_l2_from(output.as_ptr(), output.len(), 0..output.len());
                     if !K::SETS_GRADIENT {
                         output.fill(T::zero());
                     }
