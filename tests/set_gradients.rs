@@ -13,7 +13,7 @@ use losses_core::losses::{
 };
 use losses_core::prelude::*;
 use losses_core::{MultiBatch, MultiRowKernel, RowKernel};
-use ndarray::{Array, Array1, Array2, ArrayD, Dimension, IxDyn};
+use ndarray::{Array, Array1, Array2, ArrayD, Dimension, IxDyn, s};
 
 /// Returns a seeded `rows × columns` array of values in `[low, low + 1)`.
 fn seeded(rows: usize, columns: usize, seed: u64, low: f64) -> Array2<f64> {
@@ -148,7 +148,8 @@ fn whole_batch_over_several_chunks_writes_every_element() {
 #[test]
 fn large_batch_long_rows_set_every_element() {
     // Rows longer than 4 KiB in a batch of more than 16 MiB (35 MB of `f64` inputs here).
-    // The sample loop then prefetches each sample's gradient rows before the kernel runs.
+    // The kernel then writes each sample's gradient into a buffer, which the sample loop
+    // copies out by non-temporal stores.
     let y_true = seeded(2000, 1100, 19, 0.0).mapv(|t| if t > 0.5 { 1.0 } else { 0.0 });
     let y_pred = seeded(2000, 1100, 23, 0.0);
     assert_into_matches("Dice", &Dice::default(), &y_true, &y_pred);
@@ -158,6 +159,101 @@ fn large_batch_long_rows_set_every_element() {
         &y_true,
         &(&y_pred * 8.0 - 4.0),
     );
+}
+
+// Batches larger than 16 MiB, whose gradient the drivers write by non-temporal stores
+// from a buffer, one row or block at a time.
+
+/// Checks that the gradient of a large batch, summed, equals the gradients of its
+/// rows computed in batches of 10 rows, which stay in the caches, bit for bit.
+fn assert_rows_match_small_batches<L: Loss<f64>>(
+    name: &str,
+    loss: &L,
+    y_true: &Array2<f64>,
+    y_pred: &Array2<f64>,
+) {
+    let (_, grad) = loss.value_and_grad(y_true, y_pred).unwrap();
+    for start in (0..y_pred.nrows()).step_by(10) {
+        let rows = s![start..(start + 10).min(y_pred.nrows()), ..];
+        let (_, small) = loss
+            .value_and_grad(
+                &y_true.slice(rows).to_owned(),
+                &y_pred.slice(rows).to_owned(),
+            )
+            .unwrap();
+        for (k, (a, b)) in grad.slice(rows).iter().zip(&small).enumerate() {
+            assert_eq!(
+                a.to_bits(),
+                b.to_bits(),
+                "{name}: row {start}, element {k}: {a} against {b}"
+            );
+        }
+    }
+}
+
+#[test]
+fn large_batch_rows_match_small_batches() {
+    // 2000 rows of 1100 `f64`, 35 MB with the targets, and an odd row length, so that
+    // rows start at every 8-byte offset from a 16-byte boundary.
+    let y_true = seeded(2000, 1100, 29, 0.0).mapv(|t| if t > 0.5 { 1.0 } else { 0.0 });
+    let y_pred = seeded(2000, 1100, 31, 0.0);
+    let sum = |loss: Dice| loss.with_reduction(Reduction::Sum);
+    assert_rows_match_small_batches("Dice", &sum(Dice::default()), &y_true, &y_pred);
+    let cce = CategoricalCrossentropy::new(true, 0.1).with_reduction(Reduction::Sum);
+    assert_rows_match_small_batches(
+        "CategoricalCrossentropy",
+        &cce,
+        &y_true,
+        &(&y_pred * 8.0 - 4.0),
+    );
+}
+
+#[test]
+fn large_batch_pairs_match_small_batches() {
+    // 17 000 pairs of 129 `f64`, 35 MB of embeddings.
+    let labels = seeded(17_000, 1, 37, 0.0)
+        .column(0)
+        .mapv(|t| if t > 0.5 { 1.0 } else { 0.0 });
+    let (x1, x2) = (seeded(17_000, 129, 41, -0.5), seeded(17_000, 129, 43, -0.5));
+    let loss = ContrastiveLoss::new(2.0).with_reduction(Reduction::Sum);
+    let (_, g1, g2) = loss.value_and_grad(&labels, &x1, &x2).unwrap();
+    for start in (0..17_000).step_by(1000) {
+        let rows = s![start..start + 1000, ..];
+        let small_labels = labels.slice(s![start..start + 1000]).to_owned();
+        let (small_x1, small_x2) = (x1.slice(rows).to_owned(), x2.slice(rows).to_owned());
+        let (_, s1, s2) = loss
+            .value_and_grad(&small_labels, &small_x1, &small_x2)
+            .unwrap();
+        for (name, large, small) in [("x1", &g1, &s1), ("x2", &g2, &s2)] {
+            for (k, (a, b)) in large.slice(rows).iter().zip(small).enumerate() {
+                assert_eq!(
+                    a.to_bits(),
+                    b.to_bits(),
+                    "{name}: pair {start}, element {k}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn large_whole_batch_matches_formula() {
+    // 2 500 003 `f64`, 20 MB, in one row: every chunk but the last is whole, and the
+    // last ends inside a block. d loss / d pₖ = -(2 tₖ D - (2 I + s)) / D², with
+    // I = Σ t p and D = Σ t + Σ p + s, here in `f64` sums added in another order.
+    let y_true = seeded(1, 2_500_003, 47, 0.0).mapv(|t| if t > 0.5 { 1.0 } else { 0.0 });
+    let y_pred = seeded(1, 2_500_003, 53, 0.0);
+    let loss = Dice::default().with_axis(Axis::WholeBatch);
+    let grad = assert_into_matches("Dice, whole batch", &loss, &y_true, &y_pred);
+
+    let intersection: f64 = y_true.iter().zip(&y_pred).map(|(t, p)| t * p).sum();
+    let denominator = y_true.sum() + y_pred.sum() + 1.0;
+    let numerator = 2.0 * intersection + 1.0;
+    for (k, (g, t)) in grad.iter().zip(&y_true).enumerate() {
+        let expected = -(2.0 * t * denominator - numerator) / (denominator * denominator);
+        let error = (g - expected).abs() / expected.abs();
+        assert!(error < 1e-9, "element {k}: {g} against {expected}");
+    }
 }
 
 /// Runs `kernel::multi::value_and_grad_into` with outputs full of NaN and compares

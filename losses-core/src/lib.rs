@@ -62,6 +62,7 @@ pub mod reduction;
 #[doc(hidden)]
 pub mod scratch;
 pub mod simd;
+mod stream;
 pub mod sum;
 pub mod validated;
 

@@ -9,10 +9,11 @@
 //!
 //! A store that misses the cache waits for its line as a load does, so in the gradient
 //! passes the drivers also ask for the lines of the gradient before the kernel writes
-//! them. The elementwise pass, whole batches and long rows ask for them into the
-//! level-2 cache, which was as fast as the level-1 cache in the benchmarks. Short rows,
-//! such as the contrastive loss's, ask for them into the level-1 cache, which was
-//! faster there.
+//! them. The elementwise pass asks for them into the level-2 cache, which was as fast
+//! as the level-1 cache in the benchmarks. Short rows, such as the contrastive loss's,
+//! ask for them into the level-1 cache, which was faster there. Rows and whole batches
+//! larger than [`CACHED_BYTES`] instead write their gradient by non-temporal stores,
+//! which need no line first ([`crate::stream`]).
 //!
 //! A prefetch only moves data between memory and the caches: it never faults, and it
 //! changes no result. On targets other than x86-64 the functions do nothing.
@@ -28,7 +29,9 @@ pub(crate) const DISTANCE_BYTES: usize = 4096;
 /// caches of one core.
 /// Current x86-64 cores have 1 to 2 MiB of level-2 cache and share a level-3 cache of
 /// tens of MiB. Below this size, the batch a loss ran on at its last call is often
-/// still in the level-3 cache, and a prefetch there only adds requests.
+/// still in the level-3 cache: a prefetch there only adds requests, and a
+/// non-temporal store would move the gradient out of the cache that its reader will
+/// look in.
 pub(crate) const CACHED_BYTES: usize = 16 << 20;
 
 /// The size of a cache line on the x86-64 processors this crate dispatches to.

@@ -354,31 +354,21 @@ impl<'a, T: LossFloat> Rows<'a, T> {
         }
     }
 
-    /// Returns whether the gradient pass prefetches each sample's gradient rows into the
-    /// level-2 cache before the kernel runs, by [`Rows::prefetch_outputs_to_l2`]. It does
-    /// when the sample loop prefetches no rows ahead ([`Rows::prefetches`]) and the
-    /// batch's rows, target rows included, take more than [`prefetch::CACHED_BYTES`].
+    /// Returns whether the gradient pass writes its rows by non-temporal stores: when
+    /// the batch is larger than [`prefetch::CACHED_BYTES`], so that its gradient would
+    /// leave the caches before anything read it again. The stores through the caches
+    /// read each line from memory before they write it.
     ///
-    /// The kernel reads a sample's input rows first and then writes its gradient rows.
-    /// Requested at the start, those lines arrive while the inputs are read. Otherwise
-    /// each store would wait for its line from memory. On the Intel guest of
-    /// `docs/BENCHMARKS.md`, value_and_grad of Dice per sample on rows of 1000 `f32` at
-    /// 10⁷ elements rose from 0.87–0.92 to 1.08–1.39 × 10⁹ elements per second on
-    /// one thread. Categorical cross-entropy on rows of the same size gained 2 to 9 %.
-    /// At 10⁶ elements, 12 MB in all, Dice fell from 2.29 to 2.08, hence the threshold.
-    pub(super) fn prefetches_outputs_to_l2(&self, gradient: bool) -> bool {
-        gradient
-            && !self.prefetches(gradient)
-            && self.sample_count.saturating_mul(self.sample_bytes()) > prefetch::CACHED_BYTES
-    }
-
-    /// Prefetches the gradient rows of row `offset` in each of `outputs` (given by start
-    /// and length) into the level-2 cache.
-    #[inline(always)]
-    fn prefetch_outputs_to_l2(&self, offset: usize, outputs: &[(*const T, usize)]) {
-        for (&(start, total), &len) in outputs.iter().zip(&self.row_lens) {
-            prefetch::lines_to_l2_from(start, total, offset * len..(offset + 1) * len);
-        }
+    /// On the Intel guest of `docs/BENCHMARKS.md`, builds with and without these stores
+    /// ran in turn, at 10⁷ elements on one thread. value_and_grad of categorical
+    /// cross-entropy on rows of 1000 rose from 0.69–0.80 to 0.76–0.86 × 10⁹ elements per
+    /// second over six runs of each build, and Dice per sample from 1.29–1.62 to
+    /// 1.32–1.81 over three. The contrastive loss rose from 0.81–0.96 to 0.87–1.01 over
+    /// seven runs, but fell from 0.84–0.95 to 0.77–0.84 in three runs where the other
+    /// losses ran before it. These stores replace a prefetch of the gradient rows into
+    /// the level-2 cache, and the level-1 prefetch of short rows, in large batches.
+    pub(super) fn streams_gradient(&self, gradient: bool) -> bool {
+        gradient && self.sample_count.saturating_mul(self.sample_bytes()) > prefetch::CACHED_BYTES
     }
 
     /// Returns how many samples ahead the sample loop prefetches: those that fit in

@@ -6,7 +6,7 @@ use crate::kernel::BatchKernel;
 use crate::lanes::{LANES, RUN_BLOCKS};
 use crate::simd::{self, Job, SupportedLevel};
 use crate::sum::{BLOCK_LEN, sum_block_slice};
-use crate::{KernelError, LossError, LossFloat, prefetch};
+use crate::{KernelError, LossError, LossFloat, prefetch, stream};
 
 /// Elements per call of [`BatchKernel::partials`] within a chunk. The generated sum
 /// loops add each element to one of 16 partial sums in turn, so their rounding error
@@ -140,6 +140,10 @@ impl<T: LossFloat, K: BatchKernel<T>> Job for ChunkJob<'_, '_, '_, '_, T, K> {
         let first = self.range.start;
         // The sums of each block of a chunk, `STATISTICS` per block.
         let mut block_sums = Vec::new();
+        let batch_bytes = std::mem::size_of_val(y_true) + std::mem::size_of_val(y_pred);
+        let streams =
+            matches!(self.work, Work::Gradient { .. }) && batch_bytes > prefetch::CACHED_BYTES;
+        let _fence = streams.then_some(stream::FenceOnDrop);
         for chunk in self.range {
             let elements = chunk * CHUNK..((chunk + 1) * CHUNK).min(y_true.len().min(y_pred.len()));
             let (targets, predictions) = (&y_true[elements.clone()], &y_pred[elements.clone()]);
@@ -153,20 +157,11 @@ impl<T: LossFloat, K: BatchKernel<T>> Job for ChunkJob<'_, '_, '_, '_, T, K> {
                     chunk_sums(kernel, chunk, output, &mut block_sums, scalar)
                 }
                 (Work::Gradient { adjoints }, scalar) => {
-                    // The kernel writes this chunk's gradient as it reads the chunk's
-                    // inputs, and each store that misses the cache waits for its line.
-                    // Requested into the level-2 cache here, the lines arrive ahead of the
-                    // stores. On the Intel guest of `docs/BENCHMARKS.md`, value_and_grad
-                    // of Dice over the whole batch at 10⁷ elements rose from 0.84–0.87 to
-                    // 0.96–1.04 × 10⁹ elements per second, with no change at 10⁶.
-                    prefetch::lines_to_l2_from(output.as_ptr(), output.len(), 0..output.len());
-                    if !K::SETS_GRADIENT {
-                        output.fill(T::zero());
-                    }
-                    if scalar {
-                        reverse_outlined(kernel, targets, predictions, adjoints, output)
+                    let chunk = (targets, predictions);
+                    if streams {
+                        streamed_reverse(kernel, chunk, adjoints, output, scalar)
                     } else {
-                        kernel.chunk_reverse(targets, predictions, adjoints, output)
+                        cached_reverse(kernel, chunk, adjoints, output, scalar)
                     }
                 }
             };
@@ -174,6 +169,60 @@ impl<T: LossFloat, K: BatchKernel<T>> Job for ChunkJob<'_, '_, '_, '_, T, K> {
         }
         Ok(())
     }
+}
+
+/// Writes the gradient of one chunk into `grad` through the caches, for a batch that
+/// fits in them.
+#[inline(always)]
+fn cached_reverse<T: LossFloat, K: BatchKernel<T>>(
+    kernel: &K,
+    (y_true, y_pred): (&[T], &[T]),
+    adjoints: &[T],
+    grad: &mut [T],
+    scalar: bool,
+) -> Result<(), KernelError> {
+    if !K::SETS_GRADIENT {
+        grad.fill(T::zero());
+    }
+    if scalar {
+        reverse_outlined(kernel, y_true, y_pred, adjoints, grad)
+    } else {
+        kernel.chunk_reverse(y_true, y_pred, adjoints, grad)
+    }
+}
+
+/// Writes the gradient of one chunk into `grad` by non-temporal stores, for a batch
+/// larger than the caches: the kernel writes each block of [`BLOCK`] elements into a
+/// buffer on the stack, which [`stream::copy`] then copies out. The elements' gradients
+/// do not depend on one another, so the blocks give the same bits as one call.
+///
+/// With the stores through the caches, each gradient line was read from memory before
+/// it was written. On the Intel guest of `docs/BENCHMARKS.md`, value_and_grad of Dice
+/// over the whole batch at 10⁷ elements rose from 0.99–1.21 to 1.15–1.24 × 10⁹
+/// elements per second on one thread, in five alternating runs of each build.
+#[inline(always)]
+fn streamed_reverse<T: LossFloat, K: BatchKernel<T>>(
+    kernel: &K,
+    (y_true, y_pred): (&[T], &[T]),
+    adjoints: &[T],
+    grad: &mut [T],
+    scalar: bool,
+) -> Result<(), KernelError> {
+    let mut buffer = [T::zero(); BLOCK];
+    let blocks = y_true.chunks(BLOCK).zip(y_pred.chunks(BLOCK));
+    for ((targets, predictions), block_grad) in blocks.zip(grad.chunks_mut(BLOCK)) {
+        let buffer = &mut buffer[..block_grad.len()];
+        if !K::SETS_GRADIENT {
+            buffer.fill(T::zero());
+        }
+        if scalar {
+            reverse_outlined(kernel, targets, predictions, adjoints, buffer)?;
+        } else {
+            kernel.chunk_reverse(targets, predictions, adjoints, buffer)?;
+        }
+        stream::copy(buffer, block_grad);
+    }
+    Ok(())
 }
 
 /// Adds the sums over the elements of one chunk to `sums`: the kernel's sums of each

@@ -12,8 +12,9 @@ use std::slice::ChunksMut;
 
 use super::{Rows, report};
 use crate::kernel::MultiRowKernel;
+use crate::scratch::Scratch;
 use crate::simd::{self, Job, SupportedLevel};
-use crate::{LossError, LossFloat};
+use crate::{KernelError, LossError, LossFloat, stream};
 
 /// Fewer elements than this per chunk of samples would let the cost of handing work to
 /// another thread, about a microsecond, show next to the work itself.
@@ -136,7 +137,20 @@ impl<T: LossFloat, K: MultiRowKernel<T>> SampleJob<'_, '_, '_, '_, T, K> {
 
         let gradient = matches!(self.pass.mode, Mode::Reverse { .. });
         let prefetch = rows.prefetches(gradient);
-        let prefetch_outputs_to_l2 = rows.prefetches_outputs_to_l2(gradient);
+        // For a batch larger than the caches, the kernel writes each sample's gradient
+        // into these buffers, and they are copied out by non-temporal stores.
+        let mut buffers = if rows.streams_gradient(gradient) {
+            take_buffers::<T>(&rows.row_lens)
+        } else {
+            None
+        };
+        let streams = buffers.is_some();
+        let _fence = streams.then_some(stream::FenceOnDrop);
+        let mut buffer_rows: Vec<&mut [T]> = buffers
+            .iter_mut()
+            .flatten()
+            .map(|buffer| &mut buffer[..])
+            .collect();
         for (offset, loss) in self.losses.iter_mut().enumerate() {
             let sample = self.first + offset;
             if prefetch {
@@ -159,27 +173,72 @@ impl<T: LossFloat, K: MultiRowKernel<T>> SampleJob<'_, '_, '_, '_, T, K> {
                     T::zero()
                 }
                 Mode::Forward => report::<K, T>(E::forward(kernel, target, &inputs), sample)?,
+                Mode::Reverse { divisor } if streams => {
+                    let seed = rows.weight(sample) / divisor;
+                    let (mut stack, mut heap) = (Default::default(), Vec::new());
+                    let row_grads = next_rows(&mut grads, &mut stack, &mut heap);
+                    let sample_rows = (target, &inputs[..]);
+                    let result = streamed_reverse::<T, K, E>(
+                        kernel,
+                        sample_rows,
+                        seed,
+                        &mut buffer_rows,
+                        row_grads,
+                    );
+                    report::<K, T>(result, sample)?
+                }
                 Mode::Reverse { divisor } => {
                     if prefetch {
                         rows.prefetch_outputs_after(offset, &outputs);
-                    } else if prefetch_outputs_to_l2 {
-                        rows.prefetch_outputs_to_l2(offset, &outputs);
                     }
                     let seed = rows.weight(sample) / divisor;
                     let (mut stack, mut heap) = (Default::default(), Vec::new());
                     let row_grads = next_rows(&mut grads, &mut stack, &mut heap);
-                    // The kernel adds into its gradient rows, except those it sets.
-                    for (input, row) in row_grads.iter_mut().enumerate() {
-                        if !K::SETS_GRADIENTS.get(input).copied().unwrap_or(false) {
-                            row.fill(T::zero());
-                        }
-                    }
+                    zero_added_rows::<T, K>(row_grads);
                     report::<K, T>(E::reverse(kernel, target, &inputs, seed, row_grads), sample)?
                 }
             };
         }
         Ok(())
     }
+}
+
+/// Zeroes the gradient rows that the kernel adds into: all but those it sets.
+#[inline(always)]
+fn zero_added_rows<T: LossFloat, K: MultiRowKernel<T>>(rows: &mut [&mut [T]]) {
+    for (input, row) in rows.iter_mut().enumerate() {
+        if !K::SETS_GRADIENTS.get(input).copied().unwrap_or(false) {
+            row.fill(T::zero());
+        }
+    }
+}
+
+/// Takes a buffer from the thread's pool for each gradient row. Returns `None` when
+/// one cannot be had, and the sample loop then writes the rows in place.
+fn take_buffers<T: LossFloat>(row_lens: &[usize]) -> Option<Vec<Scratch<T>>> {
+    row_lens
+        .iter()
+        .map(|&len| Scratch::take_for_overwrite(len, T::zero()))
+        .collect()
+}
+
+/// Runs the kernel's reverse function on one sample with `buffers` as its gradient
+/// rows, then copies them into the sample's gradient rows, `rows`, by non-temporal
+/// stores, [`stream::copy`].
+#[inline(always)]
+fn streamed_reverse<T: LossFloat, K: MultiRowKernel<T>, E: Evaluate>(
+    kernel: &K,
+    (target, inputs): (&[T], &[&[T]]),
+    seed: T,
+    buffers: &mut [&mut [T]],
+    rows: &mut [&mut [T]],
+) -> Result<T, KernelError> {
+    zero_added_rows::<T, K>(buffers);
+    let loss = E::reverse(kernel, target, inputs, seed, buffers)?;
+    for (buffer, row) in buffers.iter().zip(rows.iter_mut()) {
+        stream::copy(buffer, row);
+    }
+    Ok(loss)
 }
 
 /// Returns the next gradient row of every input. Up to four inputs, the rows are kept
