@@ -7,17 +7,18 @@
 //! only for batches larger than [`prefetch::CACHED_BYTES`](crate::prefetch::CACHED_BYTES),
 //! whose gradient would leave the caches before anything read it again.
 //!
-//! NOTE: the gradient then starts in memory, not in the caches, when the caller reads
-//! it. On a server whose level-3 cache holds a batch of several times 16 MiB, that
-//! reader may wait longer than the stores saved; the threshold does not look at the
-//! size of the caches.
+//! NOTE: the gradient is then in memory, not in the caches, when the caller reads it.
+//! On a server whose level-3 cache is several times larger than 16 MiB, that reader
+//! may wait longer than the stores saved. The threshold does not look at the size of
+//! the caches.
 //!
 //! Non-temporal stores are weakly ordered: [`fence`] must run after the last of them,
 //! before the thread tells another one that the output is ready.
 
-/// Copies `source` into `target`, which must be as long: the elements up to the first
-/// 16-byte boundary of `target` and after the last one by plain stores, the rest by
-/// non-temporal stores. On targets other than x86-64 it is a plain copy.
+/// Copies `source` into `target`, up to the length of the shorter one. The elements
+/// before the first 16-byte boundary of `target` and after the last one go by plain
+/// stores, the rest by non-temporal stores. On targets other than x86-64 it is a plain
+/// copy.
 #[inline(always)]
 pub(crate) fn copy<T: Copy>(source: &[T], target: &mut [T]) {
     let len = source.len().min(target.len());

@@ -362,10 +362,10 @@ impl<'a, T: LossFloat> Rows<'a, T> {
     /// On the Intel guest of `docs/BENCHMARKS.md`, builds with and without these stores
     /// ran in turn, at 10⁷ elements on one thread. value_and_grad of categorical
     /// cross-entropy on rows of 1000 rose from 0.69–0.80 to 0.76–0.86 × 10⁹ elements per
-    /// second over six runs of each build, and Dice per sample from 1.29–1.62 to
-    /// 1.32–1.81 over three. The contrastive loss rose from 0.81–0.96 to 0.87–1.01 over
-    /// seven runs, but fell from 0.84–0.95 to 0.77–0.84 in three runs where the other
-    /// losses ran before it. These stores replace a prefetch of the gradient rows into
+    /// second over eleven runs of each build, and Dice per sample from 1.21–1.62 to
+    /// 1.32–1.81 over eight. The contrastive loss rose from 0.81–0.96 to 0.87–1.01 in
+    /// most runs, but fell from 0.84–0.95 to 0.77–0.84 in five runs that ran both Dice
+    /// losses and categorical cross-entropy first. These stores replace a prefetch of the gradient rows into
     /// the level-2 cache, and the level-1 prefetch of short rows, in large batches.
     pub(super) fn streams_gradient(&self, gradient: bool) -> bool {
         gradient && self.sample_count.saturating_mul(self.sample_bytes()) > prefetch::CACHED_BYTES

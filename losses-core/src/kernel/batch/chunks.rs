@@ -171,8 +171,8 @@ impl<T: LossFloat, K: BatchKernel<T>> Job for ChunkJob<'_, '_, '_, '_, T, K> {
     }
 }
 
-/// Writes the gradient of one chunk into `grad` through the caches, for a batch that
-/// fits in them.
+/// Writes the gradient of one chunk, or of one block of it, into `grad` through the
+/// caches.
 #[inline(always)]
 fn cached_reverse<T: LossFloat, K: BatchKernel<T>>(
     kernel: &K,
@@ -198,8 +198,8 @@ fn cached_reverse<T: LossFloat, K: BatchKernel<T>>(
 ///
 /// With the stores through the caches, each gradient line was read from memory before
 /// it was written. On the Intel guest of `docs/BENCHMARKS.md`, value_and_grad of Dice
-/// over the whole batch at 10⁷ elements rose from 0.99–1.21 to 1.15–1.24 × 10⁹
-/// elements per second on one thread, in five alternating runs of each build.
+/// over the whole batch at 10⁷ elements rose from 0.97–1.21 to 1.14–1.39 × 10⁹
+/// elements per second on one thread, in eight alternating runs of each build.
 #[inline(always)]
 fn streamed_reverse<T: LossFloat, K: BatchKernel<T>>(
     kernel: &K,
@@ -212,14 +212,7 @@ fn streamed_reverse<T: LossFloat, K: BatchKernel<T>>(
     let blocks = y_true.chunks(BLOCK).zip(y_pred.chunks(BLOCK));
     for ((targets, predictions), block_grad) in blocks.zip(grad.chunks_mut(BLOCK)) {
         let buffer = &mut buffer[..block_grad.len()];
-        if !K::SETS_GRADIENT {
-            buffer.fill(T::zero());
-        }
-        if scalar {
-            reverse_outlined(kernel, targets, predictions, adjoints, buffer)?;
-        } else {
-            kernel.chunk_reverse(targets, predictions, adjoints, buffer)?;
-        }
+        cached_reverse(kernel, (targets, predictions), adjoints, buffer, scalar)?;
         stream::copy(buffer, block_grad);
     }
     Ok(())
