@@ -1212,6 +1212,19 @@ fn validate_inputs_rejects_negative_probability() {
 }
 
 #[test]
+fn sparse_label_too_large_for_index() {
+    // 1e30 is a whole number, but no `usize` holds it, so it cannot name a class.
+    let loss = SparseCategoricalCrossentropy::new(true, -1.0);
+    let labels = array![0.0, 1e30];
+    let logits = array![[1.0, 2.0, 3.0], [0.5, 0.5, -1.0]];
+    let error = loss.value(&labels, &logits).unwrap_err();
+    assert!(
+        matches!(error, LossError::InvalidLabel { value, sample: 1, .. } if value == 1e30),
+        "{error}"
+    );
+}
+
+#[test]
 fn sparse_class_index_out_of_range() {
     // The class index 3 for rows of 3 classes is not an input condition: it is found
     // when the loss reads y_pred[3], so `validate_inputs` accepts the batch and the

@@ -130,7 +130,7 @@ impl<T: LossFloat, K: RowKernel<T>> MultiRowKernel<T> for OneInput<'_, K> {
 /// # Errors
 ///
 /// Returns [`KernelError::InvalidLabel`] for a negative, fractional, infinite or NaN
-/// label.
+/// label, and for a whole number too large for `usize`, such as `1e30`.
 pub fn label_index<T: LossFloat>(label: T) -> Result<usize, KernelError> {
     let value = label.to_f64();
     let whole = value >= 0.0 && value.fract() == 0.0 && value < usize::MAX as f64;

@@ -175,8 +175,8 @@ fn categorical_crossentropy<T: Float>(
 ///
 /// Edge cases and errors:
 ///
-/// - A label that is negative, fractional, infinite or NaN is a
-///   [`LossError::InvalidLabel`](crate::LossError::InvalidLabel), and a class index
+/// - A label that is negative, fractional, infinite, NaN or too large for `usize` is
+///   a [`LossError::InvalidLabel`](crate::LossError::InvalidLabel), and a class index
 ///   of `C` or more, for rows of `C` classes, is a
 ///   [`LossError::IndexOutOfBounds`](crate::LossError::IndexOutOfBounds). Both come
 ///   from the evaluation itself, which stops at the first such sample. A sample left
