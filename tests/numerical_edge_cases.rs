@@ -1213,7 +1213,7 @@ fn validate_inputs_rejects_negative_probability() {
 
 #[test]
 fn sparse_label_too_large_for_index() {
-    // 1e30 is a whole number, but no `usize` holds it, so it cannot name a class.
+    // 1e30 is a whole number above `usize::MAX`, so it cannot name a class.
     let loss = SparseCategoricalCrossentropy::new(true, -1.0);
     let labels = array![0.0, 1e30];
     let logits = array![[1.0, 2.0, 3.0], [0.5, 0.5, -1.0]];
