@@ -13,7 +13,7 @@ use losses_core::losses::{
 };
 use losses_core::prelude::*;
 use losses_core::{MultiBatch, MultiRowKernel, RowKernel};
-use ndarray::{Array, Array1, Array2, ArrayD, Dimension, IxDyn, s};
+use ndarray::{Array, Array1, Array2, ArrayD, ArrayView2, Dimension, IxDyn, s};
 
 /// Returns a seeded `rows × columns` array of values in `[low, low + 1)`.
 fn seeded(rows: usize, columns: usize, seed: u64, low: f64) -> Array2<f64> {
@@ -164,6 +164,17 @@ fn large_batch_long_rows_set_every_element() {
 // Batches larger than 16 MiB, whose gradient the drivers write by non-temporal stores
 // from a buffer, one row or block at a time.
 
+/// Checks that `large` and `small` have the same `f64` values, bit for bit.
+fn assert_same_bits(context: &str, large: ArrayView2<f64>, small: &Array2<f64>) {
+    for (k, (a, b)) in large.iter().zip(small).enumerate() {
+        assert_eq!(
+            a.to_bits(),
+            b.to_bits(),
+            "{context}, element {k}: {a} against {b}"
+        );
+    }
+}
+
 /// Checks that the gradient of a large batch, summed, equals the gradients of its
 /// rows computed in batches of 10 rows, which stay in the caches, bit for bit.
 fn assert_rows_match_small_batches<L: Loss<f64>>(
@@ -181,13 +192,7 @@ fn assert_rows_match_small_batches<L: Loss<f64>>(
                 &y_pred.slice(rows).to_owned(),
             )
             .unwrap();
-        for (k, (a, b)) in grad.slice(rows).iter().zip(&small).enumerate() {
-            assert_eq!(
-                a.to_bits(),
-                b.to_bits(),
-                "{name}: row {start}, element {k}: {a} against {b}"
-            );
-        }
+        assert_same_bits(&format!("{name}: row {start}"), grad.slice(rows), &small);
     }
 }
 
@@ -197,8 +202,8 @@ fn large_batch_rows_match_small_batches() {
     // other row starts 8 bytes past a 16-byte boundary.
     let y_true = seeded(2000, 1101, 29, 0.0).mapv(|t| if t > 0.5 { 1.0 } else { 0.0 });
     let y_pred = seeded(2000, 1101, 31, 0.0);
-    let sum = |loss: Dice| loss.with_reduction(Reduction::Sum);
-    assert_rows_match_small_batches("Dice", &sum(Dice::default()), &y_true, &y_pred);
+    let dice = Dice::default().with_reduction(Reduction::Sum);
+    assert_rows_match_small_batches("Dice", &dice, &y_true, &y_pred);
     let cce = CategoricalCrossentropy::new(true, 0.1).with_reduction(Reduction::Sum);
     assert_rows_match_small_batches(
         "CategoricalCrossentropy",
@@ -225,15 +230,8 @@ fn large_batch_pairs_match_small_batches() {
         let (_, s1, s2) = loss
             .value_and_grad(&small_labels, &small_x1, &small_x2)
             .unwrap();
-        for (name, large, small) in [("x1", &g1, &s1), ("x2", &g2, &s2)] {
-            for (k, (a, b)) in large.slice(rows).iter().zip(small).enumerate() {
-                assert_eq!(
-                    a.to_bits(),
-                    b.to_bits(),
-                    "{name}: pair {start}, element {k}"
-                );
-            }
-        }
+        assert_same_bits(&format!("x1: pair {start}"), g1.slice(rows), &s1);
+        assert_same_bits(&format!("x2: pair {start}"), g2.slice(rows), &s2);
     }
 }
 

@@ -12,8 +12,8 @@
 //! may wait longer than the stores saved. The threshold does not look at the size of
 //! the caches.
 //!
-//! Non-temporal stores are weakly ordered: [`fence`] must run after the last of them,
-//! before the thread tells another one that the output is ready.
+//! Non-temporal stores are weakly ordered, so [`fence`] must run after the last of them,
+//! before the thread signals to another one that the output is ready.
 
 /// Copies `source` into `target`, up to the length of the shorter one. The elements
 /// before the first 16-byte boundary of `target` and after the last one go by plain

@@ -365,8 +365,8 @@ impl<'a, T: LossFloat> Rows<'a, T> {
     /// second over eleven runs of each build, and Dice per sample from 1.21–1.62 to
     /// 1.32–1.81 over eight. The contrastive loss rose from 0.81–0.96 to 0.87–1.01 in
     /// most runs, but fell from 0.84–0.95 to 0.77–0.84 in five runs that ran both Dice
-    /// losses and categorical cross-entropy first. These stores replace a prefetch of the gradient rows into
-    /// the level-2 cache, and the level-1 prefetch of short rows, in large batches.
+    /// losses and categorical cross-entropy first. In large batches, these stores take
+    /// the place of [`Rows::prefetch_outputs_after`].
     pub(super) fn streams_gradient(&self, gradient: bool) -> bool {
         gradient && self.sample_count.saturating_mul(self.sample_bytes()) > prefetch::CACHED_BYTES
     }

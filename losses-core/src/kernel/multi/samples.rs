@@ -173,29 +173,23 @@ impl<T: LossFloat, K: MultiRowKernel<T>> SampleJob<'_, '_, '_, '_, T, K> {
                     T::zero()
                 }
                 Mode::Forward => report::<K, T>(E::forward(kernel, target, &inputs), sample)?,
-                Mode::Reverse { divisor } if streams => {
-                    let seed = rows.weight(sample) / divisor;
-                    let (mut stack, mut heap) = (Default::default(), Vec::new());
-                    let row_grads = next_rows(&mut grads, &mut stack, &mut heap);
-                    let sample_rows = (target, &inputs[..]);
-                    let result = streamed_reverse::<T, K, E>(
-                        kernel,
-                        sample_rows,
-                        seed,
-                        &mut buffer_rows,
-                        row_grads,
-                    );
-                    report::<K, T>(result, sample)?
-                }
                 Mode::Reverse { divisor } => {
-                    if prefetch {
+                    // Only stores through the cache wait for their lines, so only they need this.
+                    if prefetch && !streams {
                         rows.prefetch_outputs_after(offset, &outputs);
                     }
                     let seed = rows.weight(sample) / divisor;
                     let (mut stack, mut heap) = (Default::default(), Vec::new());
                     let row_grads = next_rows(&mut grads, &mut stack, &mut heap);
-                    zero_added_rows::<T, K>(row_grads);
-                    report::<K, T>(E::reverse(kernel, target, &inputs, seed, row_grads), sample)?
+                    let result = if streams {
+                        let sample_rows = (target, &inputs[..]);
+                        let buffers = &mut buffer_rows;
+                        streamed_reverse::<T, K, E>(kernel, sample_rows, seed, buffers, row_grads)
+                    } else {
+                        zero_added_rows::<T, K>(row_grads);
+                        E::reverse(kernel, target, &inputs, seed, row_grads)
+                    };
+                    report::<K, T>(result, sample)?
                 }
             };
         }
