@@ -108,3 +108,41 @@ fn exp_minus_one_is_exp_m1() {
     assert_eq!(value, 1e-10);
     assert_eq!(grad, 1.0);
 }
+
+#[loss]
+fn clipped_log_likelihood(y_true: f32, y_pred: f32) -> f32 {
+    let p = y_pred.clamp(1e-7, 1.0 - 1e-7);
+    -(y_true * p.ln() + (1.0 - y_true) * (1.0 - p).ln())
+}
+
+#[test]
+fn clamped_ln_keeps_values_and_nan() {
+    // The clamp moves every input, the subnormal, zero, infinite and negative ones
+    // included, into [1e-7, 1 - 1e-7], where `ln_positive` is `ln`.
+    let loss = ClippedLogLikelihood::new();
+    let p_low = 1e-7f32;
+    let p_high = 1.0f32 - 1e-7;
+    let inputs = [
+        (1.0, 0.0, -p_low.ln(), 0.0),
+        (1.0, -3.0, -p_low.ln(), 0.0),
+        (1.0, 1e-45, -p_low.ln(), 0.0),
+        (0.0, 1.0, -(1.0 - p_high).ln(), 0.0),
+        (0.0, f32::INFINITY, -(1.0 - p_high).ln(), 0.0),
+        (1.0, 0.25, -0.25f32.ln(), -4.0),
+        (0.0, 0.5, -0.5f32.ln(), 2.0),
+    ];
+    // The kernels' `ln` and the standard library's may differ by an ulp.
+    for (y_true, y_pred, value, grad) in inputs {
+        let (found, found_grad) = one(&loss, y_true, y_pred);
+        assert!(
+            (found - value).abs() <= 2e-7 * value,
+            "{found} at {y_pred:e}"
+        );
+        assert_eq!(found_grad, grad, "at y_pred = {y_pred:e}");
+    }
+
+    // A NaN is not inside the clamp's range, so its rule passes no gradient.
+    let (value, grad) = one(&loss, 1.0, f32::NAN);
+    assert!(value.is_nan(), "{value}");
+    assert_eq!(grad, 0.0);
+}

@@ -100,6 +100,18 @@ pub trait Real:
 
     /// Natural logarithm.
     fn ln(self) -> Self;
+
+    /// Natural logarithm of a value that is a positive normal finite number or NaN.
+    /// `#[loss]` calls it where constant bounds keep the argument there, as in
+    /// `y_pred.clamp(1e-7, 1.0 - 1e-7).ln()`. It gives [`ln`](Self::ln)'s bits on such
+    /// values and NaN on NaN. On zero, negative, subnormal or infinite values it gives
+    /// a wrong number or NaN, never undefined behaviour. The default calls `ln`; for
+    /// `f32` it leaves out the checks for those values, 9 of about 40 vector
+    /// instructions.
+    #[inline(always)]
+    fn ln_positive(self) -> Self {
+        self.ln()
+    }
     /// Base-2 logarithm.
     fn log2(self) -> Self;
     /// Base-10 logarithm.
@@ -291,6 +303,11 @@ macro_rules! impl_scalar {
             #[inline(always)]
             fn ln(self) -> Self {
                 $math::ln(self)
+            }
+
+            #[inline(always)]
+            fn ln_positive(self) -> Self {
+                $math::ln_positive(self)
             }
 
             #[inline(always)]
@@ -488,6 +505,12 @@ mod std_f64 {
     }
 
     forward_to_std!(ln(), exp(), tanh(), ln_1p(), exp_m1(), powf(p));
+
+    /// `f64::ln`, which costs as much on any argument.
+    #[inline(always)]
+    pub(super) fn ln_positive(x: f64) -> f64 {
+        x.ln()
+    }
 
     /// Computes softplus with `f64::exp` and `f64::ln_1p`, in the form that
     /// [`Real::softplus`](super::Real::softplus) documents.

@@ -976,6 +976,7 @@ pub fn unary_method(unary: Unary) -> &'static str {
         Unary::Detach => "detach",
         Unary::Softplus => "softplus",
         Unary::LogSigmoid => "log_sigmoid",
+        Unary::LnPositive => "ln_positive",
     }
 }
 

@@ -191,6 +191,64 @@ mod tests {
         );
     }
 
+    /// Counts the calls of `ln_positive` and of `ln` in the expansion of `body`.
+    fn logarithm_calls(body: TokenStream) -> (usize, usize) {
+        let expansion = loss(TokenStream::new(), body).to_string();
+        let positive = expansion.matches(":: ln_positive (").count();
+        (positive, expansion.matches(":: ln (").count())
+    }
+
+    #[test]
+    fn clamped_logarithms_skip_the_special_cases() {
+        let (positive, plain) = logarithm_calls(quote! {
+            fn clipped_bce(y_true: f32, y_pred: f32) -> f32 {
+                let p = y_pred.clamp(1e-7, 1.0 - 1e-7);
+                -(y_true * p.ln() + (1.0 - y_true) * (1.0 - p).ln())
+            }
+        });
+        assert!(
+            positive >= 2 && plain == 0,
+            "{positive} ln_positive, {plain} ln"
+        );
+
+        let (positive, plain) = logarithm_calls(quote! {
+            fn epsilon_bce<T: Float>(y_true: T, y_pred: T) -> T {
+                let p = y_pred.clamp(T::epsilon(), 1.0 - T::epsilon());
+                -(y_true * p.ln() + (1.0 - y_true) * (1.0 - p).ln())
+            }
+        });
+        assert!(
+            positive >= 2 && plain == 0,
+            "{positive} ln_positive, {plain} ln"
+        );
+    }
+
+    #[test]
+    fn unbounded_logarithms_keep_the_special_cases() {
+        let bodies = [
+            // A lower bound of 0 lets the argument be 0, whose logarithm is -∞.
+            quote! { fn a(y_true: f32, y_pred: f32) -> f32 { y_true * y_pred.clamp(0.0, 1.0).ln() } },
+            // 1 - 1e-9 rounds to 1 in f32, so 1 - p can be 0.
+            quote! {
+                fn b(y_true: f32, y_pred: f32) -> f32 {
+                    y_true * (1.0 - y_pred.clamp(1e-9, 1.0 - 1e-9)).ln()
+                }
+            },
+            // Below f32::MIN_POSITIVE the argument may be subnormal.
+            quote! { fn c(y_true: f32, y_pred: f32) -> f32 { y_true * y_pred.clamp(1e-40, 1.0).ln() } },
+            quote! { fn d(y_true: f32, y_pred: f32) -> f32 { y_true * y_pred.max(1e-7).ln() } },
+            quote! { fn e(y_true: f32, y_pred: f32) -> f32 { y_true * y_pred.clamp(1.0, 1e39).ln() } },
+        ];
+        for body in bodies {
+            let text = body.to_string();
+            let (positive, plain) = logarithm_calls(body);
+            assert!(
+                positive == 0 && plain >= 1,
+                "{text}: {positive} ln_positive"
+            );
+        }
+    }
+
     #[test]
     fn gradient_doc_masks_per_sample_arms() {
         let doc = expanded_doc(quote! {

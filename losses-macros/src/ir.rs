@@ -36,6 +36,9 @@ pub enum Unary {
     Softplus,
     /// `ln σ(x)` in its stable form; produced by the rewrites.
     LogSigmoid,
+    /// `ln x` for an `x` that constant bounds keep a positive normal number, or NaN;
+    /// produced by the rewrites.
+    LnPositive,
 }
 
 /// Two-argument float operations.

@@ -9,6 +9,13 @@
 //! | `(1.0 + x).ln()`                         | `x.ln_1p()`         | 1 + x loses the digits of a small x      |
 //! | `x.exp() - 1.0`                          | `x.exp_m1()`        | the same cancellation near x = 0         |
 //! | `x.max(0.0) + (-x.abs()).exp().ln_1p()`  | `softplus(x)`       | one kernel, with the gradient `σ(x)`     |
+//! | `x.ln()`, constant bounds keep `x` in the positive normal `f32` numbers | `x.ln_positive()` | skips the checks for 0, negatives, subnormals and ∞ |
+//!
+//! The last row is a speed-up, not a stability fix: `ln_positive` gives the bits of
+//! `ln` on such an `x` and NaN on NaN. Bounds are found for constants,
+//! `x.clamp(lo, hi)` with constant bounds, and their sums, differences and
+//! negations, so both logarithms of the clamped BCE, `p.ln()` and `(1.0 - p).ln()`
+//! with `p = y_pred.clamp(1e-7, 1.0 - 1e-7)`, qualify.
 //!
 //! A call to a helper whose name is `sigmoid` is taken to be the logistic function
 //! `1 / (1 + e^-x)`. The rewritten node keeps its place, guard and name; nodes that only
@@ -94,8 +101,87 @@ fn rewrite_ln(f: &mut Function, id: Id, arg: Id) -> Option<Id> {
         f.nodes[id].op = Op::LogSumExp(terms);
     } else if let Some(x) = one_plus(f, arg) {
         f.nodes[id].op = Op::Unary(Unary::Ln1p, x);
+    } else if is_positive_normal(f, arg) {
+        f.nodes[id].op = Op::Unary(Unary::LnPositive, arg);
     }
     None
+}
+
+/// Whether constant bounds keep node `id` a positive normal finite `f32`, when it is
+/// not NaN.
+fn is_positive_normal(f: &Function, id: Id) -> bool {
+    f32_bounds(f, id, 0).is_some_and(|(lo, hi)| lo >= f32::MIN_POSITIVE && hi < f32::INFINITY)
+}
+
+/// The deepest expression [`f32_bounds`] looks into.
+const MAX_BOUNDS_DEPTH: usize = 16;
+
+/// Bounds `(lo, hi)` on the `f32` value of node `id`, when it is not NaN: for constants,
+/// `T::epsilon()`, `x.clamp(lo, hi)` with such bounds, and sums, differences and
+/// negations of these. `None` for anything else.
+///
+/// The kernel's `f32` arithmetic rounds to nearest, which never reverses the order of
+/// two values, so the bounds of the operands, combined in `f32`, bound the result. A
+/// constant is bounded by [`constant_bounds`]. `clamp` returns `lo`, `hi` or a value
+/// between them, so its bounds are the lowest and the highest of theirs.
+fn f32_bounds(f: &Function, id: Id, depth: usize) -> Option<(f32, f32)> {
+    if depth > MAX_BOUNDS_DEPTH {
+        return None;
+    }
+    let bounds = |operand: Id| f32_bounds(f, operand, depth + 1);
+    let (lo, hi) = match f.nodes[id].op {
+        Op::Const(value, _) => constant_bounds(value),
+        Op::TypeConst("epsilon") => (f32::EPSILON, f32::EPSILON),
+        Op::Clamp(_, lo, hi) => {
+            let (lo, hi) = (bounds(lo)?, bounds(hi)?);
+            (lo.0.min(hi.0), lo.1.max(hi.1))
+        }
+        Op::Binary(Binary::Add, a, b) => {
+            let (a, b) = (bounds(a)?, bounds(b)?);
+            (a.0 + b.0, a.1 + b.1)
+        }
+        Op::Binary(Binary::Sub, a, b) => {
+            let (a, b) = (bounds(a)?, bounds(b)?);
+            (a.0 - b.1, a.1 - b.0)
+        }
+        Op::Unary(Unary::Neg, a) => {
+            let a = bounds(a)?;
+            (-a.1, -a.0)
+        }
+        _ => return None,
+    };
+    // A NaN bound, from `inf - inf` or a NaN constant, fails the comparison.
+    (lo <= hi).then_some((lo, hi))
+}
+
+/// Returns the lowest and highest `f32` that a literal of value `value` may become. A
+/// value that `f32` represents exactly stays as it is. Any other lies between two
+/// neighbouring `f32` values, and rounding its digits, once or through `f64`, gives one
+/// of the two.
+fn constant_bounds(value: f64) -> (f32, f32) {
+    let rounded = value as f32;
+    match f64::from(rounded).partial_cmp(&value) {
+        Some(std::cmp::Ordering::Less) => (rounded, f32_step(rounded, true)),
+        Some(std::cmp::Ordering::Greater) => (f32_step(rounded, false), rounded),
+        _ => (rounded, rounded),
+    }
+}
+
+/// Returns the next `f32` above `value` when `up`, else the next below; infinities and
+/// NaN stay as they are. `f32::next_up` needs a newer Rust than the crate's minimum.
+fn f32_step(value: f32, up: bool) -> f32 {
+    let end = if up { f32::INFINITY } else { f32::NEG_INFINITY };
+    if value.is_nan() || value == end {
+        return value;
+    }
+    if value == 0.0 {
+        let smallest = f32::from_bits(1);
+        return if up { smallest } else { -smallest };
+    }
+    // Away from zero the bits of the magnitude grow by one, towards it they shrink.
+    let bits = value.to_bits();
+    let away = (value > 0.0) == up;
+    f32::from_bits(if away { bits + 1 } else { bits - 1 })
 }
 
 /// Returns `x` when `rectified` is `max(x, 0)` or `max(0, x)`, and `tail` is

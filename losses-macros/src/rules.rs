@@ -190,7 +190,7 @@ fn unary_rule(op: Unary, a: Id, y: Id) -> Ex {
     match op {
         Unary::Neg => neg(g()),
         // d/dx ln x = 1/x
-        Unary::Ln => div(g(), x()),
+        Unary::Ln | Unary::LnPositive => div(g(), x()),
         // d/dx log2 x = 1/(x ln 2)
         Unary::Log2 => div(g(), mul(x(), lit(LN_2))),
         // d/dx log10 x = 1/(x ln 10)

@@ -20,7 +20,7 @@ mod pow;
 mod tests;
 
 pub(crate) use exp::{exp, exp_m1, sigmoid, softplus, softplus_slope, tanh};
-pub(crate) use log::{ln, ln_1p};
+pub(crate) use log::{ln, ln_1p, ln_positive};
 pub(crate) use pow::{powf, powi};
 
 const SIGN_MASK: u32 = 0x8000_0000;

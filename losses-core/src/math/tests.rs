@@ -254,6 +254,23 @@ fn ln_1p_unit_within_one_ulp() {
     assert!(log::ln_1p_unit(f32::NAN).is_nan());
 }
 
+/// `ln_positive` must give `ln`'s bits wherever the rewrite calls it: on every positive
+/// normal finite `f32`, here every 61st one, and NaN on NaN.
+#[test]
+fn ln_positive_matches_ln_on_positive_normals() {
+    let first = f32::MIN_POSITIVE.to_bits();
+    let last = f32::MAX.to_bits();
+    let mut checked = 0u32;
+    for bits in (first..=last).step_by(61).chain([first, last]) {
+        let x = f32::from_bits(bits);
+        assert_eq!(ln_positive(x).to_bits(), ln(x).to_bits(), "at {x:e}");
+        checked += 1;
+    }
+    assert!(checked > 34_000_000);
+    assert!(ln_positive(f32::NAN).is_nan());
+    assert!(ln_positive(-f32::NAN).is_nan());
+}
+
 #[test]
 fn powi_multiplies_by_squaring() {
     assert_eq!(powi(3.0f32, 0, 1.0), 1.0);
