@@ -112,6 +112,7 @@ pub trait Real:
     fn ln_positive(self) -> Self {
         self.ln()
     }
+
     /// Base-2 logarithm.
     fn log2(self) -> Self;
     /// Base-10 logarithm.

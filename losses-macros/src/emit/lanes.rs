@@ -350,8 +350,11 @@ impl Emitter<'_> {
     /// Writes the update of a max or min in lanes: for a max of element `e` into running
     /// value `r`, `n = select(e != e, e, n)` and `r = select(e > r, e, r)`. `n` keeps the
     /// lane's last NaN element, and `r` the maximum of the others, where a tie between
-    /// `0.0` and `-0.0` keeps the running value (see [`fold`]). After the loop, a lane
-    /// with a NaN takes it, quieted by adding 0, as `Real::max` would.
+    /// `0.0` and `-0.0` keeps the running value (see [`fold`]). After the loop, the
+    /// result is NaN if the value before the loop or any lane is NaN, as with
+    /// `Real::max`, and otherwise the extremum of the lanes. Which NaN it keeps is
+    /// fixed by lane order (see `lane_shell`), so its sign and payload are the same at
+    /// every instruction set level.
     ///
     /// The running value then goes through one `max` instruction per block, and the NaN
     /// through one blend. The update `select(e != e, e + 0, select(e > r, e, r))` put a
@@ -472,13 +475,28 @@ impl Emitter<'_> {
                     let mut #nan: [#ty; #width] = [<#ty as #real>::from_f64(0.0_f64); #width];
                 });
             }
-            // A lane that met a NaN takes it, quieted by adding 0.
-            let lane_value = quote! {
-                <#ty as #real>::select(
-                    <#ty as #real>::ne(#nan[__lane], #nan[__lane]),
-                    #nan[__lane] + <#ty as #real>::from_f64(0.0_f64),
-                    #partial[__lane],
-                )
+            // A lane that met a NaN takes it, quieted by adding 0. The running value keeps
+            // the first NaN it meets, in lane order. No operation gets two NaNs, whose
+            // result would depend on the order of operands that the compiler picks at
+            // each level.
+            let zero = quote!(<#ty as #real>::from_f64(0.0_f64));
+            let combined = |extremum: TokenStream| {
+                quote! {{
+                    let __v: #ty = <#ty as #real>::select(
+                        <#ty as #real>::ne(#nan[__lane], #nan[__lane]),
+                        #nan[__lane] + #zero,
+                        #partial[__lane],
+                    );
+                    #carry = <#ty as #real>::select(
+                        <#ty as #real>::ne(#carry, #carry),
+                        #carry + #zero,
+                        <#ty as #real>::select(
+                            <#ty as #real>::ne(__v, __v),
+                            __v,
+                            <#ty as #real>::#extremum(#carry, __v),
+                        ),
+                    );
+                }}
             };
             if fold == Fold::Sum && self.flush_runs {
                 let wide = wide_ident(carried.phi);
@@ -498,16 +516,19 @@ impl Emitter<'_> {
                     quote!(#carry = #carry + #lanes::sum_wide(#wide, #partial);)
                 }
                 Fold::Sum => quote!(#carry = #carry + #lanes::sum_lanes(&#partial);),
-                Fold::Max => quote! {
-                    for __lane in 0..#width {
-                        #carry = <#ty as #real>::max(#carry, #lane_value);
+                Fold::Max | Fold::Min => {
+                    let extremum = if fold == Fold::Max {
+                        quote!(max)
+                    } else {
+                        quote!(min)
+                    };
+                    let update = combined(extremum);
+                    quote! {
+                        for __lane in 0..#width {
+                            #update
+                        }
                     }
-                },
-                Fold::Min => quote! {
-                    for __lane in 0..#width {
-                        #carry = <#ty as #real>::min(#carry, #lane_value);
-                    }
-                },
+                }
             });
         }
 
