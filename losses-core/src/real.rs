@@ -507,7 +507,7 @@ mod std_f64 {
 
     forward_to_std!(ln(), exp(), tanh(), ln_1p(), exp_m1(), powf(p));
 
-    /// `f64::ln`, which costs as much on any argument.
+    /// Computes `f64::ln`, which costs the same on any argument.
     #[inline(always)]
     pub(super) fn ln_positive(x: f64) -> f64 {
         x.ln()

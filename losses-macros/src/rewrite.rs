@@ -107,8 +107,8 @@ fn rewrite_ln(f: &mut Function, id: Id, arg: Id) -> Option<Id> {
     None
 }
 
-/// Whether constant bounds keep node `id` a positive normal finite `f32`, when it is
-/// not NaN.
+/// Returns whether constant bounds keep node `id` a positive normal finite `f32`, when
+/// it is not NaN.
 fn is_positive_normal(f: &Function, id: Id) -> bool {
     f32_bounds(f, id, 0).is_some_and(|(lo, hi)| lo >= f32::MIN_POSITIVE && hi < f32::INFINITY)
 }
@@ -116,9 +116,9 @@ fn is_positive_normal(f: &Function, id: Id) -> bool {
 /// The deepest expression [`f32_bounds`] looks into.
 const MAX_BOUNDS_DEPTH: usize = 16;
 
-/// Bounds `(lo, hi)` on the `f32` value of node `id`, when it is not NaN: for constants,
-/// `T::epsilon()`, `x.clamp(lo, hi)` with such bounds, and sums, differences and
-/// negations of these. `None` for anything else.
+/// Returns bounds `(lo, hi)` on the `f32` value of node `id`, when it is not NaN, for
+/// constants, `T::epsilon()`, `x.clamp(lo, hi)` with such bounds, and sums,
+/// differences and negations of these. Returns `None` for anything else.
 ///
 /// The kernel's `f32` arithmetic rounds to nearest, which never reverses the order of
 /// two values, so the bounds of the operands, combined in `f32`, bound the result. A
@@ -167,7 +167,7 @@ fn constant_bounds(value: f64) -> (f32, f32) {
     }
 }
 
-/// Returns the next `f32` above `value` when `up`, else the next below; infinities and
+/// Returns the next `f32` above `value` when `up`, else the next below. Infinities and
 /// NaN stay as they are. `f32::next_up` needs a newer Rust than the crate's minimum.
 fn f32_step(value: f32, up: bool) -> f32 {
     let end = if up { f32::INFINITY } else { f32::NEG_INFINITY };

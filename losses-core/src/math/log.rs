@@ -62,7 +62,7 @@ pub(crate) fn ln(x: f32) -> f32 {
 
 /// Computes [`ln`] of a positive normal finite `x`, with the same bits, and NaN for a
 /// NaN `x`. It leaves out `ln`'s scaling of subnormals and its results for 0, negative
-/// numbers and +∞; on those it returns a wrong finite number or NaN. Adding `x - x`,
+/// numbers and +∞, so on those it returns a wrong finite number or NaN. Adding `x - x`,
 /// which is 0 for a finite `x`, carries a NaN through at the cost of one instruction.
 ///
 /// BCE on probabilities takes two logarithms of clamped probabilities per element. With

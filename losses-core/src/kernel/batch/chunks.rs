@@ -148,19 +148,17 @@ impl<T: LossFloat, K: BatchKernel<T>> Job for ChunkJob<'_, '_, '_, '_, T, K> {
         let _fence = streams.then_some(stream::FenceOnDrop);
         for chunk in self.range {
             let elements = chunk * CHUNK..((chunk + 1) * CHUNK).min(y_true.len().min(y_pred.len()));
-            let (targets, predictions) = (&y_true[elements.clone()], &y_pred[elements.clone()]);
             let start = (chunk - first) * width;
             let end = (start + width).min(self.output.len());
             let output = &mut self.output[start.min(end)..end];
             let kernel = self.chunks.kernel;
-            let result = match (self.work, scalar) {
-                (Work::Sums, scalar) => {
-                    let batch = (y_true, y_pred);
-                    let chunk = (batch, elements.clone());
+            let result = match self.work {
+                Work::Sums => {
+                    let chunk = ((y_true, y_pred), elements);
                     chunk_sums(kernel, chunk, output, &mut block_sums, scalar)
                 }
-                (Work::Gradient { adjoints }, scalar) => {
-                    let chunk = (targets, predictions);
+                Work::Gradient { adjoints } => {
+                    let chunk = (&y_true[elements.clone()], &y_pred[elements]);
                     if streams {
                         streamed_reverse(kernel, chunk, adjoints, output, scalar)
                     } else {

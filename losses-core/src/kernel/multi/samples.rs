@@ -174,7 +174,8 @@ impl<T: LossFloat, K: MultiRowKernel<T>> SampleJob<'_, '_, '_, '_, T, K> {
                 }
                 Mode::Forward => report::<K, T>(E::forward(kernel, target, &inputs), sample)?,
                 Mode::Reverse { divisor } => {
-                    // Only stores through the cache wait for their lines, so only they need this.
+                    // Only stores through the cache wait for their lines, so the
+                    // non-temporal stores need no prefetch.
                     if prefetch && !streams {
                         rows.prefetch_outputs_after(offset, &outputs);
                     }
